@@ -1,0 +1,1 @@
+"""Archive output: Hexo post files and the SQLite index."""

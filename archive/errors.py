@@ -1,0 +1,25 @@
+"""Typed errors of the archive library; ``archive.cli`` turns them into clean CLI errors."""
+
+
+class ArchiveError(Exception):
+    """Base class of every error the archive reports to its users."""
+
+
+class UnsafePathError(ArchiveError):
+    """A computed file path would leave the archive's ``posts/`` folder."""
+
+
+class UnknownProfileError(ArchiveError):
+    """No front-matter profile of that name."""
+
+
+class UnknownPortalError(ArchiveError):
+    """No portal (spider/parser) of that name."""
+
+
+class NoParserForUrlError(ArchiveError):
+    """No portal parser handles the URL's host."""
+
+
+class InvalidUrlError(ArchiveError):
+    """The URL is not an absolute http(s) URL."""

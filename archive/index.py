@@ -1,0 +1,165 @@
+"""The SQLite index (sqlite-utils): articles, images, categories, failures, FTS5 trigram.
+
+The files under ``posts/`` are the source of truth; this index is rebuilt from them by
+``reindex`` (issue #3). Schema changes are migrations, applied on every open.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from crawler.items import ArticleItem, FetchFailure
+
+migrations = Migrations("portal-archive")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["articles"].create(
+        {
+            "id": str, "url": str, "canonical_url": str, "portal": str, "title": str,
+            "title_raw": str, "author": str, "source": str, "categories": str,
+            "published": str, "published_raw": str, "language": str, "body": str,
+            "body_text": str, "image_count": int, "parser": str, "encoding": str,
+            "path": str, "content_hash": str, "profile": str, "image_mode": str,
+            "first_seen": str, "last_seen": str, "fetched_at": str,
+        },
+        pk="id",
+    )  # fmt: skip
+    db["articles"].create_index(["canonical_url"], unique=True)
+    db["articles"].create_index(["portal", "published"])
+    db["images"].create(
+        {"article_id": str, "position": int, "url": str, "alt": str, "status": str,
+         "path": str, "checksum": str, "error": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )  # fmt: skip
+    db["article_categories"].create(
+        {"article_id": str, "position": int, "category": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["failures"].create(
+        {"url": str, "portal": str, "reason": str, "detail": str, "attempts": int,
+         "first_failed": str, "last_failed": str},
+        pk="url",
+    )  # fmt: skip
+    db["articles"].enable_fts(["title", "body_text"], tokenize="trigram", create_triggers=True)
+
+
+def open_index(path: Path) -> Database:
+    """Open (creating and migrating as needed) the index at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(path)
+    db.enable_wal()
+    db.execute("PRAGMA synchronous=NORMAL")
+    migrations.apply(db)
+    return db
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(UTC).isoformat() if dt else None
+
+
+def article_row(
+    article: ArticleItem,
+    *,
+    article_id: str,
+    path: str,
+    content_hash: str,
+    profile: str,
+    image_mode: str,
+) -> dict[str, Any]:
+    """The ``articles`` row of an article (without first/last seen)."""
+    return {
+        "id": article_id,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "portal": article.portal,
+        "title": article.title,
+        "title_raw": article.title_raw,
+        "author": article.author,
+        "source": article.source,
+        "categories": json.dumps(article.categories, ensure_ascii=False),
+        "published": _iso(article.published),
+        "published_raw": article.published_raw,
+        "language": article.language,
+        "body": article.body_html,
+        "body_text": article.body_text,
+        "image_count": len(article.images),
+        "parser": article.parser,
+        "encoding": article.encoding,
+        "path": path,
+        "content_hash": content_hash,
+        "profile": profile,
+        "image_mode": image_mode,
+        "fetched_at": _iso(article.fetched_at),
+    }
+
+
+def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> None:
+    """Upsert an article with its images and categories in one transaction."""
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    article_id = row["id"]
+    with db.atomic():
+        existing = db.execute(
+            "select first_seen from articles where id = ?", [article_id]
+        ).fetchone()
+        db["articles"].upsert(
+            {**row, "first_seen": existing[0] if existing else now, "last_seen": now}, pk="id"
+        )
+        db.execute("delete from images where article_id = ?", [article_id])
+        db.execute("delete from article_categories where article_id = ?", [article_id])
+        db["images"].insert_all(
+            {"article_id": article_id, "position": i, "url": ref.url, "alt": ref.alt,
+             "status": ref.status, "path": ref.path, "checksum": ref.checksum,
+             "error": ref.error}
+            for i, ref in enumerate(article.images)
+        )  # fmt: skip
+        db["article_categories"].insert_all(
+            {"article_id": article_id, "position": i, "category": c}
+            for i, c in enumerate(article.categories)
+        )
+        db.execute("delete from failures where url = ?", [article.url])
+
+
+def touch_article(db: Database, article_id: str) -> None:
+    """Record that an unchanged article was seen again."""
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    db.execute("update articles set last_seen = ? where id = ?", [now, article_id])
+
+
+def stored_article(db: Database, article_id: str) -> dict[str, Any] | None:
+    """``id, path, content_hash`` of an archived article, or ``None``."""
+    cursor = db.execute("select id, path, content_hash from articles where id = ?", [article_id])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+
+def record_failure(db: Database, failure: FetchFailure) -> int:
+    """Insert or bump a failure row; return its attempt count."""
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    with db.atomic():
+        row = db.execute("select attempts from failures where url = ?", [failure.url]).fetchone()
+        attempts = (row[0] if row else 0) + 1
+        db["failures"].upsert(
+            {"url": failure.url, "portal": failure.portal, "reason": failure.reason,
+             "detail": failure.detail, "attempts": attempts, "last_failed": now,
+             **({} if row else {"first_failed": now})},
+            pk="url",
+        )  # fmt: skip
+    return attempts
+
+
+def archived_urls(db: Database, portal: str | None = None) -> Iterable[str]:
+    sql = "select url from articles" + (" where portal = ?" if portal else "")
+    for (url,) in db.execute(sql, [portal] if portal else []):
+        yield url

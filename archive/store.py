@@ -1,0 +1,122 @@
+"""The archive folder and its single writer: files under ``posts/`` plus ``index.db``.
+
+Order of writes keeps the two consistent through crashes: the file is written atomically
+first, then its index row; a run killed in between leaves a complete file that the next
+run finds identical (not rewritten) and indexes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlite_utils import Database
+
+from archive import index
+from archive.frontmatter_files import (
+    TMP_PREFIX,
+    ExportOptions,
+    article_id,
+    content_hash,
+    post_relpath,
+    render_article,
+    safe_join,
+    write_atomic,
+)
+from crawler.items import ArticleItem, FetchFailure
+
+logger = logging.getLogger(__name__)
+
+SaveStatus = Literal["new", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    status: SaveStatus
+    path: Path
+    article_id: str
+
+
+class Archive:
+    """An archive folder. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, root: Path | str, options: ExportOptions | None = None) -> None:
+        self.root = Path(root)
+        self.options = options or ExportOptions()
+        self.posts_dir = self.root / "posts"
+        self.images_dir = self.root / "images"
+        self.index_path = self.root / "index.db"
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self.posts_dir.mkdir(parents=True, exist_ok=True)
+            self.remove_partial_files()
+            self._db = index.open_index(self.index_path)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def remove_partial_files(self) -> int:
+        """Delete temp files a killed writer left behind; return how many."""
+        removed = 0
+        for tmp in self.posts_dir.rglob(f"{TMP_PREFIX}*"):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+        if removed:
+            logger.warning("Removed %d partial file(s) left by an interrupted run", removed)
+        return removed
+
+    def render(self, article: ArticleItem) -> str:
+        return render_article(article, self.options)
+
+    def save(self, article: ArticleItem) -> SaveResult:
+        """Write the article's file (if changed) and index row; report what happened."""
+        aid = article_id(article.canonical_url)
+        rel = post_relpath(article)
+        target = safe_join(self.posts_dir, rel)
+        text = self.render(article)
+        digest = content_hash(text)
+        stored = index.stored_article(self.db, aid)
+        if (
+            stored is not None
+            and stored["path"] == rel.as_posix()
+            and stored["content_hash"] == digest
+            and target.is_file()
+        ):
+            index.touch_article(self.db, aid)
+            return SaveResult("unchanged", target, aid)
+        wrote = write_atomic(target, text, fsync=self.options.fsync)
+        if stored is not None and stored["path"] != rel.as_posix():
+            old = safe_join(self.posts_dir, stored["path"])
+            if old != target:
+                old.unlink(missing_ok=True)
+        row = index.article_row(
+            article,
+            article_id=aid,
+            path=rel.as_posix(),
+            content_hash=digest,
+            profile=self.options.profile,
+            image_mode=self.options.image_mode,
+        )
+        index.save_article(self.db, row, article)
+        if stored is None:
+            status: SaveStatus = "new"
+        else:
+            status = "updated" if wrote or stored["content_hash"] != digest else "unchanged"
+        return SaveResult(status, target, aid)
+
+    def record_failure(self, failure: FetchFailure) -> int:
+        return index.record_failure(self.db, failure)

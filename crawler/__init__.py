@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, items, portal spiders and versioned page parsers."""

@@ -1,0 +1,90 @@
+"""Items that travel from the spiders through the pipelines to the single writer.
+
+Raw values (``*_raw``) are what the page said; their normalized twins are filled by
+``pipelines.normalize``. Every field is documented in ``docs/item-schema.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ImageRef:
+    """One image referenced by an article body, in body order."""
+
+    url: str
+    """Absolute original URL (proxy wrappers removed); the key of the image."""
+    url_raw: str = ""
+    """The ``src``/``data-src`` value as found in the page (made absolute)."""
+    alt: str = ""
+    """The ``alt`` text (may be empty)."""
+    status: str = "pending"
+    """``pending`` (not downloaded), ``downloaded``, ``uptodate``, ``failed`` or ``skipped``."""
+    path: str | None = None
+    """Path of the downloaded copy relative to the archive's ``images/`` folder."""
+    checksum: str | None = None
+    """MD5 of the downloaded bytes (as Scrapy's FilesPipeline computes it)."""
+    error: str | None = None
+    """Why the download failed, when ``status == "failed"``."""
+
+
+@dataclass
+class ArticleItem:
+    """One article of a portal."""
+
+    url: str
+    """The URL the article was fetched from (after redirects)."""
+    portal: str
+    """Portal key, e.g. ``ofweek``; selects parser, taxonomy and file folder."""
+    canonical_url: str = ""
+    """``<link rel=canonical>`` (or ``url``), canonicalized; the de-duplication key."""
+    title_raw: str = ""
+    """Title text as found in the page."""
+    title: str = ""
+    """Title with whitespace collapsed."""
+    source_raw: str = ""
+    """Source line as found (``来源：OFweek锂电网``)."""
+    source: str = ""
+    """Source with labels such as ``来源：`` removed."""
+    author: str = ""
+    """Front-matter author: the feed/site name from the portal taxonomy."""
+    categories: list[str] = field(default_factory=list)
+    """Front-matter categories from the portal taxonomy."""
+    published_raw: str = ""
+    """Publication time text as found (page-local time, e.g. ``2022-08-25 16:09``)."""
+    published: datetime | None = None
+    """Publication time, time-zone aware, in UTC."""
+    body_raw: str = ""
+    """Inner HTML of the article body as found in the page."""
+    body_html: str = ""
+    """Cleaned, sanitized body HTML with absolute URLs and original image URLs."""
+    body_text: str = ""
+    """Plain text of ``body_html`` (for search and snippets)."""
+    images: list[ImageRef] = field(default_factory=list)
+    """Images of the body in order."""
+    language: str = "zh"
+    """BCP-47 language of the article."""
+    parser: str = ""
+    """Parser and version that produced the item, e.g. ``ofweek.V2``."""
+    encoding: str = ""
+    """Character encoding the page was decoded with."""
+    fetched_at: datetime | None = None
+    """When the page was fetched (UTC)."""
+    feed_published: datetime | None = None
+    """``pubDate`` of the feed item that linked the article, if any (fallback date)."""
+    parse_errors: list[str] = field(default_factory=list)
+    """Fields the parser could not extract (``errors="suppress"`` mode)."""
+
+
+@dataclass
+class FetchFailure:
+    """A URL that could not be archived, on its way to the writer's failure table."""
+
+    url: str
+    portal: str
+    reason: str
+    """Short machine-friendly reason: ``http_404``, ``timeout``, ``dns``, ``no_title`` …"""
+    detail: str = ""
+    """Human-readable detail for the log and the index."""

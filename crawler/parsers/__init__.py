@@ -1,0 +1,15 @@
+"""Versioned page parsers, one module per portal, plus the registry that picks one.
+
+A parser turns one fetched page into raw field values; it never touches files, the
+index or the network, so it can run anywhere (a crawl worker, the CLI, a test).
+"""
+
+from __future__ import annotations
+
+from crawler.parsers.base import BaseParser, Page, ParseError, ParseResult, ParserProxy
+from crawler.parsers.ofweek import OfweekParser
+
+PARSERS: dict[str, type[ParserProxy]] = {"ofweek": OfweekParser}
+"""Portal key → parser proxy. ``docs/portals.md`` lists the same keys (a test checks it)."""
+
+__all__ = ["PARSERS", "BaseParser", "Page", "ParseError", "ParseResult", "ParserProxy"]

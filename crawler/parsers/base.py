@@ -1,0 +1,144 @@
+"""Parser building blocks: a page parsed once, one method per field, versions by layout.
+
+Modelled on Fundus (``ParserProxy`` with nested versions, ``@attribute`` methods) and
+web-poet's ``layout_switch``: a portal module declares versions newest first and each
+version says whether a page is in its layout.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar, Literal, TypeVar
+
+from parsel import Selector
+
+logger = logging.getLogger(__name__)
+
+ErrorPolicy = Literal["raise", "suppress"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+REQUIRED_FIELDS = ("title", "body")
+"""Fields without which a page is not an article (the validate pipeline drops such items)."""
+
+
+class ParseError(ValueError):
+    """A field could not be extracted from a page."""
+
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(f"{field_name}: {reason}")
+        self.field_name = field_name
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page, parsed once and shared by every field method."""
+
+    url: str
+    selector: Selector
+    meta: Mapping[str, str] = field(default_factory=dict)
+    """``<meta name|property=… content=…>`` values, lower-cased keys."""
+
+    @classmethod
+    def from_html(cls, html: str, url: str) -> Page:
+        selector = Selector(text=html, base_url=url)
+        meta: dict[str, str] = {}
+        for node in selector.xpath("//head/meta[@content]"):
+            key = node.attrib.get("name") or node.attrib.get("property")
+            if key:
+                meta.setdefault(key.lower(), node.attrib["content"])
+        return cls(url=url, selector=selector, meta=meta)
+
+
+def attribute(func: F) -> F:
+    """Mark a parser method as the extractor of the field of the same name."""
+    func.__dict__["_is_attribute"] = True
+    return func
+
+
+def first_text(selector: Selector, css: str) -> str:
+    """Whitespace-joined text of the first node matching ``css`` ('' when none)."""
+    nodes = selector.css(css)
+    if not nodes:
+        return ""
+    return " ".join(t.strip() for t in nodes[0].xpath(".//text()").getall() if t.strip())
+
+
+def inner_html(selector: Selector, css: str) -> str:
+    """Inner HTML (children, text and comments) of the first node matching ``css``."""
+    nodes = selector.css(css)
+    if not nodes:
+        return ""
+    return "".join(node.get() for node in nodes[0].xpath("node()"))
+
+
+class BaseParser:
+    """One layout of a portal's article page. Subclass per version (``V2(V1)``)."""
+
+    VERSION: ClassVar[str] = "V1"
+    VALID_UNTIL: ClassVar[date | None] = None
+    """Last day this layout was served (documentation; selection is by page content)."""
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        """Whether ``page`` is in this version's layout. Override per version."""
+        return True
+
+    @classmethod
+    def attributes(cls) -> list[str]:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if getattr(value, "_is_attribute", False) and name not in names:
+                    names.append(name)
+        return names
+
+    def parse(self, page: Page, errors: ErrorPolicy = "raise") -> tuple[dict[str, str], list[str]]:
+        """Run every field method; return the values and the names of fields that failed.
+
+        ``errors="raise"`` (tests) re-raises the first :class:`ParseError`;
+        ``"suppress"`` (crawls) records the field name and yields ``""`` for it.
+        """
+        values: dict[str, str] = {}
+        failed: list[str] = []
+        for name in self.attributes():
+            try:
+                value = getattr(self, name)(page)
+                if not value and name in REQUIRED_FIELDS:
+                    raise ParseError(name, "empty")
+            except ParseError:
+                if errors == "raise":
+                    raise
+                failed.append(name)
+                value = ""
+            values[name] = value
+        return values, failed
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    parser: str
+    """``<portal>.<version>``, stored with the article."""
+    fields: dict[str, str]
+    failed: list[str]
+
+
+class ParserProxy:
+    """A portal's parser: picks the version whose layout matches, newest first."""
+
+    name: ClassVar[str]
+    versions: ClassVar[tuple[type[BaseParser], ...]]
+
+    def select(self, page: Page) -> BaseParser:
+        for version in self.versions:
+            if version.matches(page):
+                return version()
+        return self.versions[0]()
+
+    def parse(self, page: Page, errors: ErrorPolicy = "raise") -> ParseResult:
+        parser = self.select(page)
+        fields, failed = parser.parse(page, errors=errors)
+        return ParseResult(parser=f"{self.name}.{parser.VERSION}", fields=fields, failed=failed)

@@ -1,0 +1,85 @@
+"""Download article images beside the archive, sending the article as Referer.
+
+Portal image hosts refuse hotlinks (403 without the portal as Referer); Scrapy's media
+requests bypass the spider-side ``RefererMiddleware``, so the Referer is set here. Files
+keep the stock ``full/<sha1(url)>.<ext>`` paths so reruns find them ``uptodate``;
+``FilesPipeline`` is used rather than ``ImagesPipeline``, which re-encodes to JPEG.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.pipelines.files import FileException, FilesPipeline
+
+from crawler.items import ArticleItem, ImageRef
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.pipelines.media import MediaPipeline
+
+logger = logging.getLogger(__name__)
+
+
+def _downloadable(item: ArticleItem) -> list[ImageRef]:
+    return [ref for ref in item.images if ref.url.startswith(("http://", "https://"))]
+
+
+class ArchiveImagesPipeline(FilesPipeline):
+    """Fills ``status``/``path``/``checksum``/``error`` of each :class:`ImageRef`."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_IMAGES_DOWNLOAD", True):
+            raise NotConfigured("ARCHIVE_IMAGES_DOWNLOAD is off")
+        store = settings.get("FILES_STORE") or str(
+            Path(settings.get("ARCHIVE_DIR", "archive-data")) / "images"
+        )
+        cls._update_stores(settings)
+        return cls(store, crawler=crawler)
+
+    def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
+        if not isinstance(item, ArticleItem):
+            return []
+        return [
+            Request(ref.url, headers={"Referer": item.url}, meta={"archive_image": True})
+            for ref in _downloadable(item)
+        ]
+
+    def media_downloaded(
+        self,
+        response: Response,
+        request: Request,
+        info: MediaPipeline.SpiderInfo,
+        *,
+        item: Any = None,
+    ) -> Any:
+        if response.status != 200:
+            raise FileException(f"HTTP {response.status}")
+        return super().media_downloaded(response, request, info, item=item)
+
+    def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        stats = self.crawler.stats
+        assert stats is not None
+        for ref, (ok, value) in zip(_downloadable(item), results, strict=True):
+            if ok:
+                ref.status = "downloaded" if value["status"] == "downloaded" else "uptodate"
+                ref.path = value["path"]
+                ref.checksum = value["checksum"]
+                stats.inc_value(f"archive/images/{ref.status}")
+            else:
+                ref.status = "failed"
+                ref.error = str(value.value) or type(value.value).__name__
+                stats.inc_value("archive/images/failed")
+                logger.warning("Image failed (%s): %s in %s", ref.error, ref.url, item.url)
+        return item
