@@ -26,7 +26,7 @@ from archive.hexo import DEFAULT_FRAME  # noqa: F401 - fail fast if the exporter
 DEFAULT_DEMO_PORT = 8765
 EXIT_FAILED = 1
 
-console = Console(stderr=True)
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
 def _parse_set(values: Sequence[str]) -> dict[str, Any]:
@@ -77,8 +77,8 @@ def _settings(ctx: Context, **extra: Any) -> Any:
 
 def _summary(report: Any, archive_dir: Path, title: str) -> None:
     table = Table(title=title)
-    for column in ("portal", "discovered", "new", "updated", "unchanged", "failed",
-                   "images ok", "images failed", "finish"):  # fmt: skip
+    for column in ("portal", "found", "new", "updated", "same", "failed", "img ok",
+                   "img failed", "status"):  # fmt: skip
         table.add_column(column, justify="right" if column != "portal" else "left")
     for name, stats in report.stats.items():
         images_ok = int(stats.get("archive/images/downloaded", 0)) + int(

@@ -21,7 +21,7 @@ migrations = Migrations("portal-archive")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": str, "url": str, "canonical_url": str, "portal": str, "title": str,
             "title_raw": str, "author": str, "source": str, "categories": str,
@@ -32,25 +32,27 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )  # fmt: skip
-    db["articles"].create_index(["canonical_url"], unique=True)
-    db["articles"].create_index(["portal", "published"])
-    db["images"].create(
+    db.table("articles").create_index(["canonical_url"], unique=True)
+    db.table("articles").create_index(["portal", "published"])
+    db.table("images").create(
         {"article_id": str, "position": int, "url": str, "alt": str, "status": str,
          "path": str, "checksum": str, "error": str},
         pk=("article_id", "position"),
         foreign_keys=[("article_id", "articles", "id")],
     )  # fmt: skip
-    db["article_categories"].create(
+    db.table("article_categories").create(
         {"article_id": str, "position": int, "category": str},
         pk=("article_id", "position"),
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["failures"].create(
+    db.table("failures").create(
         {"url": str, "portal": str, "reason": str, "detail": str, "attempts": int,
          "first_failed": str, "last_failed": str},
         pk="url",
     )  # fmt: skip
-    db["articles"].enable_fts(["title", "body_text"], tokenize="trigram", create_triggers=True)
+    db.table("articles").enable_fts(
+        ["title", "body_text"], tokenize="trigram", create_triggers=True
+    )
 
 
 def open_index(path: Path) -> Database:
@@ -111,18 +113,18 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
         existing = db.execute(
             "select first_seen from articles where id = ?", [article_id]
         ).fetchone()
-        db["articles"].upsert(
+        db.table("articles").upsert(
             {**row, "first_seen": existing[0] if existing else now, "last_seen": now}, pk="id"
         )
         db.execute("delete from images where article_id = ?", [article_id])
         db.execute("delete from article_categories where article_id = ?", [article_id])
-        db["images"].insert_all(
+        db.table("images").insert_all(
             {"article_id": article_id, "position": i, "url": ref.url, "alt": ref.alt,
              "status": ref.status, "path": ref.path, "checksum": ref.checksum,
              "error": ref.error}
             for i, ref in enumerate(article.images)
         )  # fmt: skip
-        db["article_categories"].insert_all(
+        db.table("article_categories").insert_all(
             {"article_id": article_id, "position": i, "category": c}
             for i, c in enumerate(article.categories)
         )
@@ -150,7 +152,7 @@ def record_failure(db: Database, failure: FetchFailure) -> int:
     with db.atomic():
         row = db.execute("select attempts from failures where url = ?", [failure.url]).fetchone()
         attempts = (row[0] if row else 0) + 1
-        db["failures"].upsert(
+        db.table("failures").upsert(
             {"url": failure.url, "portal": failure.portal, "reason": failure.reason,
              "detail": failure.detail, "attempts": attempts, "last_failed": now,
              **({} if row else {"first_failed": now})},

@@ -34,7 +34,7 @@ def fix_encoding(response: TextResponse, portal_encoding: str | None = None) -> 
                 if fixed.text.count("\ufffd") < text.count("\ufffd"):
                     return fixed
         return response
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     undeclared = not http_content_type_encoding(content_type) and not declared
     if (
         undeclared

@@ -29,6 +29,7 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 MEDIA_ALLOW_REDIRECTS = True
+LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"  # drop reasons without item dumps
 
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizeContentPipeline": 100,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
-from scrapy.pipelines.files import FileException, FilesPipeline
+from scrapy.pipelines.files import FilesPipeline
 
 from crawler.items import ArticleItem, ImageRef
 
@@ -63,7 +63,9 @@ class ArchiveImagesPipeline(FilesPipeline):
         item: Any = None,
     ) -> Any:
         if response.status != 200:
-            raise FileException(f"HTTP {response.status}")
+            # A result, not an exception: Scrapy logs a traceback for every raised one.
+            return {"url": request.url, "path": None, "checksum": None,
+                    "status": f"HTTP {response.status}"}  # fmt: skip
         return super().media_downloaded(response, request, info, item=item)
 
     def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
@@ -72,7 +74,11 @@ class ArchiveImagesPipeline(FilesPipeline):
         stats = self.crawler.stats
         assert stats is not None
         for ref, (ok, value) in zip(_downloadable(item), results, strict=True):
-            if ok:
+            if ok and value["status"].startswith("HTTP "):
+                ref.status, ref.error = "failed", value["status"]
+                stats.inc_value("archive/images/failed")
+                logger.warning("Image failed (%s): %s in %s", ref.error, ref.url, item.url)
+            elif ok:
                 ref.status = "downloaded" if value["status"] == "downloaded" else "uptodate"
                 ref.path = value["path"]
                 ref.checksum = value["checksum"]

@@ -33,7 +33,7 @@ LAZY_SRC_ATTRS: tuple[str, ...] = (
 """Attributes that carry the real image URL on lazy-loaded images, in order of preference."""
 
 DEFAULT_FURNITURE_CSS: tuple[str, ...] = (
-    ".ad-in-article", ".ad", "[class^='ad-']", "[id^='ad-']", ".advert", ".share",
+    ".ad-in-article", ".ad", "[class^='ad-']", "[id^='ad-']", ".advert", "[class^='share']",
     ".related", ".comment", ".recommend",
 )  # fmt: skip
 """Page furniture that can sit inside an article body; removed with its content."""

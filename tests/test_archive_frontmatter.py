@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -119,7 +118,8 @@ def test_safe_join_refuses_escapes(tmp_path: Path) -> None:
         with pytest.raises(UnsafePathError):
             safe_join(tmp_path, PurePosixPath(bad))
     (tmp_path / "posts").mkdir()
-    os.symlink("/tmp", tmp_path / "posts" / "link")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "posts" / "link").symlink_to(tmp_path / "outside")
     with pytest.raises(UnsafePathError):
         safe_join(tmp_path / "posts", "link/x.md")
 

@@ -28,7 +28,7 @@ class OfweekParser(ParserProxy):
         """Older layout (2021): ``h1.artical-title``, ``span.time`` as ``2021年04月02日 10:30``."""
 
         VERSION = "V1"
-        VALID_UNTIL = date(2021, 12, 31)
+        VALID_UNTIL: ClassVar[date | None] = date(2021, 12, 31)
         TITLE: ClassVar[str] = "div.artical h1"
         TIME: ClassVar[str] = "div.artical span.time"
         SOURCE: ClassVar[str] = "div.artical span.source"

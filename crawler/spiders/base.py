@@ -89,6 +89,12 @@ class PortalSpider(scrapy.Spider):
         self.article_urls = list(urls or [])
         self._max_pages_arg = int(max_pages) if max_pages else None
         self._article_re = re.compile(self.article_url_pattern)
+        # resolved against the settings in from_crawler
+        self.base_url: str = (base_url or self.real_base_url).rstrip("/")
+        self.max_pages: int = self._max_pages_arg or 5
+        self.allowed_domains: list[str] = list(self.domains)
+        self.active_taxonomy: Taxonomy = self.taxonomy
+        self.discovered: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -138,6 +144,9 @@ class PortalSpider(scrapy.Spider):
         return list(self.feed_urls)
 
     def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+        if url not in self.discovered:
+            self.discovered.add(url)
+            self.crawler.stats.inc_value("archive/discovered")
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -153,7 +162,6 @@ class PortalSpider(scrapy.Spider):
         for href in response.css(self.listing_links_css + "::attr(href)").getall():
             url = response.urljoin(href.strip())
             if self.is_article_url(url):
-                self.crawler.stats.inc_value("archive/discovered")
                 yield self.article_request(url)
         next_href = response.css(self.next_page_css).get()
         if next_href and page < self.max_pages:
@@ -173,13 +181,12 @@ class PortalSpider(scrapy.Spider):
             if not self.is_article_url(link):
                 continue
             date = entry.xpath("pubDate/text() | published/text() | updated/text()").get()
-            self.crawler.stats.inc_value("archive/discovered")
             yield self.article_request(link, feed_published=date or "")
 
     # --- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
-            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
             yield FetchFailure(response.url, self.portal, "not_html", f"{content_type} is not HTML")
             return
         fixed = fix_encoding(response, self.page_encoding)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from archive.cli import cli
+from tests.conftest import run_cli
+
+
+def test_help_lists_the_contract_commands() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo-portal", "crawl", "fetch", "demo", "serve"):
+        assert command in result.output
+    assert "--archive" in result.output
+
+
+def test_bad_set_option_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["--set", "NOEQUALS", "crawl", "ofweek"])
+    assert result.exit_code == 2
+    assert "KEY=VALUE" in result.output
+
+
+def test_unknown_portal_is_a_clean_error(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "crawl", "nosuchportal")
+    assert result.returncode == 1
+    assert "unknown portal 'nosuchportal'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_fetch_rejects_non_http_urls(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "fetch", "ftp://example.test/a.html")
+    assert result.returncode == 1
+    assert "not an absolute http(s) URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_fetch_of_a_foreign_host_asks_for_portal(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "fetch", "http://127.0.0.1:9/x.html")
+    assert result.returncode == 1
+    assert "--portal" in result.stderr
+
+
+def test_fetch_one_article_prints_its_path(demo_portal: Any, tmp_path: Path) -> None:
+    article = next(a for a in demo_portal.articles if a.title and a.layout == "current")
+    url = demo_portal.article_url(article)
+    result = run_cli(tmp_path, "fetch", url, "--portal", "ofweek")
+    assert result.returncode == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert path.is_file()
+    assert path.is_relative_to((tmp_path / "posts").resolve())
+    again = run_cli(tmp_path, "fetch", url, "--portal", "ofweek", "--json")
+    assert json.loads(again.stdout)["status"] == "unchanged"
+
+
+def test_fetch_of_a_404_is_a_one_line_error(demo_portal: Any, tmp_path: Path) -> None:
+    url = demo_portal.base_url + "/2022-08/ART-8100-2801-99999999.html"
+    result = run_cli(tmp_path, "fetch", url, "--portal", "ofweek")
+    assert result.returncode == 1
+    assert f"error: {url}: http_404" in result.stderr
+    assert not list((tmp_path / "posts").rglob("*.md"))
+
+
+def test_crawl_of_an_unreachable_host_fails_as_a_whole(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "crawl", "ofweek", "--base-url", "http://127.0.0.1:9")
+    assert result.returncode == 1
+    assert "nothing discovered" in result.stderr
