@@ -55,6 +55,29 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_runs_revisions_imports(db: Database) -> None:
+    """Scheduled-crawl bookkeeping (issue #3) and imported posts."""
+    db.table("crawl_runs").create(
+        {"id": int, "portal": str, "command": str, "started": str, "finished": str,
+         "status": str, "discovered": int, "new": int, "updated": int, "unchanged": int,
+         "failed": int, "skipped": int, "error_summary": str},
+        pk="id",
+    )  # fmt: skip
+    db.table("revisions").create(
+        {"id": int, "article_id": str, "changed_at": str, "changed_fields": str,
+         "old_title": str, "old_hash": str, "new_hash": str, "old_path": str, "old_text": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )  # fmt: skip
+    db.table("revisions").create_index(["article_id"])
+    articles = db.table("articles")
+    articles.add_column("origin", str, not_null_default="crawl")
+    articles.add_column("imported_from", str)
+    articles.add_column("render_hints", str)
+    db.table("failures").add_column("run_id", int)
+
+
 def open_index(path: Path) -> Database:
     """Open (creating and migrating as needed) the index at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +86,10 @@ def open_index(path: Path) -> Database:
     db.execute("PRAGMA synchronous=NORMAL")
     migrations.apply(db)
     return db
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -107,15 +134,10 @@ def article_row(
 
 def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> None:
     """Upsert an article with its images and categories in one transaction."""
-    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    now = now_iso()
     article_id = row["id"]
     with db.atomic():
-        existing = db.execute(
-            "select first_seen from articles where id = ?", [article_id]
-        ).fetchone()
-        db.table("articles").upsert(
-            {**row, "first_seen": existing[0] if existing else now, "last_seen": now}, pk="id"
-        )
+        db.table("articles").upsert({"first_seen": now, **row, "last_seen": now}, pk="id")
         db.execute("delete from images where article_id = ?", [article_id])
         db.execute("delete from article_categories where article_id = ?", [article_id])
         db.table("images").insert_all(

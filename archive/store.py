@@ -7,6 +7,7 @@ run finds identical (not rewritten) and indexes.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,34 @@ class SaveResult:
     status: SaveStatus
     path: Path
     article_id: str
+
+
+SIDECAR_SCHEMA = 1
+SIDECAR_FIELDS = (
+    "id", "url", "canonical_url", "portal", "title", "title_raw", "author", "source",
+    "published", "published_raw", "language", "parser", "encoding", "profile", "image_mode",
+    "fetched_at", "first_seen",
+)  # fmt: skip
+"""Row fields kept beside each post, so ``reindex`` can rebuild the index from files alone."""
+
+
+def sidecar_path(post: Path) -> Path:
+    """``posts/…/name.md`` → ``posts/…/.name.json`` (hidden: Hexo ignores dot-files)."""
+    return post.with_name(f".{post.stem}.json")
+
+
+def sidecar_text(row: dict[str, object], article: ArticleItem, options: ExportOptions) -> str:
+    """Provenance of a post: its index row without the body, plus categories and images."""
+    data: dict[str, object] = {"schema": SIDECAR_SCHEMA}
+    data.update({key: row.get(key) for key in SIDECAR_FIELDS})
+    data["categories"] = list(article.categories)
+    data["image_proxy"] = options.image_proxy
+    data["images"] = [
+        {"url": ref.url, "alt": ref.alt, "status": ref.status, "path": ref.path,
+         "checksum": ref.checksum, "error": ref.error}
+        for ref in article.images
+    ]  # fmt: skip
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 class Archive:
@@ -83,7 +112,7 @@ class Archive:
         return render_article(article, self.options)
 
     def save(self, article: ArticleItem) -> SaveResult:
-        """Write the article's file (if changed) and index row; report what happened."""
+        """Write the article's file and sidecar (if changed) and index row; report it."""
         aid = article_id(article.canonical_url)
         rel = post_relpath(article)
         target = safe_join(self.posts_dir, rel)
@@ -95,14 +124,10 @@ class Archive:
             and stored["path"] == rel.as_posix()
             and stored["content_hash"] == digest
             and target.is_file()
+            and sidecar_path(target).is_file()
         ):
             index.touch_article(self.db, aid)
             return SaveResult("unchanged", target, aid)
-        wrote = write_atomic(target, text, fsync=self.options.fsync)
-        if stored is not None and stored["path"] != rel.as_posix():
-            old = safe_join(self.posts_dir, stored["path"])
-            if old != target:
-                old.unlink(missing_ok=True)
         row = index.article_row(
             article,
             article_id=aid,
@@ -111,6 +136,15 @@ class Archive:
             profile=self.options.profile,
             image_mode=self.options.image_mode,
         )
+        row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
+        wrote = write_atomic(target, text, fsync=self.options.fsync)
+        write_atomic(sidecar_path(target), sidecar_text(row, article, self.options),
+                     fsync=self.options.fsync)  # fmt: skip
+        if stored is not None and stored["path"] != rel.as_posix():
+            old = safe_join(self.posts_dir, stored["path"])
+            if old != target:
+                old.unlink(missing_ok=True)
+                sidecar_path(old).unlink(missing_ok=True)
         index.save_article(self.db, row, article)
         if stored is None:
             status: SaveStatus = "new"

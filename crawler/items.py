@@ -21,7 +21,7 @@ class ImageRef:
     alt: str = ""
     """The ``alt`` text (may be empty)."""
     status: str = "pending"
-    """``pending`` (not downloaded), ``downloaded``, ``uptodate``, ``failed`` or ``skipped``."""
+    """``pending`` (not downloaded), ``downloaded``, ``failed`` or ``skipped`` (filtered)."""
     path: str | None = None
     """Path of the downloaded copy relative to the archive's ``images/`` folder."""
     checksum: str | None = None

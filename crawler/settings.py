@@ -69,3 +69,4 @@ ARCHIVE_PROFILE = "hexo"
 """Front-matter profile of written files."""
 ARCHIVE_TAXONOMY: dict[str, dict[str, object]] = {}
 """Per-portal override of front-matter ``categories`` and ``author``."""
+COMMANDS_MODULE = "crawler.commands"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.pipelines.files import FilesPipeline
 
 from crawler.items import ArticleItem, ImageRef
@@ -79,10 +79,14 @@ class ArchiveImagesPipeline(FilesPipeline):
                 stats.inc_value("archive/images/failed")
                 logger.warning("Image failed (%s): %s in %s", ref.error, ref.url, item.url)
             elif ok:
-                ref.status = "downloaded" if value["status"] == "downloaded" else "uptodate"
+                # "uptodate"/"cached" copies are downloaded copies: the stored status is stable
+                ref.status = "downloaded"
                 ref.path = value["path"]
                 ref.checksum = value["checksum"]
-                stats.inc_value(f"archive/images/{ref.status}")
+                stats.inc_value(f"archive/images/{value['status']}")
+            elif isinstance(value.value.__cause__, IgnoreRequest):
+                ref.status, ref.error = "skipped", str(value.value)  # offsite or robots.txt
+                stats.inc_value("archive/images/skipped")
             else:
                 ref.status = "failed"
                 ref.error = str(value.value) or type(value.value).__name__

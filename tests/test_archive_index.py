@@ -29,10 +29,19 @@ def test_migrations_apply_twice_safely(tmp_path: Path) -> None:
     db = index.open_index(tmp_path / "index.db")
     db.close()
     db = index.open_index(tmp_path / "index.db")
-    assert {"articles", "images", "article_categories", "failures", "articles_fts"} <= set(
-        db.table_names()
-    )
-    assert [m.name for m in index.migrations.applied(db)] == ["m001_initial"]
+    assert {
+        "articles",
+        "images",
+        "article_categories",
+        "failures",
+        "articles_fts",
+        "crawl_runs",
+        "revisions",
+    } <= set(db.table_names())
+    assert [m.name for m in index.migrations.applied(db)] == [
+        "m001_initial",
+        "m002_runs_revisions_imports",
+    ]
 
 
 def test_save_then_unchanged_then_updated(tmp_path: Path) -> None:

@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 
 from archive.demo_portal.content import (
     ARTICLE_PATH_RE,
+    ENCODINGS,
     FEED_PATH,
     GENERATED_ID_BASE,
+    LAYOUTS,
     LISTING_PATH_RE,
     ROBOTS_TXT,
     UPLOAD_PATH_RE,
@@ -41,6 +43,7 @@ from archive.demo_portal.content import (
     listing_path,
     missing_article,
     page_count,
+    parse_published,
     render_article_page,
     render_feed,
     render_home,
@@ -183,6 +186,12 @@ class DemoPortal:
             raise ValueError("generated must be >= 0")
         if listing_page_size < 1:
             raise ValueError("listing_page_size must be >= 1")
+        for a in extra_articles:
+            if a.layout not in LAYOUTS or a.encoding not in ENCODINGS:
+                raise ValueError(f"article {a.art_id}: bad layout/encoding {a.layout}/{a.encoding}")
+            if not ARTICLE_PATH_RE.match(a.path):
+                raise ValueError(f"article {a.art_id}: bad month {a.month!r}")
+            parse_published(a.published)  # ValueError for an unparseable time text
         self.verbose = False
         self.stopping = False
         self.hits: collections.Counter[str] = collections.Counter()

@@ -7,6 +7,7 @@ for the writer, so nothing fails silently.
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
         return f"http_{status}", f"HTTP {status} for {value.response.url}"
     if isinstance(value, DNSLookupError):
         return "dns", str(value)
-    if isinstance(value, TimeoutError | TCPTimedOutError):
+    if isinstance(value, TimeoutError | TCPTimedOutError | builtins.TimeoutError):
         return "timeout", str(value) or "timed out"
     if isinstance(value, ConnectionRefusedError):
         return "connection", str(value)
@@ -80,6 +81,7 @@ class PortalSpider(scrapy.Spider):
         base_url: str | None = None,
         urls: str | Iterable[str] | None = None,
         max_pages: int | str | None = None,
+        listing_urls: str | Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -87,6 +89,10 @@ class PortalSpider(scrapy.Spider):
         if isinstance(urls, str):
             urls = [u for u in urls.split(",") if u.strip()]
         self.article_urls = list(urls or [])
+        if isinstance(listing_urls, str):
+            listing_urls = [u for u in listing_urls.split(",") if u.strip()]
+        self.listing_urls = list(listing_urls or [])
+        """Listing pages to start from instead of the portal's listings and feeds."""
         self._max_pages_arg = int(max_pages) if max_pages else None
         self._article_re = re.compile(self.article_url_pattern)
         # resolved against the settings in from_crawler
@@ -105,7 +111,8 @@ class PortalSpider(scrapy.Spider):
             spider._base_url_arg or settings.get("ARCHIVE_BASE_URL") or spider.real_base_url
         ).rstrip("/")
         spider.max_pages = spider._max_pages_arg or settings.getint("ARCHIVE_MAX_LISTING_PAGES", 5)
-        hosts = {urlsplit(u).hostname or "" for u in [spider.base_url, *spider.article_urls]}
+        starts = [spider.base_url, *spider.article_urls, *spider.listing_urls]
+        hosts = {urlsplit(u).hostname or "" for u in starts}
         hosts.update(urlsplit(u).hostname or "" for u in spider.feeds())
         spider.allowed_domains = sorted({*spider.domains, *(h for h in hosts if h)})
         override = settings.getdict("ARCHIVE_TAXONOMY").get(spider.portal)
@@ -128,13 +135,16 @@ class PortalSpider(scrapy.Spider):
             for url in self.article_urls:
                 yield self.article_request(url)
             return
-        for path in self.listing_paths:
+        listings = self.listing_urls or [self.base_url + path for path in self.listing_paths]
+        for url in listings:
             yield scrapy.Request(
-                self.base_url + path,
+                url,
                 callback=self.parse_listing,
                 errback=self.on_error,
                 cb_kwargs={"page": 1},
             )
+        if self.listing_urls:
+            return
         for url in self.feeds():
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
 

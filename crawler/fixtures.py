@@ -1,0 +1,92 @@
+"""Parser fixtures: stored page + meta + expected values, captured by a command.
+
+``scrapy savefixture <portal> <url>`` writes ``tests/fixtures/portals/<portal>/<name>``
+``.html.gz``, ``.meta.json`` and ``.expected.json``; ``tests/test_parsers.py`` runs every
+portal parser over every fixture. Review the expected file before committing it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.items import ArticleItem
+from crawler.parsers import PARSERS, Page
+from pipelines.html import html_to_text
+from pipelines.normalize import normalize_article
+
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "portals"
+
+
+@dataclass(frozen=True)
+class Fixture:
+    portal: str
+    name: str
+    html: str
+    meta: dict[str, Any]
+    expected: dict[str, Any]
+
+
+def extract(portal: str, html: str, url: str) -> dict[str, Any]:
+    """What a fixture's ``expected.json`` describes: parser output after normalization."""
+    result = PARSERS[portal]().parse(Page.from_html(html, url), errors="suppress")
+    item = ArticleItem(
+        url=url,
+        portal=portal,
+        canonical_url=result.fields.get("canonical_url", ""),
+        title_raw=result.fields.get("title", ""),
+        source_raw=result.fields.get("source", ""),
+        published_raw=result.fields.get("published", ""),
+        body_raw=result.fields.get("body", ""),
+    )
+    normalize_article(item)
+    paragraphs = [line for line in html_to_text(item.body_html).splitlines() if line]
+    return {
+        "body_contains": [paragraphs[0][:40], paragraphs[-1][:40]] if paragraphs else [],
+        "canonical_url": item.canonical_url,
+        "image_count": len(item.images),
+        "parser": result.parser,
+        "parse_errors": result.failed,
+        "published": item.published.isoformat() if item.published else None,
+        "source": item.source,
+        "title": item.title,
+    }
+
+
+def save_fixture(portal: str, url: str, body: bytes, encoding: str, name: str,
+                 root: Path = FIXTURES_DIR) -> Path:  # fmt: skip
+    """Store a captured page and its generated expectations; return the folder."""
+    folder = root / portal
+    folder.mkdir(parents=True, exist_ok=True)
+    html = body.decode(encoding, errors="replace")
+    (folder / f"{name}.html.gz").write_bytes(gzip.compress(html.encode("utf-8"), mtime=0))
+    meta = {"url": url, "crawled_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "encoding": encoding}  # fmt: skip
+    expected = extract(portal, html, url)
+    for suffix, data in ((".meta.json", meta), (".expected.json", expected)):
+        (folder / f"{name}{suffix}").write_text(
+            json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    return folder
+
+
+def load_fixtures(root: Path = FIXTURES_DIR) -> list[Fixture]:
+    fixtures = []
+    for page in sorted(root.glob("*/*.html.gz")):
+        name = page.name.removesuffix(".html.gz")
+        fixtures.append(
+            Fixture(
+                portal=page.parent.name,
+                name=name,
+                html=gzip.decompress(page.read_bytes()).decode("utf-8"),
+                meta=json.loads((page.parent / f"{name}.meta.json").read_text(encoding="utf-8")),
+                expected=json.loads(
+                    (page.parent / f"{name}.expected.json").read_text(encoding="utf-8")
+                ),
+            )
+        )
+    return fixtures
