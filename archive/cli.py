@@ -11,7 +11,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, ArchiveLockedError
 from archive.frontmatter_files import IMAGE_MODES
-from archive.hexo import DEFAULT_FRAME  # noqa: F401 - fail fast if the exporter is broken
+from archive.lock import EXIT_LOCKED
 
 DEFAULT_DEMO_PORT = 8765
 EXIT_FAILED = 1
@@ -75,25 +75,30 @@ def _settings(ctx: Context, **extra: Any) -> Any:
     return project_settings(ctx.archive_dir, {**extra, **ctx.overrides})
 
 
+SUMMARY_COLUMNS = (
+    ("found", ("discovered",)),
+    ("skipped", ("skipped_archived",)),
+    ("new", ("new",)),
+    ("updated", ("updated",)),
+    ("same", ("unchanged",)),
+    ("failed", ("failed",)),
+    ("img ok", ("images/downloaded", "images/uptodate", "images/cached")),
+    ("img failed", ("images/failed",)),
+)
+
+
 def _summary(report: Any, archive_dir: Path, title: str) -> None:
     table = Table(title=title)
-    for column in ("portal", "found", "new", "updated", "same", "failed", "img ok",
-                   "img failed", "status"):  # fmt: skip
-        table.add_column(column, justify="right" if column != "portal" else "left")
+    table.add_column("portal")
+    for column, _ in SUMMARY_COLUMNS:
+        table.add_column(column, justify="right")
+    table.add_column("status", justify="right")
+    from archive.runs import run_status
+
     for name, stats in report.stats.items():
-        images_ok = int(stats.get("archive/images/downloaded", 0)) + int(
-            stats.get("archive/images/uptodate", 0)
-        )
-        table.add_row(
-            name,
-            *(
-                str(stats.get(f"archive/{k}", 0))
-                for k in ("discovered", "new", "updated", "unchanged", "failed")
-            ),
-            str(images_ok),
-            str(stats.get("archive/images/failed", 0)),
-            str(stats.get("finish_reason", "?")),
-        )
+        counts = [sum(int(stats.get(f"archive/{k}", 0) or 0) for k in keys)
+                  for _, keys in SUMMARY_COLUMNS]  # fmt: skip
+        table.add_row(name, *map(str, counts), run_status(stats))
     console.print(table)
     console.print(f"files: {archive_dir / 'posts'}   index: {archive_dir / 'index.db'}")
 
@@ -141,11 +146,20 @@ def demo_portal(port: int, host: str, generated: int) -> None:
 @click.argument("portals", nargs=-1, required=True)
 @click.option("--base-url", metavar="URL", help="Point the spider at another host.")
 @click.option("--max-pages", type=int, help="Listing pages to follow per listing.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Re-fetch archived articles; rewrite changed ones, keep old versions.",
+)
 @export_options
 @click.pass_obj
 def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None,
-          max_pages: int | None) -> None:  # fmt: skip
-    """Crawl portals (listings + feeds) into the archive.
+          max_pages: int | None, refresh: bool) -> None:  # fmt: skip
+    """Crawl portals (listings + feeds) into the archive, incrementally.
+
+    Articles already archived are not downloaded again (listings and feeds are); failed
+    URLs of earlier runs are retried. Exit code 1 when the run failed as a whole, 75 when
+    another run holds the archive.
 
     Example: portal-archive crawl ofweek --base-url http://127.0.0.1:8765
     """
@@ -156,18 +170,25 @@ def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None,
         kwargs["base_url"] = base_url
     if max_pages:
         kwargs["max_pages"] = max_pages
-    report = _run(lambda: run_spiders(_settings(ctx), [(p, kwargs) for p in portals],
-                                      keep_outcomes=False))  # fmt: skip
+    if refresh:
+        ctx.overrides["ARCHIVE_REFRESH"] = True
+    jobs = [(p, kwargs) for p in portals]
+    report = _run(ctx, lambda: run_spiders(_settings(ctx), jobs, keep_outcomes=False))
     _summary(report, ctx.archive_dir, "crawl")
     _exit_for_crawl(report)
 
 
 def _exit_for_crawl(report: Any) -> None:
-    if not report.finished:
-        reasons = {name: s.get("finish_reason") for name, s in report.stats.items()}
-        raise CrawlFailed(f"crawl did not finish: {reasons}")
-    if report.count("archive/discovered") == 0 and report.count("archive/failed") > 0:
-        raise CrawlFailed("nothing discovered: every listing and feed request failed")
+    from archive.runs import run_status
+
+    for name, stats in report.stats.items():
+        if run_status(stats) != "finished":
+            reason = stats.get("finish_reason")
+            if reason == "finished":
+                raise CrawlFailed(
+                    f"{name}: nothing discovered: every listing and feed request failed"
+                )
+            raise CrawlFailed(f"{name}: crawl did not finish ({reason})")
 
 
 class CrawlFailed(click.ClickException):
@@ -176,52 +197,111 @@ class CrawlFailed(click.ClickException):
     exit_code = EXIT_FAILED
 
 
-def _run(func: Callable[[], Any]) -> Any:
+class ArchiveLocked(click.ClickException):
+    """Another run holds the archive (exit code 75)."""
+
+    exit_code = EXIT_LOCKED
+
+
+def _run(ctx: Context, func: Callable[[], Any]) -> Any:
+    """Run ``func`` holding the archive lock; library errors become CLI errors."""
+    from archive.lock import ArchiveLock
+
     try:
-        return func()
+        with ArchiveLock(ctx.archive_dir):
+            ctx.overrides["ARCHIVE_LOCK_HELD"] = True
+            return func()
+    except ArchiveLockedError as exc:
+        raise ArchiveLocked(str(exc)) from exc
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
+FETCH_OK = {"new", "updated", "unchanged", "rendered"}
+
+
 @cli.command()
 @click.argument("urls", nargs=-1, required=True)
-@click.option("--portal", metavar="NAME", help="Force a portal parser (host not the portal's).")
+@click.option(
+    "--portal",
+    metavar="NAME",
+    help="Force a parser (a portal's or 'generic') for a host it does not own.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per URL.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the post instead of writing it.")
+@click.option("--force", is_flag=True, help="Fetch URLs that are already archived again.")
 @export_options
 @click.pass_obj
-def fetch(ctx: Context, urls: tuple[str, ...], portal: str | None, as_json: bool) -> None:
+def fetch(ctx: Context, urls: tuple[str, ...], portal: str | None, as_json: bool,
+          to_stdout: bool, force: bool) -> None:  # fmt: skip
     """Archive single article URLs through the same parser, pipelines and writer.
+
+    Hosts of a known portal use its parser, any other host the generic extractor.
+    Prints the written path per URL; a one-line error and exit code 1 per failed URL.
 
     Example: portal-archive fetch https://www.ofweek.com/2022-08/ART-8100-2801-1.html
     """
-    from archive.runner import check_url, portal_for_url, portal_spiders, run_spiders
+    from archive.runner import archived_paths, run_spiders, spider_jobs
+
+    if to_stdout:
+        ctx.overrides["ARCHIVE_WRITE"] = False
+    outcomes: list[Any] = []
 
     def run() -> Any:
-        settings = _settings(ctx)
-        spiders = portal_spiders(settings)
-        groups: dict[str, list[str]] = {}
-        for url in urls:
-            check_url(url)
-            name = portal or portal_for_url(url, spiders)
-            groups.setdefault(name, []).append(url)
-        return run_spiders(settings, [(n, {"urls": u}) for n, u in groups.items()])
+        settings = _settings(ctx, ARCHIVE_REFRESH=True)
+        todo = list(dict.fromkeys(urls))
+        if not force and not to_stdout:
+            known = archived_paths(ctx.archive_dir, todo)
+            outcomes.extend(known.values())
+            todo = [u for u in todo if u not in known]
+        if not todo:
+            return None
+        jobs = spider_jobs(settings, todo, portal)
+        with _progress(len(todo)) as advance:
+            report = run_spiders(settings, jobs, on_outcome=advance)
+        outcomes.extend(report.outcomes)
+        missing = set(todo) - {o.url for o in report.outcomes}
+        outcomes.extend(_no_result(url) for url in sorted(missing))
+        return report
 
-    report = _run(run)
+    _run(ctx, run)
     failed = 0
-    for outcome in report.outcomes:
-        ok = outcome.status in {"new", "updated", "unchanged"}
+    for outcome in outcomes:
+        ok = outcome.status in FETCH_OK or outcome.status == "skipped"
         failed += not ok
         if as_json:
             click.echo(json.dumps(outcome.__dict__, ensure_ascii=False))
+        elif to_stdout and outcome.text:
+            click.echo(outcome.text, nl=False)
         elif ok:
             click.echo(outcome.path)
+            if outcome.status == "skipped":
+                click.echo(f"skipped (already archived, use --force): {outcome.url}", err=True)
         else:
             click.echo(
                 f"error: {outcome.url}: {outcome.status} {outcome.detail}".rstrip(), err=True
             )
-    missing = len(urls) - len(report.outcomes)
-    if failed or missing > 0:
+    if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _no_result(url: str) -> Any:
+    from archive.runner import UrlOutcome
+
+    return UrlOutcome(url, "no_result", detail="the page produced no article (see the log)")
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[Any], None]]:
+    """A rich progress bar for many URLs (none for a handful); yields the advance callback."""
+    if total < 5:
+        yield lambda outcome: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("fetching", total=total)
+        yield lambda outcome: progress.advance(task)
 
 
 @cli.command()
@@ -247,7 +327,7 @@ def demo(ctx: Context, port: int) -> None:
     with portal:
         settings = _settings(ctx, AUTOTHROTTLE_START_DELAY=0.2)
         jobs = [("ofweek", {"base_url": portal.base_url})]
-        report = _run(lambda: run_spiders(settings, jobs, keep_outcomes=False))
+        report = _run(ctx, lambda: run_spiders(settings, jobs, keep_outcomes=False))
     _summary(report, ctx.archive_dir, f"demo crawl of {portal.base_url}")
     archived = _count_articles(ctx.archive_dir)
     index_db = ctx.archive_dir / "index.db"

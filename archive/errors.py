@@ -23,3 +23,7 @@ class NoParserForUrlError(ArchiveError):
 
 class InvalidUrlError(ArchiveError):
     """The URL is not an absolute http(s) URL."""
+
+
+class ArchiveLockedError(ArchiveError):
+    """Another run holds the archive's writer lock."""

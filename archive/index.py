@@ -153,6 +153,27 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
         db.execute("delete from failures where url = ?", [article.url])
 
 
+REVISION_FIELDS = ("title", "author", "source", "categories", "published", "body", "path",
+                   "image_count")  # fmt: skip
+"""Fields compared to say what changed between two versions of an article."""
+
+
+def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [f for f in REVISION_FIELDS if old.get(f) != new.get(f)]
+
+
+def add_revision(
+    db: Database, old: dict[str, Any], new: dict[str, Any], old_text: str | None
+) -> None:
+    """Record that ``old`` (the stored row) was replaced by ``new``."""
+    db.table("revisions").insert(
+        {"article_id": old["id"], "changed_at": now_iso(),
+         "changed_fields": json.dumps(changed_fields(old, new)), "old_title": old.get("title"),
+         "old_hash": old.get("content_hash"), "new_hash": new.get("content_hash"),
+         "old_path": old.get("path"), "old_text": old_text},
+    )  # fmt: skip
+
+
 def touch_article(db: Database, article_id: str) -> None:
     """Record that an unchanged article was seen again."""
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -168,7 +189,7 @@ def stored_article(db: Database, article_id: str) -> dict[str, Any] | None:
     return dict(zip([c[0] for c in cursor.description], row, strict=True))
 
 
-def record_failure(db: Database, failure: FetchFailure) -> int:
+def record_failure(db: Database, failure: FetchFailure, run_id: int | None = None) -> int:
     """Insert or bump a failure row; return its attempt count."""
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     with db.atomic():
@@ -176,7 +197,7 @@ def record_failure(db: Database, failure: FetchFailure) -> int:
         attempts = (row[0] if row else 0) + 1
         db.table("failures").upsert(
             {"url": failure.url, "portal": failure.portal, "reason": failure.reason,
-             "detail": failure.detail, "attempts": attempts, "last_failed": now,
+             "detail": failure.detail, "attempts": attempts, "last_failed": now, "run_id": run_id,
              **({} if row else {"first_failed": now})},
             pk="url",
         )  # fmt: skip

@@ -6,7 +6,7 @@ URL takes exactly the same parser, pipelines and writer as a scheduled crawl.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,9 @@ from scrapy.spiderloader import SpiderLoader
 from archive.errors import InvalidUrlError, NoParserForUrlError, UnknownPortalError
 from crawler.items import ArticleItem, FetchFailure
 from pipelines.store import article_saved
+
+GENERIC = "generic"
+"""The spider used for hosts no portal claims."""
 
 
 def project_settings(archive_dir: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -62,9 +65,52 @@ def portal_for_url(url: str, spiders: Mapping[str, Any]) -> str:
 class UrlOutcome:
     url: str
     status: str
-    """``new``/``updated``/``unchanged`` or a failure reason such as ``http_404``."""
+    """``new``/``updated``/``unchanged``/``rendered``/``skipped`` or a failure reason."""
     path: str = ""
     detail: str = ""
+    text: str = ""
+    """The rendered post, when the run only renders (``ARCHIVE_WRITE = False``)."""
+
+
+def spider_jobs(
+    settings: Settings, urls: Sequence[str], portal: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """Group URLs by the spider that parses them: ``portal``, the host's portal, or generic."""
+    spiders = portal_spiders(settings)
+    groups: dict[str, list[str]] = {}
+    for url in urls:
+        check_url(url)
+        if portal:
+            name = portal
+        else:
+            try:
+                name = portal_for_url(url, spiders)
+            except NoParserForUrlError:
+                if GENERIC not in spiders:
+                    raise
+                name = GENERIC
+        groups.setdefault(name, []).append(url)
+    return [(name, {"urls": group}) for name, group in groups.items()]
+
+
+def archived_paths(archive_dir: Path, urls: Sequence[str]) -> dict[str, UrlOutcome]:
+    """``skipped`` outcomes for the URLs (or their canonical forms) already archived."""
+    from archive.store import Archive
+    from pipelines.normalize import canonical
+
+    if not (archive_dir / "index.db").is_file():
+        return {}
+    found: dict[str, UrlOutcome] = {}
+    with Archive(archive_dir) as archive:
+        for url in urls:
+            row = archive.db.execute(
+                "select path from articles where url = ? or canonical_url = ?",
+                [url, canonical(url)],
+            ).fetchone()
+            if row:
+                path = str((archive.posts_dir / row[0]).resolve())
+                found[url] = UrlOutcome(url, "skipped", path, "already archived")
+    return found
 
 
 @dataclass
@@ -74,6 +120,13 @@ class RunReport:
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     outcomes: list[UrlOutcome] = field(default_factory=list)
     keep_outcomes: bool = True
+    on_outcome: Callable[[UrlOutcome], None] | None = None
+
+    def _add(self, outcome: UrlOutcome) -> None:
+        if self.keep_outcomes:
+            self.outcomes.append(outcome)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
 
     def count(self, key: str) -> int:
         return sum(int(s.get(key, 0) or 0) for s in self.stats.values())
@@ -84,16 +137,14 @@ class RunReport:
 
     # signal receivers (bound methods of a live object: Scrapy holds receivers weakly)
     def on_saved(self, item: ArticleItem, result: Any, **kwargs: Any) -> None:
-        if self.keep_outcomes:
-            self.outcomes.append(UrlOutcome(item.url, result.status, str(result.path)))
+        self._add(UrlOutcome(item.url, result.status, str(result.path), text=result.text))
 
     def on_dropped(self, item: Any, exception: Exception, **kwargs: Any) -> None:
-        if not self.keep_outcomes:
-            return
         if isinstance(item, FetchFailure):
-            self.outcomes.append(UrlOutcome(item.url, item.reason, detail=item.detail))
+            self._add(UrlOutcome(item.url, item.reason, detail=item.detail))
         elif isinstance(item, ArticleItem):
-            self.outcomes.append(UrlOutcome(item.url, "dropped", detail=str(exception)))
+            reason = str(exception).split(":", 1)[0].replace("missing ", "no_").split(",")[0]
+            self._add(UrlOutcome(item.url, reason, detail=str(exception)))
 
 
 def run_spiders(
@@ -101,13 +152,14 @@ def run_spiders(
     jobs: Sequence[tuple[str, Mapping[str, Any]]],
     *,
     keep_outcomes: bool = True,
+    on_outcome: Callable[[UrlOutcome], None] | None = None,
 ) -> RunReport:
     """Run ``(spider name, spider kwargs)`` jobs in one process until all finish."""
     spiders = portal_spiders(settings)
     for name, _ in jobs:
         if name not in spiders:
             raise UnknownPortalError(f"unknown portal {name!r} (known: {', '.join(spiders)})")
-    report = RunReport(keep_outcomes=keep_outcomes)
+    report = RunReport(keep_outcomes=keep_outcomes, on_outcome=on_outcome)
     process = AsyncCrawlerProcess(settings, install_root_handler=True)
     crawlers = []
     for name, kwargs in jobs:

@@ -16,6 +16,7 @@ from typing import Literal
 from sqlite_utils import Database
 
 from archive import index
+from archive.errors import UnsafePathError
 from archive.frontmatter_files import (
     TMP_PREFIX,
     ExportOptions,
@@ -30,7 +31,7 @@ from crawler.items import ArticleItem, FetchFailure
 
 logger = logging.getLogger(__name__)
 
-SaveStatus = Literal["new", "updated", "unchanged"]
+SaveStatus = Literal["new", "updated", "unchanged", "rendered"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class SaveResult:
     status: SaveStatus
     path: Path
     article_id: str
+    text: str = ""
+    """The rendered file, for runs that only render (``fetch --stdout``)."""
 
 
 SIDECAR_SCHEMA = 1
@@ -137,6 +140,8 @@ class Archive:
             image_mode=self.options.image_mode,
         )
         row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
+        if stored is not None and stored["content_hash"] != digest:
+            self._keep_revision(stored, row)
         wrote = write_atomic(target, text, fsync=self.options.fsync)
         write_atomic(sidecar_path(target), sidecar_text(row, article, self.options),
                      fsync=self.options.fsync)  # fmt: skip
@@ -152,5 +157,15 @@ class Archive:
             status = "updated" if wrote or stored["content_hash"] != digest else "unchanged"
         return SaveResult(status, target, aid)
 
-    def record_failure(self, failure: FetchFailure) -> int:
-        return index.record_failure(self.db, failure)
+    def _keep_revision(self, stored: dict[str, object], row: dict[str, object]) -> None:
+        """Keep the previous version of a changed article in ``revisions``."""
+        old_row = self.db.table("articles").get(str(row["id"]))
+        try:
+            old_path = safe_join(self.posts_dir, str(stored["path"]))
+            old_text = old_path.read_text(encoding="utf-8")
+        except (OSError, UnsafePathError):
+            old_text = None
+        index.add_revision(self.db, old_row, row, old_text)
+
+    def record_failure(self, failure: FetchFailure, run_id: int | None = None) -> int:
+        return index.record_failure(self.db, failure, run_id=run_id)

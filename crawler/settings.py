@@ -31,6 +31,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 MEDIA_ALLOW_REDIRECTS = True
 LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"  # drop reasons without item dumps
 
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.SkipArchivedMiddleware": 50,
+}
+
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizeContentPipeline": 100,
     "pipelines.image_urls.RewriteImageUrlsPipeline": 200,
@@ -59,6 +63,10 @@ ARCHIVE_LEGACY_TITLES = True
 """Apply the legacy site's title rule (``:/\\?*“”<>|[]`` → ``_``) in front matter."""
 ARCHIVE_LOCAL_IMAGE_PREFIX = "/images/"
 """URL prefix of downloaded images in image mode ``local`` (Datasette's static mount)."""
+ARCHIVE_LOCK_HELD = False
+"""Set by the CLI, which holds the archive lock itself; ``scrapy crawl`` runs take it."""
+ARCHIVE_MAX_ATTEMPTS = 5
+"""A failed article URL is retried on later runs until it has failed this many times."""
 ARCHIVE_MAX_LISTING_PAGES = 5
 """How many listing pages a portal spider follows per listing (pagination limit)."""
 ARCHIVE_PAGE_TIMEZONE = "Asia/Shanghai"
@@ -67,6 +75,10 @@ ARCHIVE_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"
 """headimg/thumbnail of articles without images; ``{n}`` is derived from the article id."""
 ARCHIVE_PROFILE = "hexo"
 """Front-matter profile of written files."""
+ARCHIVE_REFRESH = False
+"""Re-fetch articles already archived (changed ones are rewritten, old version kept)."""
 ARCHIVE_TAXONOMY: dict[str, dict[str, object]] = {}
 """Per-portal override of front-matter ``categories`` and ``author``."""
+ARCHIVE_WRITE = True
+"""Write files and index; off, the writer only renders (``fetch --stdout``)."""
 COMMANDS_MODULE = "crawler.commands"

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from archive.frontmatter_files import IMAGE_MODES, ExportOptions
-from archive.store import Archive
+from archive.frontmatter_files import IMAGE_MODES, ExportOptions, post_relpath
+from archive.lock import ArchiveLock
+from archive.runs import finish_run, start_run
+from archive.store import Archive, SaveResult
 from crawler.items import ArticleItem, FetchFailure
 
 if TYPE_CHECKING:
@@ -46,11 +48,16 @@ def export_options(settings: BaseSettings) -> ExportOptions:
 class ArchiveWriterPipeline:
     """Writes articles (files + index) and records failures; counts ``archive/<status>``."""
 
-    def __init__(self, archive: Archive, crawler: Crawler) -> None:
+    def __init__(self, archive: Archive, crawler: Crawler, *, take_lock: bool = True) -> None:
         self.archive = archive
+        self.crawler = crawler
         self.stats = crawler.stats
         self.signals = crawler.signals
+        self.lock = ArchiveLock(archive.root) if take_lock else None
+        self.run_id: int | None = None
+        self.write = crawler.settings.getbool("ARCHIVE_WRITE", True)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveWriterPipeline:
@@ -58,20 +65,41 @@ class ArchiveWriterPipeline:
         archive = Archive(
             Path(settings.get("ARCHIVE_DIR", "archive-data")), export_options(settings)
         )
-        return cls(archive, crawler)
+        return cls(archive, crawler, take_lock=not settings.getbool("ARCHIVE_LOCK_HELD"))
 
     def open_spider(self) -> None:
-        _ = self.archive.db  # create folders, clean partial files, migrate
+        if not self.write:
+            self.lock = None
+            return
+        if self.lock is not None:
+            self.lock.acquire()  # ArchiveLockedError stops a second overlapping run
+        spider: Any = self.crawler.spider
+        self.run_id = start_run(self.archive.db, getattr(spider, "portal", spider.name))
 
-    def close_spider(self) -> None:
-        self.archive.close()
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Record the run (stats are final by now), then close the index and release."""
+        try:
+            if self.run_id is not None:
+                status = finish_run(self.archive.db, self.run_id, self.stats.get_stats(), reason)
+                logger.info("Run %d of %s: %s", self.run_id, spider.name, status)
+        finally:
+            self.archive.close()
+            if self.lock is not None:
+                self.lock.release()
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, FetchFailure):
-            attempts = self.archive.record_failure(item)
+            if not self.write:
+                raise DropItem(f"{item.reason}: {item.url}")
+            attempts = self.archive.record_failure(item, run_id=self.run_id)
             self.stats.inc_value("archive/failed")
             raise DropItem(f"{item.reason} (attempt {attempts}): {item.url}")
         if not isinstance(item, ArticleItem):
+            return item
+        if not self.write:
+            text = self.archive.render(item)
+            result = SaveResult("rendered", self.archive.posts_dir / post_relpath(item), "", text)
+            self.signals.send_catch_log(article_saved, item=item, result=result)
             return item
         result = self.archive.save(item)
         self.stats.inc_value(f"archive/{result.status}")
@@ -81,9 +109,12 @@ class ArchiveWriterPipeline:
 
     def item_dropped(self, item: Any, response: Any, exception: Exception, **kwargs: Any) -> None:
         """Record articles dropped by validation as failures (duplicates are not failures)."""
-        if isinstance(item, ArticleItem) and str(exception).startswith("missing"):
+        if self.write and isinstance(item, ArticleItem) and str(exception).startswith("missing"):
             reason = "no_" + str(exception).split(":")[0].removeprefix("missing ").split(",")[0]
             self.archive.record_failure(
-                FetchFailure(url=item.url, portal=item.portal, reason=reason, detail=str(exception))
+                FetchFailure(
+                    url=item.url, portal=item.portal, reason=reason, detail=str(exception)
+                ),
+                run_id=self.run_id,
             )
             self.stats.inc_value("archive/failed")

@@ -7,6 +7,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from archive.cli import cli
+from archive.hexo import parse_post
+from archive.lock import EXIT_LOCKED, ArchiveLock
 from tests.conftest import run_cli
 
 
@@ -53,7 +55,37 @@ def test_fetch_one_article_prints_its_path(demo_portal: Any, tmp_path: Path) -> 
     assert path.is_file()
     assert path.is_relative_to((tmp_path / "posts").resolve())
     again = run_cli(tmp_path, "fetch", url, "--portal", "ofweek", "--json")
-    assert json.loads(again.stdout)["status"] == "unchanged"
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {
+        "url": url,
+        "status": "skipped",
+        "path": str(path),
+        "detail": "already archived",
+        "text": "",
+    }  # fmt: skip
+    forced = run_cli(tmp_path, "fetch", url, "--portal", "ofweek", "--json", "--force")
+    assert json.loads(forced.stdout)["status"] == "unchanged"
+    assert demo_portal.hits[url.removeprefix(demo_portal.base_url)] == 2
+
+
+def test_fetch_stdout_prints_the_post_and_writes_nothing(demo_portal: Any, tmp_path: Path) -> None:
+    article = next(a for a in demo_portal.articles if a.title and a.layout == "current")
+    result = run_cli(tmp_path, "fetch", demo_portal.article_url(article), "--portal", "ofweek",
+                     "--stdout", "--image-mode", "proxy")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    post = parse_post(result.stdout)
+    assert post.metadata["author"] == "高科技行业门户"
+    assert str(post.metadata["headimg"]).startswith("https://cors.zfour.workers.dev/?http://")
+    assert not (tmp_path / "posts").exists() or not list((tmp_path / "posts").rglob("*.md"))
+
+
+def test_a_locked_archive_refuses_a_second_run(demo_portal: Any, tmp_path: Path) -> None:
+    with ArchiveLock(tmp_path):
+        result = run_cli(tmp_path, "crawl", "ofweek", "--base-url", demo_portal.base_url)
+    assert result.returncode == EXIT_LOCKED
+    assert "locked by pid" in result.stderr
+    assert not (tmp_path / "index.db").exists()
+    assert sum(demo_portal.hits.values()) == 0
 
 
 def test_fetch_of_a_404_is_a_one_line_error(demo_portal: Any, tmp_path: Path) -> None:

@@ -1,0 +1,294 @@
+"""Datasette 0.65 metadata of the archive's index, built by a pure function.
+
+:func:`build_metadata` returns a plain ``dict`` that ``portal-archive serve`` dumps as YAML
+and hands to Datasette with ``-m``. Two kinds of keys are kept apart, so the split Datasette
+1.0 wants (``metadata.yaml`` for descriptions, ``datasette.yaml`` for configuration) is a
+matter of calling the two builders separately (stack-notes §3):
+
+* :func:`descriptive_metadata` — title, description, source and licence notes, a
+  description for every table and column;
+* :func:`configuration` — default sort, facets, the FTS table, canned queries and the
+  ``portal-archive`` plugin's settings (image mode, mounts).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import yaml
+
+DATABASE = "index"
+"""Datasette names a database after its file: ``index.db`` → ``/index``."""
+
+PLUGIN = "portal-archive"
+"""Key of the plugin's settings under ``plugins:`` (read by ``archive.datasette_plugin``)."""
+
+IMAGES_MOUNT = "/images/"
+"""Where ``serve`` mounts ``DIR/images/`` (``--static images:…``); the default
+``ARCHIVE_LOCAL_IMAGE_PREFIX`` too, so local image URLs match the written files."""
+
+POSTS_MOUNT = "/posts/"
+"""Where ``serve`` mounts ``DIR/posts/``, so an article's ``path`` links to its file."""
+
+RENDER_IMAGE_MODES: tuple[str, ...] = ("local", "origin", "proxy")
+"""How rendered bodies show images: downloaded copy (falling back to the original URL for an
+image that was not downloaded), original URL, or original URL wrapped in a proxy template."""
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "articles": {
+        "id": "Stable article id: the first 16 hex digits of sha1(canonical_url).",
+        "url": "URL the article was fetched from (after redirects); the original page.",
+        "canonical_url": "Canonicalized URL, the de-duplication key the id is derived from.",
+        "portal": "Portal key (spider name), e.g. ofweek; also the first folder under posts/.",
+        "title": "Title, whitespace collapsed.",
+        "title_raw": "Title text as found on the page.",
+        "author": "Front-matter author: the feed or site name from the portal taxonomy.",
+        "source": "Source line without its label (来源：…), e.g. OFweek锂电网.",
+        "categories": "Front-matter categories as a JSON array, in order (faceted as a list).",
+        "published": "Publication time, ISO 8601 in UTC (page time read as Asia/Shanghai).",
+        "published_raw": "Publication time as written on the page.",
+        "language": "BCP-47 language of the article, e.g. zh.",
+        "body": "Cleaned body HTML with original image URLs; shown here re-sanitized by nh3, "
+        "with images per the serve image mode (a snippet in tables, in full on the row page).",
+        "body_text": "Plain text of the body; searched with title by the FTS5 trigram index.",
+        "image_count": "Number of distinct images in the body (rows in images).",
+        "parser": "Parser and version that extracted the article, e.g. ofweek.V2.",
+        "encoding": "Encoding the page was decoded with, after the charset safeguard.",
+        "path": "Front-matter file below posts/ (<portal>/<YYYY-MM>/<title>_<id8>.md); "
+        "links to the archived file.",
+        "content_hash": "sha256 of the written file's text; unchanged hash, file not rewritten.",
+        "profile": "Front-matter profile the file was written with, e.g. hexo.",
+        "image_mode": "Image mode the file was written with: origin, proxy or local.",
+        "first_seen": "When the article was first archived (UTC).",
+        "last_seen": "When a crawl last saw the article (UTC).",
+        "fetched_at": "When the page was last fetched (UTC).",
+        "origin": "How the row got here: crawl, or import of an existing post.",
+        "imported_from": "For imported posts: the file or URL it was imported from.",
+        "render_hints": "For imported posts: JSON hints to reproduce the original file.",
+    },
+    "images": {
+        "article_id": "The article the image belongs to.",
+        "position": "Order of the image in the body, from 0.",
+        "url": "Absolute original image URL (proxy wrappers removed).",
+        "alt": "The image's alt text.",
+        "status": "pending (download off), downloaded, failed, or skipped (offsite/robots.txt).",
+        "path": "Downloaded copy relative to images/ (full/<sha1>.<ext>); served at /images/.",
+        "checksum": "MD5 of the downloaded bytes.",
+        "error": "Why the download failed, e.g. HTTP 403.",
+    },
+    "article_categories": {
+        "article_id": "The article.",
+        "position": "Order of the category in the front matter, from 0.",
+        "category": "Category name.",
+    },
+    "failures": {
+        "url": "The URL that failed (listing, feed or article).",
+        "portal": "Portal key.",
+        "reason": "Machine-readable reason: http_404, timeout, dns, no_title …",
+        "detail": "Human-readable detail.",
+        "attempts": "How many runs failed on this URL so far.",
+        "first_failed": "First failure (UTC).",
+        "last_failed": "Latest failure (UTC).",
+        "run_id": "The crawl run (crawl_runs.id) of the latest failure, when recorded.",
+    },
+    "crawl_runs": {
+        "id": "Run number.",
+        "portal": "Portal(s) crawled.",
+        "command": "Command that started the run (crawl, fetch, demo …).",
+        "started": "Start (UTC).",
+        "finished": "End (UTC); empty while running or after a crash.",
+        "status": "Outcome of the run, e.g. finished or failed.",
+        "discovered": "Article URLs discovered.",
+        "new": "Articles archived for the first time.",
+        "updated": "Articles whose file changed.",
+        "unchanged": "Articles seen again unchanged.",
+        "failed": "URLs that failed.",
+        "skipped": "Article URLs skipped (already archived).",
+        "error_summary": "Short summary of the errors, if any.",
+    },
+    "revisions": {
+        "id": "Revision number.",
+        "article_id": "The article that changed.",
+        "changed_at": "When the change was archived (UTC).",
+        "changed_fields": "Which fields changed (JSON array or comma-separated names).",
+        "old_title": "Title before the change.",
+        "old_hash": "content_hash of the previous file.",
+        "new_hash": "content_hash of the new file.",
+        "old_path": "Previous path below posts/ (when the title change moved the file).",
+        "old_text": "Previous body text.",
+    },
+}
+"""A description for every column of every table (a test compares this with the schema)."""
+
+TABLES: dict[str, str] = {
+    "articles": "One row per archived article; its front-matter file is under posts/. Search "
+    "(FTS5 trigram) needs 3+ characters; for 1–2 characters use the short search query.",
+    "images": "The images of each article, in body order, with their download status.",
+    "article_categories": "The categories of each article, one row each.",
+    "failures": "URLs that could not be archived, with their latest reason.",
+    "crawl_runs": "One row per crawl run, with its counts.",
+    "revisions": "Earlier versions of articles that changed when re-fetched.",
+}
+
+QUERIES: dict[str, dict[str, str]] = {
+    "latest_articles": {
+        "title": "Latest articles",
+        "description": "The 100 most recently published articles.",
+        "sql": """select id as article_id, published, portal, title, author, image_count, url
+from articles
+order by published desc, id
+limit 100""",
+    },
+    "articles_per_portal_per_month": {
+        "title": "Articles per portal per month",
+        "description": "Article and image counts per portal and month of publication (UTC).",
+        "sql": """select portal, coalesce(substr(published, 1, 7), 'undated') as month,
+  count(*) as articles, coalesce(sum(image_count), 0) as images
+from articles
+group by portal, month
+order by month desc, portal""",
+    },
+    "changed_articles": {
+        "title": "Changed articles with their revisions",
+        "description": "Every archived revision, newest first, with the article it belongs to.",
+        "sql": """select r.changed_at, r.article_id, a.title, a.portal, r.changed_fields,
+  r.old_title, r.old_path, r.old_hash, r.new_hash,
+  (select count(*) from revisions r2 where r2.article_id = r.article_id) as revisions,
+  a.url
+from revisions r left join articles a on a.id = r.article_id
+order by r.changed_at desc, r.id desc""",
+    },
+    "failed_urls_last_run": {
+        "title": "Failed URLs of the last run",
+        "description": "Failures recorded by the most recent crawl run (crawl_runs).",
+        "sql": """with last_run as (
+  select id, started, status from crawl_runs order by started desc, id desc limit 1
+)
+select f.url, f.portal, f.reason, f.detail, f.attempts, f.last_failed,
+  last_run.id as run_id, last_run.started as run_started, last_run.status as run_status
+from failures f join last_run on f.run_id = last_run.id
+order by f.portal, f.url""",
+    },
+    "articles_with_failed_images": {
+        "title": "Articles whose images failed",
+        "description": "Articles with at least one image whose download failed, newest first.",
+        "sql": """select a.id as article_id, a.published, a.portal, a.title,
+  count(*) as failed_images, a.image_count, group_concat(distinct i.error) as errors,
+  group_concat(i.url, ' ') as failed_urls
+from images i join articles a on a.id = i.article_id
+where i.status = 'failed'
+group by a.id
+order by a.published desc, a.id""",
+    },
+    "search_short": {
+        "title": "Short search (1–2 characters)",
+        "description": "Substring search in titles and body text for terms the trigram index "
+        "cannot match (fewer than 3 characters, e.g. 碳 or 光伏); scans the table, newest 100.",
+        "sql": r"""with term as (
+  select '%' || replace(replace(replace(:q, '\', '\\'), '%', '\%'), '_', '\_') || '%' as pattern
+)
+select a.id as article_id, a.published, a.portal, a.title,
+  substr(a.body_text, max(1, instr(a.body_text, :q) - 30), 100) as context
+from articles a, term
+where length(:q) > 0
+  and (a.title like term.pattern escape '\' or a.body_text like term.pattern escape '\')
+order by a.published desc, a.id
+limit 100""",
+    },
+}
+"""Canned queries; each runs on empty tables (a test runs every one)."""
+
+
+def descriptive_metadata(database: str = DATABASE) -> dict[str, Any]:
+    """Title, description, source/licence notes and every table's and column's description."""
+    return {
+        "title": "Portal Archive",
+        "description": "Archived articles of Chinese tech-news portals: search (中文 too), "
+        "facets, and each article rendered from its sanitized HTML.",
+        "source": "The portals' public article pages, crawled by portal-archive",
+        "license": "Articles remain their publishers' copyright (archived for reference); "
+        "the archive's code is MIT",
+        "databases": {
+            database: {
+                "description": "The archive's index (index.db), opened read-only.",
+                "tables": {
+                    name: {"description": TABLES[name], "columns": dict(columns)}
+                    for name, columns in COLUMNS.items()
+                },
+            }
+        },
+    }
+
+
+def configuration(
+    database: str = DATABASE,
+    *,
+    image_mode: str = "local",
+    image_proxy: str = "https://cors.zfour.workers.dev/?{url}",
+) -> dict[str, Any]:
+    """Sort, facets, FTS, canned queries and plugin settings (``datasette.yaml`` in 1.0)."""
+    if image_mode not in RENDER_IMAGE_MODES:
+        raise ValueError(f"image mode {image_mode!r} not in {RENDER_IMAGE_MODES}")
+    return {
+        "plugins": {
+            PLUGIN: {
+                "image_mode": image_mode,
+                "image_proxy": image_proxy,
+                "images_mount": IMAGES_MOUNT,
+                "posts_mount": POSTS_MOUNT,
+            }
+        },
+        "databases": {
+            database: {
+                "tables": {
+                    "articles": {
+                        "sort_desc": "published",
+                        "fts_table": "articles_fts",
+                        "facets": [
+                            "portal",
+                            {"array": "categories"},
+                            "author",
+                            {"month": "published"},
+                        ],
+                        "label_column": "title",
+                    },
+                    "images": {"facets": ["status"], "label_column": "url"},
+                    "failures": {"sort_desc": "last_failed", "facets": ["portal", "reason"]},
+                    "crawl_runs": {"sort_desc": "id", "facets": ["portal", "status"]},
+                    "revisions": {"sort_desc": "changed_at"},
+                    "article_categories": {"facets": ["category"]},
+                },
+                "queries": copy.deepcopy(QUERIES),
+            }
+        },
+    }
+
+
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge of two metadata dicts (``extra`` wins on scalars); inputs unchanged."""
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def build_metadata(
+    database: str = DATABASE,
+    *,
+    image_mode: str = "local",
+    image_proxy: str = "https://cors.zfour.workers.dev/?{url}",
+) -> dict[str, Any]:
+    """Everything Datasette 0.65 reads from ``metadata.yaml``, for the database ``database``."""
+    return merge(
+        descriptive_metadata(database),
+        configuration(database, image_mode=image_mode, image_proxy=image_proxy),
+    )
+
+
+def dump_yaml(metadata: dict[str, Any]) -> str:
+    """``metadata`` as YAML text (safe dumper, Unicode kept, key order kept)."""
+    return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False, width=100)
