@@ -147,14 +147,21 @@ def demo_portal(port: int, host: str, generated: int) -> None:
 @click.option("--base-url", metavar="URL", help="Point the spider at another host.")
 @click.option("--max-pages", type=int, help="Listing pages to follow per listing.")
 @click.option(
+    "--listing-url",
+    "listing_urls",
+    multiple=True,
+    metavar="URL",
+    help="Start from these listing pages instead of the portal's listings and feeds.",
+)
+@click.option(
     "--refresh",
     is_flag=True,
     help="Re-fetch archived articles; rewrite changed ones, keep old versions.",
 )
 @export_options
 @click.pass_obj
-def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None,
-          max_pages: int | None, refresh: bool) -> None:  # fmt: skip
+def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None, max_pages: int | None,
+          listing_urls: tuple[str, ...], refresh: bool) -> None:  # fmt: skip
     """Crawl portals (listings + feeds) into the archive, incrementally.
 
     Articles already archived are not downloaded again (listings and feeds are); failed
@@ -170,6 +177,8 @@ def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None,
         kwargs["base_url"] = base_url
     if max_pages:
         kwargs["max_pages"] = max_pages
+    if listing_urls:
+        kwargs["listing_urls"] = list(listing_urls)
     if refresh:
         ctx.overrides["ARCHIVE_REFRESH"] = True
     jobs = [(p, kwargs) for p in portals]
@@ -345,21 +354,46 @@ def _count_articles(archive_dir: Path) -> int:
 
 
 @cli.command()
-@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+              help="Port to listen on; 0 picks a free one (Datasette prints it).")  # fmt: skip
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to bind; only 127.0.0.1 unless asked explicitly.")  # fmt: skip
-def serve(port: int, host: str) -> None:
-    """Browse the archive's index in Datasette (read-only).
+@click.option("--image-mode", type=click.Choice(["local", "origin", "proxy"]), default="local",
+              show_default=True,
+              help="Images on article pages: downloaded copies (original URL when none), "
+                   "original URLs, or original URLs through --image-proxy.")  # fmt: skip
+@click.option("--image-proxy", metavar="TEMPLATE", default=None,
+              help="Proxy template for --image-mode proxy.  "
+                   "[default: ARCHIVE_IMAGE_PROXY]")  # fmt: skip
+def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> None:
+    """Browse the archive's index in Datasette: read-only, Chinese search, facets, articles.
 
-    Example: portal-archive serve --port 8001
+    Datasette opens index.db immutable, with the archive's metadata (canned queries, facets)
+    and plugin (sanitized article bodies); images/ and posts/ are served at /images/ and
+    /posts/.
+
+    Example: portal-archive --archive ./archive-data serve --port 8001
     """
+    from archive import datasette_metadata as dm
+
     ctx = click.get_current_context().find_object(Context)
     assert ctx is not None
     index_db = ctx.archive_dir / "index.db"
     if not index_db.is_file():
         raise click.ClickException(f"no index at {index_db}; run a crawl first")
-    datasette = Path(sys.executable).with_name("datasette")
-    argv = [str(datasette), "serve", "--immutable", str(index_db), "-h", host, "-p", str(port)]
+    proxy = image_proxy or str(_settings(ctx).get("ARCHIVE_IMAGE_PROXY"))
+    metadata = dm.build_metadata(image_mode=image_mode, image_proxy=proxy)
+    metadata_file = dm.write_metadata_file(dm.dump_yaml(metadata))
+    mounts = dm.static_mounts(ctx.archive_dir)
+    argv = dm.datasette_argv(index_db.resolve(), metadata_file, host=host, port=port,
+                             mounts=mounts, python=sys.executable)  # fmt: skip
+    wal = index_db.with_name(index_db.name + "-wal")
+    if wal.is_file() and wal.stat().st_size:
+        console.print(f"[yellow]warning:[/yellow] {wal} is not empty: a crawl may be writing; "
+                      "this read-only snapshot can be stale, restart serve after it")  # fmt: skip
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        console.print(f"[yellow]warning:[/yellow] listening on {host}: reachable from other "
+                      "machines, without authentication")  # fmt: skip
     os.execv(argv[0], argv)  # noqa: S606 - replace this process with Datasette
 
 

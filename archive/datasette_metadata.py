@@ -14,9 +14,15 @@ matter of calling the two builders separately (stack-notes §3):
 from __future__ import annotations
 
 import copy
+import hashlib
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from archive.frontmatter_files import write_atomic
 
 DATABASE = "index"
 """Datasette names a database after its file: ``index.db`` → ``/index``."""
@@ -94,11 +100,11 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "crawl_runs": {
         "id": "Run number.",
-        "portal": "Portal(s) crawled.",
-        "command": "Command that started the run (crawl, fetch, demo …).",
+        "portal": "Portal crawled by the run (one row per portal of a command).",
+        "command": "Command line that started the run.",
         "started": "Start (UTC).",
         "finished": "End (UTC); empty while running or after a crash.",
-        "status": "Outcome of the run, e.g. finished or failed.",
+        "status": "running, finished, or failed (did not finish, or nothing discovered).",
         "discovered": "Article URLs discovered.",
         "new": "Articles archived for the first time.",
         "updated": "Articles whose file changed.",
@@ -111,7 +117,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "id": "Revision number.",
         "article_id": "The article that changed.",
         "changed_at": "When the change was archived (UTC).",
-        "changed_fields": "Which fields changed (JSON array or comma-separated names).",
+        "changed_fields": "JSON array of the fields that changed (title, body, path …).",
         "old_title": "Title before the change.",
         "old_hash": "content_hash of the previous file.",
         "new_hash": "content_hash of the new file.",
@@ -161,13 +167,15 @@ order by r.changed_at desc, r.id desc""",
     },
     "failed_urls_last_run": {
         "title": "Failed URLs of the last run",
-        "description": "Failures recorded by the most recent crawl run (crawl_runs).",
-        "sql": """with last_run as (
-  select id, started, status from crawl_runs order by started desc, id desc limit 1
+        "description": "URLs that failed in the most recent crawl run of each portal.",
+        "sql": """with last_runs as (
+  select portal, max(id) as id from crawl_runs group by portal
 )
 select f.url, f.portal, f.reason, f.detail, f.attempts, f.last_failed,
-  last_run.id as run_id, last_run.started as run_started, last_run.status as run_status
-from failures f join last_run on f.run_id = last_run.id
+  r.id as run_id, r.started as run_started, r.status as run_status
+from failures f
+  join last_runs l on f.run_id = l.id
+  join crawl_runs r on r.id = l.id
 order by f.portal, f.url""",
     },
     "articles_with_failed_images": {
@@ -292,3 +300,40 @@ def build_metadata(
 def dump_yaml(metadata: dict[str, Any]) -> str:
     """``metadata`` as YAML text (safe dumper, Unicode kept, key order kept)."""
     return yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False, width=100)
+
+
+SQL_TIME_LIMIT_MS = 3000
+"""Datasette's per-query limit for ``serve`` (default 1000): room for the short search's
+table scan on a large archive (see docs/benchmarks.md)."""
+
+
+def static_mounts(archive_dir: Path) -> dict[str, Path]:
+    """The archive folders ``serve`` mounts: ``images/`` and ``posts/`` when they exist."""
+    folders = {"images": archive_dir / "images", "posts": archive_dir / "posts"}
+    return {name: path.resolve() for name, path in folders.items() if path.is_dir()}
+
+
+def datasette_argv(
+    index_db: Path,
+    metadata_file: Path,
+    *,
+    host: str,
+    port: int,
+    mounts: Mapping[str, Path],
+    python: str,
+) -> list[str]:
+    """The command line of ``datasette serve`` for an archive: immutable, our metadata."""
+    argv = [python, "-m", "datasette", "serve", "--immutable", str(index_db),
+            "--host", host, "--port", str(port), "--metadata", str(metadata_file),
+            "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS)]  # fmt: skip
+    for name, folder in mounts.items():
+        argv += ["--static", f"{name}:{folder}"]
+    return argv
+
+
+def write_metadata_file(text: str, folder: Path | None = None) -> Path:
+    """Write metadata YAML to a content-named file (identical configs share one file)."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    path = (folder or Path(tempfile.gettempdir())) / f"portal-archive-metadata-{digest}.yaml"
+    write_atomic(path, text, fsync=False)
+    return path

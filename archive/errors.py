@@ -27,3 +27,11 @@ class InvalidUrlError(ArchiveError):
 
 class ArchiveLockedError(ArchiveError):
     """Another run holds the archive's writer lock."""
+
+
+class PostImportError(ArchiveError):
+    """A file could not be imported as a post (no front matter, invalid YAML/TOML, bad date)."""
+
+
+class IndexInUseError(ArchiveError):
+    """``reindex`` cannot swap ``index.db`` while another process has it open."""

@@ -3,22 +3,31 @@
 Pure functions turn an :class:`~crawler.items.ArticleItem` into the file text; only
 :func:`write_atomic` touches the disk. The ``hexo`` profile reproduces the legacy site's
 layout exactly (``archive.hexo``); the image mode applies here and only here.
+
+Imported posts (``archive.importer``) carry ``render_hints``: their frame, date form, verbatim
+title and placeholders, and a *verbatim* body whose image URLs are mapped by exact text
+replacement of attribute values (:func:`replace_img_src_text`) instead of an nh3 re-serialization,
+so an imported legacy post re-renders byte for byte. Crawled articles have no hints.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from archive.errors import UnknownProfileError, UnsafePathError
-from archive.hexo import DEFAULT_FRAME, FRAMES, legacy_title, render_post
+from archive.hexo import DEFAULT_FRAME, FRAMES, HexoFrame, legacy_title, render_post
 from crawler.items import ArticleItem, ImageRef
 from pipelines.html import map_img_src
 from pipelines.image_urls import wrap_proxy_url
@@ -60,35 +69,170 @@ def export_image_url(ref: ImageRef, options: ExportOptions) -> str:
     return ref.url
 
 
+def article_image_url(ref: ImageRef, options: ExportOptions, hints: Mapping[str, Any]) -> str:
+    """:func:`export_image_url`, except that images an imported post had unproxied stay so."""
+    if options.image_mode == "proxy" and ref.url in hints.get("unproxied_images", ()):
+        return ref.url
+    return export_image_url(ref, options)
+
+
 def export_body(article: ArticleItem, options: ExportOptions) -> str:
-    """Body HTML with image URLs per the image mode and ``referrerpolicy="no-referrer"``."""
+    """Body HTML with image URLs per the image mode and ``referrerpolicy="no-referrer"``.
+
+    A verbatim (imported) body is not re-sanitized: its image ``src`` values are replaced as
+    text and the rest stays byte for byte (it already has its ``referrerpolicy``).
+    """
+    hints = article.render_hints
     by_url = {ref.url: ref for ref in article.images}
 
     def rewrite(src: str) -> str:
         ref = by_url.get(src)
-        return export_image_url(ref, options) if ref else src
+        return article_image_url(ref, options, hints) if ref else src
 
+    if hints.get("body_verbatim"):
+        return replace_img_src_text(article.body_html, rewrite)
     return map_img_src(
         article.body_html, rewrite, set_attributes={"img": {"referrerpolicy": "no-referrer"}}
     )
 
 
+# --------------------------------------------------------------------------- verbatim bodies
+
+
+class _ImgScanner(HTMLParser):
+    """Finds every ``<img>`` start tag: its offset in the text, raw text and parsed attributes."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = text
+        self.line_starts = [0]
+        self.line_starts.extend(m.end() for m in re.finditer("\n", text))
+        self.tags: list[tuple[int, str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "img":
+            return
+        raw = self.get_starttag_text() or ""
+        line, column = self.getpos()
+        offset = self.line_starts[line - 1] + column
+        if self.text.startswith(raw, offset):  # always, unless the parser's position drifts
+            self.tags.append((offset, raw, attrs))
+
+    handle_startendtag = handle_starttag
+
+
+_ATTR = re.compile(
+    r"""(?P<name>[^\s"'>/=]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<uq>[^\s"'=<>`]+)))?"""
+)
+
+
+def _img_tags(body: str) -> list[tuple[int, str, list[tuple[str, str | None]]]]:
+    if "<img" not in body.lower():
+        return []
+    scanner = _ImgScanner(body)
+    scanner.feed(body)
+    scanner.close()
+    return scanner.tags
+
+
+def _src_span(tag_text: str) -> tuple[int, int] | None:
+    """Start and end of the first ``src`` attribute's raw value inside an ``<img`` tag."""
+    for match in _ATTR.finditer(tag_text, 4):
+        if match.group("name").lower() == "src":
+            for group in ("dq", "sq", "uq"):
+                if match.group(group) is not None:
+                    return match.span(group)
+            return None
+    return None
+
+
+def _raw_replacement(raw: str, old: str, new: str) -> str:
+    """The attribute text for ``new``, keeping the raw text of ``old`` where it survives."""
+    if new == old:
+        return raw
+    if old and old in new:  # wrapping (proxy): keep the original's text as found
+        start = new.index(old)
+        return html.escape(new[:start]) + raw + html.escape(new[start + len(old) :])
+    if new and new in old:  # unwrapping: cut the wrapper's text off the raw value
+        start = old.index(new)
+        head, tail = html.escape(old[:start]), html.escape(old[start + len(new) :])
+        if raw.startswith(head) and raw.endswith(tail) and len(raw) >= len(head) + len(tail):
+            return raw[len(head) : len(raw) - len(tail)]
+    return html.escape(new)
+
+
+def replace_img_src_text(body: str, func: Callable[[str], str]) -> str:
+    """``body`` with every ``<img src>`` passed through ``func``, everything else byte for byte.
+
+    ``func`` gets and returns the URL (entities decoded); only the attribute value's text is
+    replaced. The HTML is tokenized (html.parser), so ``<img`` inside comments, scripts or
+    attribute values is left alone. This is deliberately not a DOM round trip: lxml and nh3
+    re-serialize attributes (``title alt`` becomes ``title="" alt=""``).
+    """
+    pieces: list[str] = []
+    last = 0
+    for offset, tag_text, _attrs in _img_tags(body):
+        span = _src_span(tag_text)
+        if span is None:
+            continue
+        start, end = offset + span[0], offset + span[1]
+        raw = body[start:end]
+        old = html.unescape(raw)
+        new = func(old)
+        if new == old:
+            continue
+        pieces += [body[last:start], _raw_replacement(raw, old, new)]
+        last = end
+    pieces.append(body[last:])
+    return "".join(pieces)
+
+
+def img_srcs(body: str) -> list[tuple[str, str]]:
+    """``(src, alt)`` of every ``<img>`` with a ``src``, in order, as :func:`replace_img_src_text`
+    sees them (entities decoded)."""
+    found = []
+    for _offset, _text, attrs in _img_tags(body):
+        values = dict(reversed(attrs))  # the first of duplicated attributes wins
+        if values.get("src"):
+            found.append((values["src"] or "", values.get("alt") or ""))
+    return found
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def _hexo_date(article: ArticleItem, hints: Mapping[str, Any]) -> str:
+    """The front-matter date: RFC 1123 GMT, or an imported post's own form."""
+    published = article.published
+    if "date_text" in hints or published is None:
+        return str(hints.get("date_text", ""))
+    if hints.get("date_form") == "local":
+        local: datetime = published.astimezone(ZoneInfo(hints.get("date_tz", "Asia/Shanghai")))
+        return local.strftime("%Y-%m-%d %H:%M:%S")
+    return rfc822(published)
+
+
 def _hexo(article: ArticleItem, options: ExportOptions) -> str:
+    hints = article.render_hints
     aid = article_id(article.canonical_url)
     if article.images:
-        head = export_image_url(article.images[0], options)
+        head = article_image_url(article.images[0], options, hints)
     else:
         head = options.placeholder.replace("{n}", str(int(aid[:8], 16) % 10000))
-    metadata = {
-        "title": legacy_title(article.title) if options.legacy_titles else article.title,
+    verbatim_title = hints.get("title_verbatim") or not options.legacy_titles
+    metadata: dict[str, object] = {
+        "title": article.title if verbatim_title else legacy_title(article.title),
         "categories": list(article.categories),
-        "headimg": head,
+        "headimg": hints.get("headimg", head),
         "author": article.author,
-        "comments": False,
-        "date": rfc822(article.published) if article.published else "",
-        "thumbnail": head,
+        "comments": hints.get("comments", False),
+        "date": _hexo_date(article, hints),
+        "thumbnail": hints.get("thumbnail", head),
     }
-    frame = FRAMES.get(article.portal, DEFAULT_FRAME)
+    for key, value in hints.get("extra_metadata", {}).items():
+        metadata.setdefault(key, value)
+    frame = HexoFrame(**hints["frame"]) if "frame" in hints else None
+    frame = frame or FRAMES.get(article.portal, DEFAULT_FRAME)
     return render_post(metadata, export_body(article, options), frame)
 
 

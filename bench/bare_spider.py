@@ -3,7 +3,8 @@
 It follows the listing pages the archive spider follows (the OFweek spider's own selectors,
 URL pattern and page limit) and fetches the same article pages, yielding one small dict per
 article (URL + title through one CSS selector). Everything else comes from the project's
-settings, exactly as for ``scrapy crawl ofweek``; only ``ITEM_PIPELINES`` is emptied::
+settings, exactly as for ``scrapy crawl ofweek``, except that the project's own item
+pipelines and spider/downloader middlewares are off (Scrapy's built-in ones stay)::
 
     .venv/bin/scrapy runspider bench/bare_spider.py -a listing_url=URL -a max_pages=N
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 import scrapy
 from scrapy.http import Response
@@ -22,9 +23,16 @@ from crawler.spiders.ofweek import OfweekSpider
 
 class BareSpider(scrapy.Spider):
     name = "bare"
-    custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": {}}
+    # the project's own pipelines and middlewares are archive code: only Scrapy's built-ins run
+    custom_settings: dict[str, Any] | None = {  # noqa: RUF012
+        "ITEM_PIPELINES": {},
+        "SPIDER_MIDDLEWARES": {},
+        "DOWNLOADER_MIDDLEWARES": {},
+    }
 
-    def __init__(self, *args: Any, listing_url: str = "", max_pages: str = "1", **kwargs: Any):
+    def __init__(
+        self, *args: Any, listing_url: str = "", max_pages: str = "1", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not listing_url:
             raise ValueError("pass -a listing_url=URL")

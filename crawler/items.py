@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass
@@ -76,6 +77,9 @@ class ArticleItem:
     """``pubDate`` of the feed item that linked the article, if any (fallback date)."""
     parse_errors: list[str] = field(default_factory=list)
     """Fields the parser could not extract (``errors="suppress"`` mode)."""
+    render_hints: dict[str, Any] = field(default_factory=dict)
+    """What a faithful re-render of an imported post needs (frame, date form, proxy template,
+    verbatim title/body/placeholders; ``docs/importing.md``). Empty for crawled articles."""
 
 
 @dataclass

@@ -59,6 +59,7 @@ class SkipArchivedMiddleware:
         self.index_path = index_path
         self.max_attempts = max_attempts
         self.state = ArchiveState()
+        self.skipped: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SkipArchivedMiddleware:
@@ -76,7 +77,9 @@ class SkipArchivedMiddleware:
         if not (isinstance(item, Request) and item.meta.get("archive_article")):
             return True
         if item.url in self.state.known or canonical(item.url) in self.state.known:
-            self._inc("archive/skipped_archived")
+            if item.url not in self.skipped:  # listing and feed may both link it
+                self.skipped.add(item.url)
+                self._inc("archive/skipped_archived")
             return False
         return True
 

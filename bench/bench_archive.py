@@ -1,0 +1,909 @@
+"""Benchmark of issue #2: archiving N demo-portal articles against a bare Scrapy crawl.
+
+For each size N (default 1,000 and 10,000) the demo portal serves N generated articles
+(50 per listing page) in its own process, and each measured crawl runs as its own process:
+
+* ``bare`` -- ``scrapy runspider bench/bare_spider.py``: the same listing and article pages,
+  no pipelines, one small dict per article;
+* ``archive`` -- ``scrapy crawl ofweek`` with the full pipeline chain, image downloads off
+  (the same pages as the bare crawl; the headline ratio), fsync on (the default);
+* ``archive-nofsync`` -- the same with ``ARCHIVE_FSYNC=False``;
+* ``archive-images`` -- the default chain with image downloads on (one more request per
+  article, so not the same pages as the bare crawl).
+
+Both kinds run with the project's settings plus ``AUTOTHROTTLE_ENABLED=False`` and
+``LOG_LEVEL=WARNING``. Articles/s is articles / wall time of the crawl process (start to
+exit); Scrapy's own ``start_time`` → ``finish_time`` rate is shown beside it. Peak RSS is
+the crawl process's ``ru_maxrss`` from ``os.wait4``. Every archive run is checked (``.md``
+files under ``posts/``, rows in ``articles``, ``archive/new`` == N) and the script fails
+loudly otherwise. When the archive keeps less than 0.8 of bare Scrapy's rate, one more
+archive run under cProfile shows where the time goes.
+
+Prints a table and writes the ``<!-- bench:archive -->`` section of ``docs/benchmarks.md``
+(not with ``--quick``, which crawls 200 articles to test the script)::
+
+    .venv/bin/python bench/bench_archive.py [--sizes 1000 10000] [--repeat 1] [--quick]
+
+The module is also the Scrapy extension ``bench_archive.BenchStats`` loaded into the crawl
+processes (``PYTHONPATH=bench``) to dump their stats as JSON; it imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import pstats
+import re
+import select
+import shlex
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+DOC = ROOT / "docs" / "benchmarks.md"
+SECTION_START = "<!-- bench:archive -->"
+SECTION_END = "<!-- /bench:archive -->"
+DOC_HEADER = (
+    "# Benchmarks\n\n"
+    "Measured figures, each section written by its script under `bench/` "
+    "(see `bench/README.md`). Do not edit the generated sections by hand: rerun the script.\n"
+)
+PAGE_SIZE = 50
+GOAL = 0.8
+CRAWL_TIMEOUT = 3600.0
+COMMON_SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "WARNING"}
+
+SERVER_CODE = """\
+import sys
+from archive.demo_portal import DemoPortal
+portal = DemoPortal(port=0, generated=int(sys.argv[1]), listing_page_size=int(sys.argv[2]))
+portal.start()
+print(portal.generated_listing_url, flush=True)
+sys.stdin.read()  # until the benchmark closes our stdin
+portal.stop()
+"""
+
+
+class BenchError(Exception):
+    """A crawl failed or archived the wrong number of articles."""
+
+
+# --------------------------------------------------------------------------- crawl side
+
+
+class BenchStats:
+    """Scrapy extension: write the crawl's stats as JSON to ``BENCH_STATS_FILE`` at the end."""
+
+    def __init__(self, stats: Any, path: str) -> None:
+        self.stats = stats
+        self.path = Path(path)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> BenchStats:
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
+        path = crawler.settings.get("BENCH_STATS_FILE")
+        if not path:
+            raise NotConfigured("BENCH_STATS_FILE is not set")
+        ext = cls(crawler.stats, path)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def engine_stopped(self) -> None:
+        stats = self.stats.get_stats()
+        self.path.write_text(json.dumps(stats, default=str, sort_keys=True), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- variants
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str
+    label: str
+    archive: bool
+    settings: dict[str, str] = field(default_factory=dict)
+    images: bool = False
+
+
+VARIANTS = (
+    Variant("bare", "bare Scrapy, no pipelines", archive=False),
+    Variant(
+        "archive",
+        "archive, images off, fsync on",
+        archive=True,
+        settings={"ARCHIVE_IMAGES_DOWNLOAD": "False"},
+    ),
+    Variant(
+        "archive-nofsync",
+        "archive, images off, fsync off",
+        archive=True,
+        settings={"ARCHIVE_IMAGES_DOWNLOAD": "False", "ARCHIVE_FSYNC": "False"},
+    ),
+    Variant(
+        "archive-images",
+        "archive, images on (+1 request/article), fsync on",
+        archive=True,
+        images=True,
+    ),
+)
+HEADLINE = "archive"
+
+
+@dataclass
+class Run:
+    variant: Variant
+    n: int
+    wall: float
+    """Seconds from process start to exit."""
+    elapsed: float
+    """Scrapy's ``finish_time - start_time`` in seconds."""
+    maxrss_kib: int
+    cpu: float
+    """User + system CPU seconds of the crawl process."""
+    server_cpu: float
+    requests: int
+
+    @property
+    def rate(self) -> float:
+        return self.n / self.wall
+
+    @property
+    def scrapy_rate(self) -> float:
+        return self.n / self.elapsed
+
+
+def crawl_command(variant: Variant, url: str, max_pages: int, archive_dir: Path) -> list[str]:
+    """The crawl's argv (run from the repository root)."""
+    if variant.archive:
+        argv = [sys.executable, "-m", "scrapy", "crawl", "ofweek", "-a", f"listing_urls={url}"]
+        argv += ["-a", f"max_pages={max_pages}", "-s", f"ARCHIVE_DIR={archive_dir}"]
+    else:
+        spider = str(BENCH_DIR.relative_to(ROOT) / "bare_spider.py")
+        argv = [sys.executable, "-m", "scrapy", "runspider", spider]
+        argv += ["-a", f"listing_url={url}", "-a", f"max_pages={max_pages}"]
+    for key, value in {**COMMON_SETTINGS, **variant.settings}.items():
+        argv += ["-s", f"{key}={value}"]
+    return argv
+
+
+def stats_extension(stats_file: Path) -> list[str]:
+    """Settings that load :class:`BenchStats` into the crawl (``PYTHONPATH=bench``)."""
+    return [
+        "-s",
+        'EXTENSIONS={"bench_archive.BenchStats": 999}',
+        "-s",
+        f"BENCH_STATS_FILE={stats_file}",
+    ]
+
+
+def display_command(argv: Sequence[str]) -> str:
+    shown = [".venv/bin/python" if a == sys.executable else a for a in argv]
+    return shlex.join(shown)
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH_DIR), env.get("PYTHONPATH")) if p)
+    env.pop("SCRAPY_SETTINGS_MODULE", None)
+    return env
+
+
+def run_process(argv: list[str], log_path: Path) -> tuple[float, Any, int]:
+    """Run argv from the repository root; ``(wall seconds, rusage, exit code)``."""
+    with log_path.open("wb") as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=ROOT, env=child_env(), stdout=log, stderr=log)
+        timer = threading.Timer(CRAWL_TIMEOUT, proc.kill)
+        timer.start()
+        try:
+            _, status, rusage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - start
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    return wall, rusage, code
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+# --------------------------------------------------------------------------- demo portal
+
+
+class PortalProcess:
+    """The demo portal with N generated articles, in its own process."""
+
+    def __init__(self, n: int, log_path: Path) -> None:
+        self.n = n
+        self._log = log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER_CODE, str(n), str(PAGE_SIZE)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+        )
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], 60)
+        line = self.proc.stdout.readline().decode().strip() if ready else ""
+        if not line.startswith("http://"):
+            self.close()
+            raise BenchError(f"demo portal did not start: {log_path.read_text()[-2000:]}")
+        self.listing_url = line
+        base = line.split("/gen/")[0]
+        with urllib.request.urlopen(base + "/robots.txt", timeout=10) as resp:
+            resp.read()
+
+    @property
+    def max_pages(self) -> int:
+        return math.ceil(self.n / PAGE_SIZE)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds the portal process has used so far."""
+        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._log.close()
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def count_files(folder: Path, pattern: str) -> int:
+    return sum(1 for p in folder.rglob(pattern) if p.is_file()) if folder.is_dir() else 0
+
+
+def count_rows(db_path: Path, sql: str) -> int:
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return int(con.execute(sql).fetchone()[0])
+    finally:
+        con.close()
+
+
+def check_run(variant: Variant, n: int, stats: dict[str, Any], archive_dir: Path) -> None:
+    """Raise :class:`BenchError` unless the crawl did its whole job."""
+    problems: list[str] = []
+    if stats.get("log_count/ERROR"):
+        problems.append(f"{stats['log_count/ERROR']} ERROR log lines")
+    if not variant.archive:
+        if stats.get("item_scraped_count") != n:
+            problems.append(f"item_scraped_count {stats.get('item_scraped_count')} != {n}")
+    else:
+        posts = count_files(archive_dir / "posts", "*.md")
+        rows = count_rows(archive_dir / "index.db", "select count(*) from articles")
+        if posts != n:
+            problems.append(f"{posts} .md files under posts/, expected {n}")
+        if rows != n:
+            problems.append(f"{rows} rows in articles, expected {n}")
+        if stats.get("archive/new") != n:
+            problems.append(f"archive/new {stats.get('archive/new')} != {n}")
+        if variant.images:
+            images = count_files(archive_dir / "images", "*.png")
+            ok = count_rows(
+                archive_dir / "index.db", "select count(*) from images where status='downloaded'"
+            )
+            if images != n or ok != n:
+                problems.append(f"{images} image files / {ok} downloaded rows, expected {n}")
+    if problems:
+        raise BenchError(f"{variant.key} N={n}: " + "; ".join(problems))
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(
+    variant: Variant, portal: PortalProcess, work: Path, tag: str, *, max_pages: int | None = None
+) -> Run:
+    """One crawl in its own process against ``portal``, checked."""
+    archive_dir = work / f"{tag}-archive"
+    shutil.rmtree(archive_dir, ignore_errors=True)
+    stats_file = work / f"{tag}-stats.json"
+    stats_file.unlink(missing_ok=True)
+    log_path = work / f"{tag}.log"
+    argv = crawl_command(variant, portal.listing_url, max_pages or portal.max_pages, archive_dir)
+    argv += stats_extension(stats_file)
+    os.sync()  # start every run with no dirty pages left by the previous one
+    server_before = portal.cpu_seconds()
+    wall, rusage, code = run_process(argv, log_path)
+    server_cpu = portal.cpu_seconds() - server_before
+    if code != 0 or not stats_file.is_file():
+        raise BenchError(
+            f"{variant.key} N={portal.n}: exit code {code}\n  {display_command(argv)}\n"
+            + log_tail(log_path)
+        )
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    n = portal.n if max_pages is None else min(portal.n, max_pages * PAGE_SIZE)
+    try:
+        check_run(variant, n, stats, archive_dir)
+    except BenchError as exc:
+        raise BenchError(f"{exc}\n  {display_command(argv)}\n{log_tail(log_path)}") from None
+    start = dt.datetime.fromisoformat(stats["start_time"])
+    finish = dt.datetime.fromisoformat(stats["finish_time"])
+    shutil.rmtree(archive_dir, ignore_errors=True)
+    return Run(
+        variant=variant,
+        n=n,
+        wall=wall,
+        elapsed=(finish - start).total_seconds(),
+        maxrss_kib=rusage.ru_maxrss,
+        cpu=rusage.ru_utime + rusage.ru_stime,
+        server_cpu=server_cpu,
+        requests=int(stats.get("downloader/request_count", 0)),
+    )
+
+
+@dataclass
+class Summary:
+    variant: Variant
+    n: int
+    runs: list[Run]
+
+    def median(self, get: Callable[[Run], float]) -> float:
+        return statistics.median(get(r) for r in self.runs)
+
+    @property
+    def rate(self) -> float:
+        return self.median(lambda r: r.rate)
+
+    @property
+    def scrapy_rate(self) -> float:
+        return self.median(lambda r: r.scrapy_rate)
+
+    @property
+    def rate_range(self) -> tuple[float, float]:
+        rates = [r.rate for r in self.runs]
+        return min(rates), max(rates)
+
+    @property
+    def rss_mib(self) -> float:
+        return max(r.maxrss_kib for r in self.runs) / 1024
+
+
+def progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def bench_size(n: int, repeat: int, work: Path, warm: bool) -> list[Summary]:
+    portal = PortalProcess(n, work / f"portal-{n}.log")
+    try:
+        if warm:  # page cache and .pyc files; not measured
+            for variant in (VARIANTS[0], VARIANTS[1]):
+                measure(variant, portal, work, f"warmup-{variant.key}", max_pages=1)
+        runs: dict[str, list[Run]] = {v.key: [] for v in VARIANTS}
+        for round_ in range(1, repeat + 1):
+            for variant in VARIANTS:
+                run = measure(variant, portal, work, f"{n}-{variant.key}-{round_}")
+                runs[variant.key].append(run)
+                progress(
+                    f"  N={n:<6} {variant.key:<16} round {round_}: {run.wall:7.2f} s "
+                    f"{run.rate:7.1f} articles/s  peak RSS {run.maxrss_kib / 1024:6.1f} MiB"
+                )
+    finally:
+        portal.close()
+    return [Summary(v, n, runs[v.key]) for v in VARIANTS]
+
+
+# --------------------------------------------------------------------------- profile
+
+
+@dataclass
+class ProfileRow:
+    label: str
+    seconds: float
+    calls: int
+
+
+def _code_key(obj: Any) -> tuple[str, int, str] | None:
+    code = getattr(obj, "__code__", None)
+    if code is None:
+        return None
+    return (code.co_filename, code.co_firstlineno, code.co_name)
+
+
+def _resolve(path: str) -> Any:
+    """``"pkg.mod:Class.attr"`` → the object, or ``None`` when it no longer exists."""
+    import importlib
+
+    module_name, _, attrs = path.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for attr in attrs.split("."):
+            obj = getattr(obj, attr)
+    except (ImportError, AttributeError):
+        return None
+    return obj
+
+
+SPIDER = "crawler.spiders.base:PortalSpider.parse_article"
+PROFILE_PARTS: dict[str, tuple[tuple[str, str, int], ...]] = {
+    # parent (the spider callback or a pipeline class) → (label, function, indent) parts of it;
+    # a function is "module:qualname" or the pstats name of a built-in
+    SPIDER: (
+        ("Page.from_html (lxml parse)", "crawler.parsers.base:Page.from_html", 1),
+        ("ParserProxy.parse (fields)", "crawler.parsers.base:ParserProxy.parse", 1),
+    ),
+    "pipelines.normalize.NormalizeContentPipeline": (
+        ("clean_body", "pipelines.normalize:clean_body", 1),
+        ("lxml .cssselect() (compiles CSS to XPath on every call)", "lxml.html:HtmlMixin.cssselect", 2),  # noqa: E501
+        ("nh3.clean", "<built-in method nh3.nh3.clean>", 2),
+    ),
+    "pipelines.store.ArchiveWriterPipeline": (
+        ("render the post (hexo front matter, PyYAML)", "archive.store:Archive.render", 1),
+        ("write_atomic (post + sidecar)", "archive.frontmatter_files:write_atomic", 1),
+        ("os.fsync", "<built-in method posix.fsync>", 2),
+        ("sidecar_text (JSON)", "archive.store:sidecar_text", 1),
+        ("stored_article (lookup)", "archive.index:stored_article", 1),
+        ("index.save_article (one transaction)", "archive.index:save_article", 1),
+        ("sqlite-utils Table.upsert", "sqlite_utils.db:Table.upsert", 2),
+        ("sqlite-utils Table.insert_all", "sqlite_utils.db:Table.insert_all", 2),
+        ("sqlite3 execute, all statements (incl. sqlite-utils introspection)", "<method 'execute' of 'sqlite3.Connection' objects>", 2),  # noqa: E501
+    ),
+}  # fmt: skip
+
+
+def _lookup(stats: dict[Any, Any], ref: str) -> tuple[float, int] | None:
+    """``(cumulative seconds, calls)`` of a function in pstats' raw dict, if it ran."""
+    if ref.startswith("<"):
+        keys = [k for k in stats if k[0] == "~" and k[2] == ref]
+    else:
+        key = _code_key(_resolve(ref))
+        keys = [key] if key in stats else []
+    if not keys:
+        return None
+    return sum(stats[k][3] for k in keys), sum(stats[k][1] for k in keys)
+
+
+def _parts(stats: dict[Any, Any], parent: str) -> list[ProfileRow]:
+    rows = []
+    for label, ref, indent in PROFILE_PARTS.get(parent, ()):
+        found = _lookup(stats, ref)
+        if found:
+            rows.append(ProfileRow("&nbsp;&nbsp;" * indent + "↳ " + label, *found))
+    return rows
+
+
+@dataclass
+class Profile:
+    n: int
+    rows: list[ProfileRow]
+    top: list[str]
+    """Markdown rows of the archive run's top functions by own time."""
+    total: float
+    bare_total: float
+    bare_callbacks: float
+    """Cumulative time of the bare spider's callbacks (listing + article)."""
+
+
+def _profiled_run(variant: Variant, portal: PortalProcess, work: Path) -> pstats.Stats:
+    """One checked crawl of ``variant`` under cProfile (not timed)."""
+    archive_dir = work / f"profile-{variant.key}-archive"
+    shutil.rmtree(archive_dir, ignore_errors=True)
+    out = work / f"profile-{variant.key}.pstats"
+    stats_file = work / f"profile-{variant.key}-stats.json"
+    argv = crawl_command(variant, portal.listing_url, portal.max_pages, archive_dir)
+    argv[1:1] = ["-m", "cProfile", "-o", str(out)]
+    argv += stats_extension(stats_file)
+    log_path = work / f"profile-{variant.key}.log"
+    _, _, code = run_process(argv, log_path)
+    if code != 0 or not stats_file.is_file():
+        raise BenchError(f"profile run {variant.key} failed ({code})\n{log_tail(log_path)}")
+    check_run(variant, portal.n, json.loads(stats_file.read_text(encoding="utf-8")), archive_dir)
+    shutil.rmtree(archive_dir, ignore_errors=True)
+    return pstats.Stats(str(out))
+
+
+def _top_functions(ps: pstats.Stats, count: int = 12) -> list[str]:
+    raw: dict[Any, Any] = ps.stats  # type: ignore[attr-defined]
+    ps.sort_stats("tottime")
+    top: list[str] = []
+    for key in ps.fcn_list[:count]:  # type: ignore[attr-defined]
+        _, nc, tt, ct, _ = raw[key]
+        filename, line, func = key
+        name = func if filename == "~" else f"{filename}:{line}({func})"
+        name = name.replace(str(ROOT) + "/", "")
+        name = re.sub(r"^.*/site-packages/", "", name)
+        name = re.sub(r"^.*/lib/python3\.\d+/", "", name)
+        top.append(f"| {tt:.2f} | {ct:.2f} | {nc:,} | `{name}` |")
+    return top
+
+
+def profile_runs(portal: PortalProcess, work: Path) -> Profile:
+    """The bare crawl and the archive crawl (images off, fsync on) under cProfile."""
+    import inspect
+
+    from bare_spider import BareSpider
+    from scrapy.utils.misc import load_object
+
+    from crawler.settings import ITEM_PIPELINES
+
+    by_key = {v.key: v for v in VARIANTS}
+    bare_ps = _profiled_run(by_key["bare"], portal, work)
+    bare_raw: dict[Any, Any] = bare_ps.stats  # type: ignore[attr-defined]
+    bare_callbacks = 0.0
+    for method in (BareSpider.parse_listing, BareSpider.parse_article):
+        key = _code_key(method)
+        bare_callbacks += bare_raw[key][3] if key in bare_raw else 0.0
+
+    ps = _profiled_run(by_key[HEADLINE], portal, work)
+    raw: dict[Any, Any] = ps.stats  # type: ignore[attr-defined]
+    total = float(ps.total_tt)  # type: ignore[attr-defined]
+    rows: list[ProfileRow] = []
+    top_level = 0.0
+    for ref, label in (
+        ("crawler.spiders.base:PortalSpider.parse_listing", "spider parse_listing"),
+        (SPIDER, "spider parse_article: encoding check + versioned parser"),
+    ):
+        found = _lookup(raw, ref)
+        if found:
+            top_level += found[0]
+            rows.append(ProfileRow(label, *found))
+            rows += _parts(raw, ref)
+    for path, order in sorted(ITEM_PIPELINES.items(), key=lambda kv: kv[1]):
+        process_item = getattr(load_object(path), "process_item", None)
+        key = _code_key(inspect.unwrap(process_item)) if process_item is not None else None
+        if key is None or key not in raw:
+            continue  # disabled (NotConfigured) or renamed
+        seconds, calls = raw[key][3], raw[key][1]
+        top_level += seconds
+        rows.append(ProfileRow(f"pipeline {order} `{path.rsplit('.', 1)[1]}`", seconds, calls))
+        rows += _parts(raw, path)
+    rows.append(
+        ProfileRow(
+            "everything else: Scrapy engine and item plumbing, downloader, Twisted/asyncio, "
+            "start-up",
+            total - top_level,
+            0,
+        )
+    )
+    return Profile(
+        n=portal.n,
+        rows=rows,
+        top=_top_functions(ps),
+        total=total,
+        bare_total=float(bare_ps.total_tt),  # type: ignore[attr-defined]
+        bare_callbacks=bare_callbacks,
+    )
+
+
+# --------------------------------------------------------------------------- report
+
+
+def machine_info(work: Path) -> dict[str, str]:
+    import scrapy
+    import twisted
+
+    model = ""
+    mem = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    fs = ""
+    try:
+        best = ""
+        for line in Path("/proc/mounts").read_text().splitlines():
+            parts = line.split()
+            if str(work).startswith(parts[1]) and len(parts[1]) >= len(best):
+                best, fs = parts[1], f"{parts[2]} ({parts[0]} on {parts[1]})"
+    except OSError:
+        pass
+    return {
+        "cpu": f"{os.cpu_count()} cores, {model or platform.processor()}",
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "scrapy": scrapy.__version__,
+        "twisted": twisted.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "archive_fs": fs,
+    }
+
+
+def project_settings_line() -> str:
+    from crawler import settings as s
+
+    return (
+        f"CONCURRENT_REQUESTS={s.CONCURRENT_REQUESTS}, "
+        f"CONCURRENT_REQUESTS_PER_DOMAIN={s.CONCURRENT_REQUESTS_PER_DOMAIN}, "
+        f"ROBOTSTXT_OBEY={s.ROBOTSTXT_OBEY}, DOWNLOAD_DELAY=0 (Scrapy default), "
+        "AUTOTHROTTLE_ENABLED=False, LOG_LEVEL=WARNING"
+    )
+
+
+def results_table(summaries: list[Summary], repeat: int) -> list[str]:
+    bare = {s.n: s for s in summaries if s.variant.key == "bare"}
+    head = (
+        "| N | run | articles/s (process wall) | ratio to bare | articles/s (Scrapy start→finish)"
+        " | ratio to bare | wall s | peak RSS MiB | crawl CPU s | portal CPU % of wall | requests |"
+    )
+    lines = [head, "|" + " --- |" * 11]
+    for s in summaries:
+        b = bare[s.n]
+        rate = f"{s.rate:.1f}"
+        if repeat > 1:
+            lo, hi = s.rate_range
+            rate += f" ({lo:.1f}–{hi:.1f})"
+        ratio = "—" if s is b else f"**{s.rate / b.rate:.2f}**"
+        sratio = "—" if s is b else f"{s.scrapy_rate / b.scrapy_rate:.2f}"
+        portal_pct = 100 * s.median(lambda r: r.server_cpu / r.wall)
+        lines.append(
+            f"| {s.n:,} | {s.variant.label} | {rate} | {ratio} | {s.scrapy_rate:.1f} | {sratio} | "
+            f"{s.median(lambda r: r.wall):.2f} | {s.rss_mib:.1f} | "
+            f"{s.median(lambda r: r.cpu):.2f} | {portal_pct:.0f} | "
+            f"{int(s.median(lambda r: r.requests)):,} |"
+        )
+    return lines
+
+
+def verdict(summaries: list[Summary]) -> list[str]:
+    by = {(s.variant.key, s.n): s for s in summaries}
+    sizes = sorted({s.n for s in summaries})
+    out: list[str] = []
+    for n in sizes:
+        bare, arch = by[("bare", n)], by[(HEADLINE, n)]
+        ratio = arch.rate / bare.rate
+        extra_ms = 1000 * (1 / arch.rate - 1 / bare.rate)
+        state = "meets" if ratio >= GOAL else "**misses**"
+        out.append(
+            f"* N = {n:,}: the archive (images off) keeps **{ratio:.2f}** of bare Scrapy's rate "
+            f"({arch.rate:.1f} vs {bare.rate:.1f} articles/s), which {state} the {GOAL} goal; "
+            f"it costs {extra_ms:.1f} ms more per article than the bare crawl."
+        )
+        nofsync = by[("archive-nofsync", n)]
+        gain = nofsync.rate / arch.rate - 1
+        out.append(
+            f"  fsync off: {nofsync.rate:.1f} articles/s ({gain:+.0%} against fsync on, ratio "
+            f"{nofsync.rate / bare.rate:.2f}). Images on: {by[('archive-images', n)].rate:.1f} "
+            f"articles/s (ratio {by[('archive-images', n)].rate / bare.rate:.2f}, but that run "
+            "also downloads one PNG per article, so it is not the same work as the bare crawl)."
+        )
+    if len(sizes) > 1:
+        lo, hi = sizes[0], sizes[-1]
+        parts = []
+        for v in VARIANTS:
+            a, b = by[(v.key, lo)].rss_mib, by[(v.key, hi)].rss_mib
+            parts.append(f"{v.key} {a:.0f} → {b:.0f} MiB ({b - a:+.0f})")
+        out.append(f"* Peak RSS from N = {lo:,} to N = {hi:,}: " + "; ".join(parts) + ".")
+    return out
+
+
+def profile_section(p: Profile) -> list[str]:
+    n = p.n
+    bare_rest = p.bare_total - p.bare_callbacks
+    lines = [
+        f"### Where the time goes (cProfile, N = {n:,}, archive with images off and fsync on)",
+        "",
+        f"The same N crawled twice more under cProfile (not timed above): the bare crawl took "
+        f"{p.bare_total:.1f} s of profiled time, the archive {p.total:.1f} s, so the archive's "
+        f"extra work is {p.total - p.bare_total:.1f} s ({1000 * (p.total - p.bare_total) / n:.1f}"
+        " ms per article). cProfile slows Python code down, so compare shares, not absolute "
+        "seconds, with the table above. Cumulative time per component of the archive run; rows "
+        "marked ↳ are part of the row above them.",
+        "",
+        "| component | cumulative s | share of archive run | ms per article | calls |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in p.rows:
+        calls = f"{row.calls:,}" if row.calls else ""
+        lines.append(
+            f"| {row.label} | {row.seconds:.2f} | {100 * row.seconds / p.total:.0f} % | "
+            f"{1000 * row.seconds / n:.2f} | {calls} |"
+        )
+    lines += [
+        f"| *for comparison, bare crawl: everything but its two callbacks* | {bare_rest:.2f} | "
+        f"| {1000 * bare_rest / n:.2f} | |",
+        f"| *bare crawl: its callbacks (listing links, one `h1` selector)* | "
+        f"{p.bare_callbacks:.2f} | | {1000 * p.bare_callbacks / n:.2f} | |",
+        "",
+        "Top functions of the archive run by own time:",
+        "",
+        "| own s | cumulative s | calls | function |",
+        "| --- | --- | --- | --- |",
+        *p.top,
+        "",
+    ]
+    return lines
+
+
+def render_section(
+    summaries: list[Summary],
+    args: argparse.Namespace,
+    info: dict[str, str],
+    profile: Profile | None,
+    commands: list[str],
+) -> str:
+    today = dt.datetime.now(dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    lines = [
+        SECTION_START,
+        "## Archive throughput against bare Scrapy (issue #2)",
+        "",
+        f"Generated by `{args.command_line}` on {today}. Do not edit by hand.",
+        "",
+        f"* Machine: {info['cpu']}, {info['memory']} RAM; {info['os']}.",
+        f"* Python {info['python']}, Scrapy {info['scrapy']}, Twisted {info['twisted']}, "
+        f"SQLite {info['sqlite']}. Archive folders on {info['archive_fs']}.",
+        f"* Demo portal in its own process: N generated articles, {PAGE_SIZE} per listing page, "
+        "one PNG per article; each crawl is a separate process on the same host (2 cores: "
+        "portal and crawl each get one).",
+        f"* Settings of every crawl: the project's, plus {project_settings_line()}.",
+        "* articles/s = N / wall time of the crawl process from start to exit (interpreter "
+        "start-up, index migrations and shutdown included); the Scrapy column uses the stats' "
+        "`start_time` → `finish_time` instead. Peak RSS = `ru_maxrss` of the crawl process "
+        "(`os.wait4`). Crawl CPU = user + system seconds of the crawl process; portal CPU = "
+        "the demo portal's CPU time during the crawl, as a share of the crawl's wall time "
+        "(near 100 % would mean the portal, not the crawler, sets the pace).",
+        f"* Each figure is the median of {args.repeat} run(s) (range in brackets when more "
+        "than one); every archive run is checked: N `.md` files under `posts/`, N rows in "
+        "`articles`, `archive/new` = N, no ERROR log line (and N downloaded images when on).",
+        "",
+        "Crawl commands (URL, page count and folder vary per run):",
+        "",
+        "```sh",
+        *commands,
+        "```",
+        "",
+        *results_table(summaries, args.repeat),
+        "",
+        "### Verdict",
+        "",
+        *verdict(summaries),
+        "",
+    ]
+    if profile is not None:
+        lines += profile_section(profile)
+    lines.append(SECTION_END)
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(section: str, path: Path = DOC) -> None:
+    """Replace (or add) our section of ``docs/benchmarks.md``, leaving the rest alone."""
+    text = path.read_text(encoding="utf-8") if path.exists() else DOC_HEADER
+    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def print_table(summaries: list[Summary]) -> None:
+    bare = {s.n: s for s in summaries if s.variant.key == "bare"}
+    print()
+    print(
+        f"{'N':>7}  {'run':<50} {'art/s':>8} {'ratio':>6} {'scrapy art/s':>12} "
+        f"{'wall s':>8} {'RSS MiB':>8} {'CPU s':>7} {'portal%':>7}"
+    )
+    for s in summaries:
+        b = bare[s.n]
+        ratio = "" if s is b else f"{s.rate / b.rate:.2f}"
+        portal = 100 * s.median(lambda r: r.server_cpu / r.wall)
+        print(
+            f"{s.n:>7}  {s.variant.label:<50} {s.rate:>8.1f} {ratio:>6} {s.scrapy_rate:>12.1f} "
+            f"{s.median(lambda r: r.wall):>8.2f} {s.rss_mib:>8.1f} "
+            f"{s.median(lambda r: r.cpu):>7.2f} {portal:>6.0f}%"
+        )
+    print()
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], metavar="N")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per variant (median)")
+    parser.add_argument(
+        "--quick", action="store_true", help="N = 200 only, do not write the doc (tests the script)"
+    )
+    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--profile",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="cProfile one archive run: when the ratio misses the goal (auto), always, never",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, stats)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = [200]
+        args.no_doc = True
+    if any(n < 1 for n in args.sizes) or args.repeat < 1:
+        parser.error("sizes and --repeat must be >= 1")
+    shown = ["bench/bench_archive.py", *(argv if argv is not None else sys.argv[1:])]
+    args.command_line = ".venv/bin/python " + shlex.join(shown)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bench-archive-"))
+    progress(f"work folder {work}")
+    try:
+        summaries: list[Summary] = []
+        for i, n in enumerate(sorted(args.sizes)):
+            progress(f"N = {n:,}: demo portal in its own process, {len(VARIANTS)} variants")
+            summaries += bench_size(n, args.repeat, work, warm=i == 0)
+        print_table(summaries)
+        by = {(s.variant.key, s.n): s for s in summaries}
+        misses = any(
+            by[(HEADLINE, n)].rate / by[("bare", n)].rate < GOAL for n in sorted(args.sizes)
+        )
+        profile = None
+        if args.profile == "always" or (args.profile == "auto" and misses):
+            n = min(args.sizes)
+            progress(f"profiling a bare and an archive crawl of N = {n:,} under cProfile")
+            portal = PortalProcess(n, work / "portal-profile.log")
+            try:
+                profile = profile_runs(portal, work)
+            finally:
+                portal.close()
+            print(
+                f"cProfile, N={n}: bare {profile.bare_total:.1f} s, archive {profile.total:.1f} s"
+            )
+            for row in profile.rows:
+                label = row.label.replace("&nbsp;", " ")
+                share = 100 * row.seconds / profile.total
+                print(f"  {label:<86} {row.seconds:7.2f} s {share:4.0f} %")
+        for line in verdict(summaries):
+            print(line.replace("**", ""))
+        if not args.no_doc:
+            example = [
+                display_command(crawl_command(v, "URL", 0, Path("DIR")))
+                .replace("max_pages=0", "max_pages=P")
+                .replace(str(Path("DIR")), "DIR")
+                for v in VARIANTS
+            ]
+            section = render_section(summaries, args, machine_info(work), profile, example)
+            write_doc(section)
+            progress(f"wrote {DOC.relative_to(ROOT)}")
+    except BenchError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep:
+            progress(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
