@@ -382,7 +382,9 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
     if not index_db.is_file():
         raise click.ClickException(f"no index at {index_db}; run a crawl first")
     proxy = image_proxy or str(_settings(ctx).get("ARCHIVE_IMAGE_PROXY"))
-    metadata = dm.build_metadata(image_mode=image_mode, image_proxy=proxy)
+    posts = ctx.archive_dir / "posts"
+    posts_dir = str(posts.resolve()) if posts.is_dir() else None
+    metadata = dm.build_metadata(image_mode=image_mode, image_proxy=proxy, posts_dir=posts_dir)
     metadata_file = dm.write_metadata_file(dm.dump_yaml(metadata))
     mounts = dm.static_mounts(ctx.archive_dir)
     argv = dm.datasette_argv(index_db.resolve(), metadata_file, host=host, port=port,

@@ -35,7 +35,8 @@ IMAGES_MOUNT = "/images/"
 ``ARCHIVE_LOCAL_IMAGE_PREFIX`` too, so local image URLs match the written files."""
 
 POSTS_MOUNT = "/posts/"
-"""Where ``serve`` mounts ``DIR/posts/``, so an article's ``path`` links to its file."""
+"""Where the plugin serves ``DIR/posts/`` as UTF-8 text, so an article's ``path`` links to
+its file (a plugin route: Datasette 0.65's static mounts cannot serve non-ASCII names)."""
 
 RENDER_IMAGE_MODES: tuple[str, ...] = ("local", "origin", "proxy")
 """How rendered bodies show images: downloaded copy (falling back to the original URL for an
@@ -234,6 +235,7 @@ def configuration(
     *,
     image_mode: str = "local",
     image_proxy: str = "https://cors.zfour.workers.dev/?{url}",
+    posts_dir: str | None = None,
 ) -> dict[str, Any]:
     """Sort, facets, FTS, canned queries and plugin settings (``datasette.yaml`` in 1.0)."""
     if image_mode not in RENDER_IMAGE_MODES:
@@ -245,6 +247,7 @@ def configuration(
                 "image_proxy": image_proxy,
                 "images_mount": IMAGES_MOUNT,
                 "posts_mount": POSTS_MOUNT,
+                "posts_dir": posts_dir,
             }
         },
         "databases": {
@@ -289,12 +292,17 @@ def build_metadata(
     *,
     image_mode: str = "local",
     image_proxy: str = "https://cors.zfour.workers.dev/?{url}",
+    posts_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Everything Datasette 0.65 reads from ``metadata.yaml``, for the database ``database``."""
-    return merge(
-        descriptive_metadata(database),
-        configuration(database, image_mode=image_mode, image_proxy=image_proxy),
+    """Everything Datasette 0.65 reads from ``metadata.yaml``, for the database ``database``.
+
+    ``posts_dir`` is the archive's ``posts/`` folder that ``/posts/…`` links serve (none:
+    those links answer 404).
+    """
+    config = configuration(
+        database, image_mode=image_mode, image_proxy=image_proxy, posts_dir=posts_dir
     )
+    return merge(descriptive_metadata(database), config)
 
 
 def dump_yaml(metadata: dict[str, Any]) -> str:
@@ -308,9 +316,9 @@ table scan on a large archive (see docs/benchmarks.md)."""
 
 
 def static_mounts(archive_dir: Path) -> dict[str, Path]:
-    """The archive folders ``serve`` mounts: ``images/`` and ``posts/`` when they exist."""
-    folders = {"images": archive_dir / "images", "posts": archive_dir / "posts"}
-    return {name: path.resolve() for name, path in folders.items() if path.is_dir()}
+    """Datasette static mounts of an archive: ``images/`` at ``/images/`` when it exists."""
+    images = archive_dir / "images"
+    return {IMAGES_MOUNT.strip("/"): images.resolve()} if images.is_dir() else {}
 
 
 def datasette_argv(

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import contextvars
 import html
+import re
 import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import markupsafe
@@ -34,6 +36,8 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from datasette.utils.asgi import Response
 
 from archive.datasette_metadata import IMAGES_MOUNT, PLUGIN, POSTS_MOUNT, RENDER_IMAGE_MODES
+from archive.errors import UnsafePathError
+from archive.frontmatter_files import safe_join
 from pipelines.html import DROP_WITH_CONTENT
 from pipelines.image_urls import wrap_proxy_url
 
@@ -91,11 +95,13 @@ class RenderOptions:
     image_proxy: str = "https://cors.zfour.workers.dev/?{url}"
     images_mount: str = IMAGES_MOUNT
     posts_mount: str = POSTS_MOUNT
+    posts_dir: str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> RenderOptions:
         config = config or {}
-        options = cls(**{k: str(v) for k, v in config.items() if k in cls.__dataclass_fields__})
+        known = {k: str(v) for k, v in config.items() if k in cls.__dataclass_fields__ and v}
+        options = cls(**known)
         if options.image_mode not in RENDER_IMAGE_MODES:
             raise ValueError(
                 f"{PLUGIN}: image_mode {options.image_mode!r} not in {RENDER_IMAGE_MODES}"
@@ -258,14 +264,11 @@ ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 def static_headers(
     path: str, headers: Iterable[tuple[bytes, bytes]], mounts: Iterable[str]
 ) -> list[tuple[bytes, bytes]]:
-    """Response headers for ``path``: files under a static mount get CSP ``sandbox`` and
-    ``nosniff``; posts and sidecars (``.md``/``.json``) are served as UTF-8 text."""
+    """Response headers for ``path``: files under a mount get CSP ``sandbox`` and ``nosniff``."""
     headers = list(headers)
     if not any(path.startswith(mount.rstrip("/") + "/") for mount in mounts):
         return headers
     replaced = dict(STATIC_HEADERS)
-    if path.endswith((".md", ".json")):
-        replaced[b"content-type"] = b"text/plain; charset=utf-8"
     kept = [(name, value) for name, value in headers if name.lower() not in replaced]
     return [*kept, *replaced.items()]
 
@@ -300,12 +303,36 @@ def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
     return wrap
 
 
+def post_file(posts_dir: str | None, quoted_relpath: str) -> Path | None:
+    """The file below ``posts_dir`` a ``/posts/<quoted path>`` URL names, or ``None`` when
+    there is none or the path tries to leave the folder."""
+    if not posts_dir:
+        return None
+    relpath = urllib.parse.unquote(quoted_relpath)
+    if not relpath.endswith((".md", ".json")):
+        return None
+    try:
+        target = safe_join(Path(posts_dir), relpath)
+    except UnsafePathError:
+        return None
+    return target if target.is_file() else None
+
+
 @hookimpl
-def register_routes() -> list[tuple[str, Callable[[], Response]]]:
+def register_routes() -> list[tuple[str, Callable[..., Any]]]:
     def css() -> Response:
         return Response(CSS, content_type="text/css; charset=utf-8")
 
-    return [(r"^/-/portal-archive\.css$", css)]
+    def post(datasette: Any, request: Any) -> Response:
+        target = post_file(_options(datasette).posts_dir, request.url_vars["path"])
+        if target is None:
+            return Response.text("404: no such archived file", status=404)
+        return Response(
+            target.read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8"
+        )
+
+    posts = re.escape(POSTS_MOUNT.rstrip("/"))
+    return [(r"^/-/portal-archive\.css$", css), (rf"^{posts}/(?P<path>.+)$", post)]
 
 
 @hookimpl

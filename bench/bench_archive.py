@@ -159,6 +159,8 @@ class Run:
     cpu: float
     """User + system CPU seconds of the crawl process."""
     server_cpu: float
+    other_cpu: float
+    """CPU seconds of every other process on the machine during the crawl (interference)."""
     requests: int
 
     @property
@@ -220,6 +222,13 @@ def run_process(argv: list[str], log_path: Path) -> tuple[float, Any, int]:
         wall = time.perf_counter() - start
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     return wall, rusage, code
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes have used since boot (``/proc/stat``)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def log_tail(path: Path, lines: int = 30) -> str:
@@ -335,9 +344,10 @@ def measure(
     argv = crawl_command(variant, portal.listing_url, max_pages or portal.max_pages, archive_dir)
     argv += stats_extension(stats_file)
     os.sync()  # start every run with no dirty pages left by the previous one
-    server_before = portal.cpu_seconds()
+    server_before, busy_before = portal.cpu_seconds(), machine_busy_seconds()
     wall, rusage, code = run_process(argv, log_path)
     server_cpu = portal.cpu_seconds() - server_before
+    busy = machine_busy_seconds() - busy_before
     if code != 0 or not stats_file.is_file():
         raise BenchError(
             f"{variant.key} N={portal.n}: exit code {code}\n  {display_command(argv)}\n"
@@ -352,14 +362,16 @@ def measure(
     start = dt.datetime.fromisoformat(stats["start_time"])
     finish = dt.datetime.fromisoformat(stats["finish_time"])
     shutil.rmtree(archive_dir, ignore_errors=True)
+    cpu = rusage.ru_utime + rusage.ru_stime
     return Run(
         variant=variant,
         n=n,
         wall=wall,
         elapsed=(finish - start).total_seconds(),
         maxrss_kib=rusage.ru_maxrss,
-        cpu=rusage.ru_utime + rusage.ru_stime,
+        cpu=cpu,
         server_cpu=server_cpu,
+        other_cpu=max(0.0, busy - cpu - server_cpu),
         requests=int(stats.get("downloader/request_count", 0)),
     )
 
@@ -408,7 +420,8 @@ def bench_size(n: int, repeat: int, work: Path, warm: bool) -> list[Summary]:
                 runs[variant.key].append(run)
                 progress(
                     f"  N={n:<6} {variant.key:<16} round {round_}: {run.wall:7.2f} s "
-                    f"{run.rate:7.1f} articles/s  peak RSS {run.maxrss_kib / 1024:6.1f} MiB"
+                    f"{run.rate:7.1f} articles/s  peak RSS {run.maxrss_kib / 1024:6.1f} MiB  "
+                    f"other processes {100 * run.other_cpu / run.wall:3.0f} % CPU"
                 )
     finally:
         portal.close()
@@ -467,7 +480,7 @@ PROFILE_PARTS: dict[str, tuple[tuple[str, str, int], ...]] = {
         ("stored_article (lookup)", "archive.index:stored_article", 1),
         ("index.save_article (one transaction)", "archive.index:save_article", 1),
         ("sqlite-utils Table.upsert", "sqlite_utils.db:Table.upsert", 2),
-        ("sqlite-utils Table.insert_all", "sqlite_utils.db:Table.insert_all", 2),
+        ("sqlite-utils Table.insert_all (images, categories; upsert goes through it too)", "sqlite_utils.db:Table.insert_all", 2),  # noqa: E501
         ("sqlite3 execute, all statements (incl. sqlite-utils introspection)", "<method 'execute' of 'sqlite3.Connection' objects>", 2),  # noqa: E501
     ),
 }  # fmt: skip
@@ -653,9 +666,10 @@ def results_table(summaries: list[Summary], repeat: int) -> list[str]:
     bare = {s.n: s for s in summaries if s.variant.key == "bare"}
     head = (
         "| N | run | articles/s (process wall) | ratio to bare | articles/s (Scrapy start→finish)"
-        " | ratio to bare | wall s | peak RSS MiB | crawl CPU s | portal CPU % of wall | requests |"
+        " | ratio to bare | wall s | peak RSS MiB | crawl CPU s | portal CPU % of wall"
+        " | other processes' CPU % of wall | requests |"
     )
-    lines = [head, "|" + " --- |" * 11]
+    lines = [head, "|" + " --- |" * 12]
     for s in summaries:
         b = bare[s.n]
         rate = f"{s.rate:.1f}"
@@ -665,10 +679,11 @@ def results_table(summaries: list[Summary], repeat: int) -> list[str]:
         ratio = "—" if s is b else f"**{s.rate / b.rate:.2f}**"
         sratio = "—" if s is b else f"{s.scrapy_rate / b.scrapy_rate:.2f}"
         portal_pct = 100 * s.median(lambda r: r.server_cpu / r.wall)
+        other_pct = 100 * s.median(lambda r: r.other_cpu / r.wall)
         lines.append(
             f"| {s.n:,} | {s.variant.label} | {rate} | {ratio} | {s.scrapy_rate:.1f} | {sratio} | "
             f"{s.median(lambda r: r.wall):.2f} | {s.rss_mib:.1f} | "
-            f"{s.median(lambda r: r.cpu):.2f} | {portal_pct:.0f} | "
+            f"{s.median(lambda r: r.cpu):.2f} | {portal_pct:.0f} | {other_pct:.0f} | "
             f"{int(s.median(lambda r: r.requests)):,} |"
         )
     return lines
@@ -770,7 +785,10 @@ def render_section(
         "`start_time` → `finish_time` instead. Peak RSS = `ru_maxrss` of the crawl process "
         "(`os.wait4`). Crawl CPU = user + system seconds of the crawl process; portal CPU = "
         "the demo portal's CPU time during the crawl, as a share of the crawl's wall time "
-        "(near 100 % would mean the portal, not the crawler, sets the pace).",
+        "(near 100 % would mean the portal, not the crawler, sets the pace); other processes = "
+        "CPU time used by everything else on the machine during the crawl (`/proc/stat`), as "
+        "a share of the wall time: other engineers' jobs share this machine, and a high "
+        "figure marks a disturbed run.",
         f"* Each figure is the median of {args.repeat} run(s) (range in brackets when more "
         "than one); every archive run is checked: N `.md` files under `posts/`, N rows in "
         "`articles`, `archive/new` = N, no ERROR log line (and N downloaded images when on).",
@@ -812,16 +830,17 @@ def print_table(summaries: list[Summary]) -> None:
     print()
     print(
         f"{'N':>7}  {'run':<50} {'art/s':>8} {'ratio':>6} {'scrapy art/s':>12} "
-        f"{'wall s':>8} {'RSS MiB':>8} {'CPU s':>7} {'portal%':>7}"
+        f"{'wall s':>8} {'RSS MiB':>8} {'CPU s':>7} {'portal%':>7} {'other%':>6}"
     )
     for s in summaries:
         b = bare[s.n]
         ratio = "" if s is b else f"{s.rate / b.rate:.2f}"
         portal = 100 * s.median(lambda r: r.server_cpu / r.wall)
+        other = 100 * s.median(lambda r: r.other_cpu / r.wall)
         print(
             f"{s.n:>7}  {s.variant.label:<50} {s.rate:>8.1f} {ratio:>6} {s.scrapy_rate:>12.1f} "
             f"{s.median(lambda r: r.wall):>8.2f} {s.rss_mib:>8.1f} "
-            f"{s.median(lambda r: r.cpu):>7.2f} {portal:>6.0f}%"
+            f"{s.median(lambda r: r.cpu):>7.2f} {portal:>6.0f}% {other:>5.0f}%"
         )
     print()
 
@@ -835,6 +854,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument(
+        "--doc", type=Path, help="write the section into this file instead of docs/benchmarks.md"
+    )
+    parser.add_argument(
         "--profile",
         choices=("auto", "always", "never"),
         default="auto",
@@ -844,7 +866,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes = [200]
-        args.no_doc = True
+        args.no_doc = args.doc is None
     if any(n < 1 for n in args.sizes) or args.repeat < 1:
         parser.error("sizes and --repeat must be >= 1")
     shown = ["bench/bench_archive.py", *(argv if argv is not None else sys.argv[1:])]
@@ -892,8 +914,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for v in VARIANTS
             ]
             section = render_section(summaries, args, machine_info(work), profile, example)
-            write_doc(section)
-            progress(f"wrote {DOC.relative_to(ROOT)}")
+            doc = args.doc or DOC
+            write_doc(section, doc)
+            progress(f"wrote {doc}")
     except BenchError as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1

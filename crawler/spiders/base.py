@@ -16,6 +16,14 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -40,19 +48,27 @@ class Taxonomy:
     author: str
 
 
+FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((CannotResolveHostError, DNSLookupError), "dns"),
+    ((DownloadTimeoutError, TimeoutError, TCPTimedOutError, builtins.TimeoutError), "timeout"),
+    ((DownloadConnectionRefusedError, ConnectionRefusedError), "connection"),
+    ((ResponseDataLossError, DownloadFailedError), "download"),
+    ((IgnoreRequest,), "ignored"),
+)
+"""Exception classes → the short reason recorded in ``failures``."""
+
+
 def failure_reason(failure: Failure) -> tuple[str, str]:
     """``(reason, detail)`` for a download failure, e.g. ``("http_404", "HTTP 404 …")``."""
     value = failure.value
     if isinstance(value, HttpError):
         status = value.response.status
         return f"http_{status}", f"HTTP {status} for {value.response.url}"
-    if isinstance(value, DNSLookupError):
-        return "dns", str(value)
-    if isinstance(value, TimeoutError | TCPTimedOutError | builtins.TimeoutError):
-        return "timeout", str(value) or "timed out"
-    if isinstance(value, ConnectionRefusedError):
-        return "connection", str(value)
-    return type(value).__name__.lower(), str(value)
+    detail = str(value) or type(value).__name__
+    for classes, reason in FAILURE_REASONS:
+        if isinstance(value, classes):
+            return reason, detail
+    return type(value).__name__.lower(), detail
 
 
 class PortalSpider(scrapy.Spider):

@@ -1,0 +1,292 @@
+"""Generic article extractor: any host without a portal parser (``portal-archive fetch URL``).
+
+Metadata comes from the page's own declarations first (``<link rel=canonical>``, Open Graph,
+``article:published_time``, JSON-LD), then from its markup (``<h1>``, ``<time datetime>``, a
+date-looking line next to the headline). The body is found by trafilatura (the best-measured
+extractor here, see ``docs/benchmarks.md``), keeping images and links. A page whose
+extracted body is too short, mostly links or mostly headings (a login page, an index page)
+is not an article: :class:`ParseError` for ``body``.
+
+``extract_text`` is the benchmark entry point: the plain text of the body this parser stores
+(``../shared/bench/extract_eval.py --extractor crawler.parsers.generic:extract_text``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
+from pipelines.normalize import LAZY_SRC_ATTRS, clean_body
+
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "output_format": "html",
+    "include_comments": False,
+    "include_images": True,
+    "include_links": True,
+    "include_tables": True,
+    "favor_precision": True,
+}
+"""Options of ``trafilatura.extract``; ``favor_precision`` measured best on both gold sets."""
+
+MIN_TEXT_WEIGHT = 250
+"""Least text of an article body: characters, each CJK character counting ``CJK_WEIGHT``."""
+CJK_WEIGHT = 3
+"""One CJK character carries about as much as three Latin ones (so ~84 Han characters)."""
+MAX_LINK_SHARE = 0.5
+"""Above this share of the body's text inside links, the page is a list of links."""
+MAX_HEADING_SHARE = 0.5
+"""Above this share of the body's text inside headings, the page is a list of headlines."""
+
+_PLACEHOLDER = "http://image.invalid/{n}.png"
+"""Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""
+_PLACEHOLDER_RE = re.compile(r"^http://image\.invalid/(\d+)\.png$")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»]\s+|\s*[|｜_]\s*|\s+::\s+")
+_SUFFIX_SEPARATOR = r"[-|–—·•»_｜:：]"
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+DATE_TEXT = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
+    rf"|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+    rf"|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}})?"
+)
+"""A date as printed on a page: ``2023年11月20日 14:05``, ``2024-03-05``, ``March 5, 2024``."""
+
+_BLOCKS = frozenset(
+    {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
+     "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "hr", "section", "article"}
+)  # fmt: skip
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def text_weight(text: str) -> int:
+    """Non-space characters of ``text``, each CJK character counting ``CJK_WEIGHT``."""
+    compact = "".join(text.split())
+    return len(compact) + (CJK_WEIGHT - 1) * len(_CJK.findall(compact))
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment: one line per block, table cells apart, whitespace collapsed."""
+    if not fragment.strip():
+        return ""
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    for node in root.iter():
+        if node.tag in _BLOCKS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+        elif node.tag in {"td", "th"}:
+            node.tail = " " + (node.tail or "")
+        elif node.tag == "br":
+            node.tail = "\n" + (node.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def extract_text(html: str, url: str) -> str:
+    """Plain text of the article body the generic parser stores ('' for a page without one)."""
+    page = Page.from_html(html, url or "http://localhost/")
+    try:
+        body = GenericParser.V1().body(page)
+    except ParseError:
+        return ""
+    return plain_text(clean_body(body, page.url))
+
+
+def _json_ld(page: Page) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object of the page, ``@graph`` members and list items included."""
+    for raw in page.selector.css('script[type="application/ld+json"]::text').getall():
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                yield node
+                stack.extend(v for k, v in node.items() if k == "@graph")
+
+
+def _site_names(page: Page) -> set[str]:
+    host = (urlsplit(page.url).hostname or "").lower().removeprefix("www.")
+    names = {host, host.split(".")[0]}
+    for key in ("og:site_name", "application-name", "twitter:site"):
+        names.add(page.meta.get(key, "").strip().lstrip("@").lower())
+    return {n for n in names if n}
+
+
+def strip_site_suffix(title: str, site_names: set[str], *, split: bool = True) -> str:
+    """``Headline | Site`` → ``Headline``: drop trailing segments that name the site.
+
+    With ``split`` (a ``<title>``), a title still made of several segments keeps its longest.
+
+    >>> strip_site_suffix("国产传感器良率突破九成_芯闻速递", {"芯闻速递"})
+    '国产传感器良率突破九成'
+    >>> strip_site_suffix("Relays rewired - Power | The Ledger", {"the ledger"})
+    'Relays rewired'
+    """
+    text = title.strip()
+    changed = True
+    while changed:
+        changed = False
+        for name in site_names:
+            match = re.search(rf"\s*{_SUFFIX_SEPARATOR}\s*{re.escape(name)}$", text, re.I)
+            if match and match.start() > 0:
+                text, changed = text[: match.start()].rstrip(), True
+    if split:
+        parts = [p.strip() for p in _TITLE_SEPARATORS.split(text) if p.strip()]
+        text = max(parts, key=len) if parts else text
+    return text
+
+
+def _images_to_placeholders(root: Any, base_url: str) -> list[str]:
+    """Give every image its real URL (lazy attributes first) behind a placeholder ``src``."""
+    urls: list[str] = []
+    for img in root.iter("img"):
+        src = next((img.get(a) for a in LAZY_SRC_ATTRS if (img.get(a) or "").strip()), None)
+        src = src or img.get("src") or (img.get("srcset") or "").split(" ")[0]
+        if not src.strip() or src.strip().lower().startswith("data:"):
+            continue
+        for name in [*LAZY_SRC_ATTRS, "srcset", "data-srcset"]:
+            img.attrib.pop(name, None)
+        img.set("src", _PLACEHOLDER.format(n=len(urls)))
+        urls.append(urljoin(base_url, src.strip()))
+    return urls
+
+
+def _text_share(root: Any, tags: tuple[str, ...], total: int) -> float:
+    inside = sum(text_weight(node.text_content()) for node in root.iter(*tags))
+    return inside / total if total else 0.0
+
+
+class GenericParser(ParserProxy):
+    name = "generic"
+
+    class V1(BaseParser):
+        """Any article page: declarations (canonical, Open Graph, JSON-LD) + trafilatura body."""
+
+        VERSION = "V1"
+        CANONICAL: ClassVar[str] = 'link[rel="canonical"]::attr(href)'
+        HEADLINE: ClassVar[str] = "article h1, main h1, h1"
+        TIME: ClassVar[str] = "article time[datetime], time[datetime]"
+        DATE_NODES: ClassVar[str] = (
+            "[itemprop=datePublished], [class*=time], [class*=date], [id*=time], [id*=date]"
+        )
+        DATE_NODE_CHARS: ClassVar[int] = 200
+        """Date-looking text is looked for in short nodes only (not a whole page column)."""
+        AFTER_HEADLINE: ClassVar[str] = (
+            "(//h1)[1]/following::text()[normalize-space()][not(ancestor::script)]"
+            "[position() <= 20]"
+        )
+        PUBLISHED_META: ClassVar[tuple[str, ...]] = (
+            "article:published_time", "og:article:published_time", "og:published_time",
+            "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
+            "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "dcterms.created",
+            "article.published", "date",
+        )  # fmt: skip
+
+        @attribute
+        def canonical_url(self, page: Page) -> str:
+            href = page.selector.css(self.CANONICAL).get() or page.meta.get("og:url", "")
+            return urljoin(page.url, href.strip()) if href.strip() else page.url
+
+        @attribute
+        def title(self, page: Page) -> str:
+            names = _site_names(page)
+            og_title = page.meta.get("og:title", "").strip()
+            if og_title:
+                return strip_site_suffix(og_title, names, split=False)
+            headline = first_text(page.selector, self.HEADLINE)
+            if headline and headline.lower() not in names:
+                return headline
+            text = first_text(page.selector, "title")
+            if not text:
+                raise ParseError("title", "no og:title, <h1> or <title>")
+            return strip_site_suffix(text, names)
+
+        @attribute
+        def published(self, page: Page) -> str:
+            for key in self.PUBLISHED_META:
+                if page.meta.get(key, "").strip():
+                    return page.meta[key].strip()
+            for data in _json_ld(page):
+                stamp = data.get("datePublished") or data.get("dateCreated")
+                if isinstance(stamp, str) and stamp.strip():
+                    return stamp.strip()
+            datetime_attr = page.selector.css(self.TIME).xpath("@datetime").get()
+            if datetime_attr and datetime_attr.strip():
+                return datetime_attr.strip()
+            for node in page.selector.css(self.DATE_NODES):
+                value = node.attrib.get("content") or node.attrib.get("datetime") or ""
+                text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
+                if len(text) <= self.DATE_NODE_CHARS:
+                    value += " " + text
+                match = DATE_TEXT.search(value)
+                if match:
+                    return match.group(0)
+            after = page.selector.xpath(self.AFTER_HEADLINE).getall()
+            match = DATE_TEXT.search(" ".join(after)[: self.DATE_NODE_CHARS])
+            if match:
+                return match.group(0)
+            raise ParseError("published", "no date meta, JSON-LD, <time> or date-looking text")
+
+        @attribute
+        def source(self, page: Page) -> str:
+            site = page.meta.get("og:site_name", "").strip()
+            return site or (urlsplit(page.url).hostname or "").removeprefix("www.")
+
+        @attribute
+        def body(self, page: Page) -> str:
+            tree = copy.deepcopy(page.selector.root)
+            images = _images_to_placeholders(tree, page.url)
+            html = trafilatura.extract(tree, url=page.url, **TRAFILATURA_OPTIONS)
+            if not html:
+                raise ParseError("body", "page with no article (no main content found)")
+            root = lxml_html.document_fromstring(html).find("body")
+            for img in root.iter("img"):
+                match = _PLACEHOLDER_RE.match(img.get("src", ""))
+                if match:
+                    img.set("src", images[int(match.group(1))])
+            self._drop_headline(root, page)
+            self._check_is_article(root)
+            inner = (root.text or "") + "".join(
+                etree.tostring(child, encoding="unicode", method="html") for child in root
+            )
+            return inner.strip()
+
+        def _drop_headline(self, root: Any, page: Page) -> None:
+            """Remove a leading heading that repeats the title (it is in the front matter)."""
+            first = next(iter(root), None)
+            if first is None or first.tag not in _HEADINGS or (root.text or "").strip():
+                return
+            try:
+                title = self.title(page)
+            except ParseError:
+                return
+            heading = " ".join(first.text_content().split())
+            if heading and (heading == title or heading in title):
+                tail = first.tail or ""
+                root.remove(first)
+                root.text = tail
+
+        def _check_is_article(self, root: Any) -> None:
+            total = text_weight(root.text_content())
+            if total < MIN_TEXT_WEIGHT:
+                raise ParseError("body", f"page with no article (text weight {total})")
+            if _text_share(root, ("a",), total) > MAX_LINK_SHARE:
+                raise ParseError("body", "page with no article (mostly links)")
+            if _text_share(root, _HEADINGS, total) > MAX_HEADING_SHARE:
+                raise ParseError("body", "page with no article (mostly headings)")
+
+    versions = (V1,)
