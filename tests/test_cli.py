@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +102,21 @@ def test_crawl_of_an_unreachable_host_fails_as_a_whole(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "crawl", "ofweek", "--base-url", "http://127.0.0.1:9")
     assert result.returncode == 1
     assert "nothing discovered" in result.stderr
+
+
+def test_scrapy_list_and_crawl_work_from_the_repo_root(demo_portal: Any, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    scrapy = str(Path(sys.executable).with_name("scrapy"))
+    listed = subprocess.run([scrapy, "list"], cwd=root, capture_output=True, text=True,
+                            check=False, timeout=60)  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert "ofweek" in listed.stdout.split()
+    crawled = subprocess.run(
+        [scrapy, "crawl", "ofweek", "-a", f"base_url={demo_portal.base_url}",
+         "-s", f"ARCHIVE_DIR={tmp_path}", "-s", "AUTOTHROTTLE_ENABLED=False",
+         "-s", "LOG_LEVEL=WARNING"],
+        cwd=root, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert crawled.returncode == 0, crawled.stderr
+    assert len(list((tmp_path / "posts").rglob("*.md"))) > 5
+    assert (tmp_path / ".lock").exists()  # the writer took the lock itself

@@ -26,7 +26,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     archive = tmp_path_factory.mktemp("archive")
     with DemoPortal(port=0) as portal:
-        first = run_cli(archive, "crawl", "ofweek", "--base-url", portal.base_url)
+        first = run_cli(archive, "--log-level", "INFO", "crawl", "ofweek", "--base-url",
+                        portal.base_url)  # fmt: skip
         first_hits = Counter(portal.hits)
         files = sorted((archive / "posts").rglob("*.md"))
         mtimes = {f: f.stat().st_mtime_ns for f in files}
@@ -114,6 +115,18 @@ def test_images_downloaded_with_referer_and_403_recorded(crawled: Any) -> None:
     assert failed
     assert all("/deleted/" in r["url"] and r["error"] == "HTTP 403" for r in failed)
     assert "img failed" in crawled["first"].stderr
+
+
+def test_bad_input_is_logged_and_counted(crawled: Any) -> None:
+    log = crawled["first"].stderr
+    for counter in ("'archive/encoding_fixed': 1", "'archive/images/failed': 1",
+                    "'archive/dropped/missing_title': 1", "'archive/fetch_failed/http_404': 1",
+                    "'archive/parse_error/title': 1"):  # fmt: skip
+        assert counter in log, counter
+    assert "Image failed (HTTP 403)" in log
+    assert "Dropped: missing title" in log
+    assert "Fetch failed (http_404)" in log
+    assert "Re-decoded" in log
 
 
 def test_second_run_writes_nothing_and_adds_no_row(crawled: Any) -> None:

@@ -16,7 +16,7 @@ SETTINGS = (*FAST_SETTINGS, "RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=1")
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         routes = {
             "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private/\n"),
             "/500.html": (500, "text/html", b"<h1>oops</h1>"),
