@@ -90,10 +90,11 @@ class ArchiveWriterPipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, FetchFailure):
             if not self.write:
-                raise DropItem(f"{item.reason}: {item.url}")
+                raise DropItem(f"{item.reason}: {item.url}", log_level="INFO")
             attempts = self.archive.record_failure(item, run_id=self.run_id)
             self.stats.inc_value("archive/failed")
-            raise DropItem(f"{item.reason} (attempt {attempts}): {item.url}")
+            # the spider already logged the failure as a warning; this only notes the attempt
+            raise DropItem(f"{item.reason} (attempt {attempts}): {item.url}", log_level="INFO")
         if not isinstance(item, ArticleItem):
             return item
         if not self.write:
