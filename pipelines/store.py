@@ -6,13 +6,16 @@ runs in one place (see docs/architecture.md, "Beyond one machine").
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
+from archive.errors import ArchiveLockedError
 from archive.frontmatter_files import IMAGE_MODES, ExportOptions, post_relpath
 from archive.lock import ArchiveLock
 from archive.runs import finish_run, start_run
@@ -55,6 +58,7 @@ class ArchiveWriterPipeline:
         self.signals = crawler.signals
         self.lock = ArchiveLock(archive.root) if take_lock else None
         self.run_id: int | None = None
+        self.locked_out = False
         self.write = crawler.settings.getbool("ARCHIVE_WRITE", True)
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -72,9 +76,29 @@ class ArchiveWriterPipeline:
             self.lock = None
             return
         if self.lock is not None:
-            self.lock.acquire()  # ArchiveLockedError stops a second overlapping run
+            try:
+                self.lock.acquire()
+            except ArchiveLockedError as exc:
+                self._refuse(str(exc))
+                return
         spider: Any = self.crawler.spider
         self.run_id = start_run(self.archive.db, getattr(spider, "portal", spider.name))
+
+    def _refuse(self, message: str) -> None:
+        """Another run holds the archive: say so once and close this spider at once."""
+        logger.error("%s", message)
+        self.lock = None
+        self.locked_out = True
+
+        def close(**kwargs: Any) -> None:  # after every spider_opened handler (stats) ran
+            engine = self.crawler.engine
+            assert engine is not None
+            asyncio.get_event_loop().call_soon(
+                lambda: deferred_from_coro(engine.close_spider_async(reason="archive_locked"))
+            )
+
+        self._close_on_open = close  # signal receivers are held weakly
+        self.signals.connect(close, signal=signals.spider_opened)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Record the run (stats are final by now), then close the index and release."""
@@ -88,6 +112,8 @@ class ArchiveWriterPipeline:
                 self.lock.release()
 
     def process_item(self, item: Any) -> Any:
+        if self.locked_out:
+            raise DropItem("archive locked by another run", log_level="DEBUG")
         if isinstance(item, FetchFailure):
             if not self.write:
                 raise DropItem(f"{item.reason}: {item.url}", log_level="INFO")
