@@ -401,3 +401,6 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
 
 def main() -> None:
     cli(prog_name="portal-archive")
+
+
+__import__("archive.cli_maintenance").cli_maintenance.register(cli)  # import/reindex/verify/stats

@@ -35,3 +35,7 @@ class PostImportError(ArchiveError):
 
 class IndexInUseError(ArchiveError):
     """``reindex`` cannot swap ``index.db`` while another process has it open."""
+
+
+class NoIndexError(ArchiveError):
+    """The archive has no ``index.db`` (yet)."""

@@ -15,7 +15,6 @@ sidecar, index rows) and records ``origin='import'``, ``imported_from`` and the 
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,10 +35,9 @@ from archive.frontmatter_files import (
     article_image_url,
     img_srcs,
     replace_img_src_text,
-    write_atomic,
 )
 from archive.hexo import HexoFormatError, HexoYAMLHandler, ParsedPost, parse_post
-from archive.store import Archive, SaveResult, sidecar_path
+from archive.store import Archive, SaveResult
 from crawler.items import ArticleItem, ImageRef
 from pipelines.html import html_to_text
 from pipelines.image_urls import DEFAULT_IMAGE_PROXIES
@@ -55,7 +53,6 @@ __all__ = [
     "parse_import",
     "portal_for",
     "post_options",
-    "render_hints_json",
     "save_imported",
 ]
 
@@ -119,11 +116,6 @@ def portal_for(categories: Sequence[str], relpath: PurePosixPath | None = None) 
         if slug:
             return slug
     return FALLBACK_PORTAL
-
-
-def render_hints_json(hints: Mapping[str, Any]) -> str | None:
-    """The ``render_hints`` column value: canonical JSON, ``None`` for a crawled article."""
-    return json.dumps(hints, ensure_ascii=False, sort_keys=True) if hints else None
 
 
 def post_options(article: ArticleItem, base: ExportOptions) -> ExportOptions:
@@ -440,30 +432,12 @@ class ImportResult:
     detail: str = ""
 
 
-def _record_provenance(
-    archive: Archive, result: SaveResult, article: ArticleItem, imported_from: str
-) -> None:
-    """``origin``, ``imported_from`` and ``render_hints`` in the index row and the sidecar."""
-    values = {"origin": "import", "imported_from": imported_from,
-              "render_hints": render_hints_json(article.render_hints)}  # fmt: skip
-    table = archive.db.table("articles")
-    row = table.get(result.article_id)
-    if any(row.get(key) != value for key, value in values.items()):
-        table.update(result.article_id, values)
-    sidecar = sidecar_path(result.path)
-    data = json.loads(sidecar.read_text(encoding="utf-8"))
-    data.update(values, render_hints=article.render_hints)
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    write_atomic(sidecar, text, fsync=archive.options.fsync)
-
-
 def save_imported(archive: Archive, article: ArticleItem, imported_from: str) -> SaveResult:
     """Save an imported article with its own render options and record where it came from."""
     base = archive.options
     archive.options = post_options(article, base)
     try:
-        result = archive.save(article)
-        _record_provenance(archive, result, article, imported_from)
+        result = archive.save(article, origin="import", imported_from=imported_from)
     finally:
         archive.options = base
     return result

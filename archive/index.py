@@ -96,6 +96,11 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat() if dt else None
 
 
+def render_hints_json(hints: dict[str, Any]) -> str | None:
+    """The ``render_hints`` column value: canonical JSON, ``None`` for a crawled article."""
+    return json.dumps(hints, ensure_ascii=False, sort_keys=True) if hints else None
+
+
 def article_row(
     article: ArticleItem,
     *,
@@ -104,9 +109,14 @@ def article_row(
     content_hash: str,
     profile: str,
     image_mode: str,
+    origin: str = "crawl",
+    imported_from: str | None = None,
 ) -> dict[str, Any]:
     """The ``articles`` row of an article (without first/last seen)."""
     return {
+        "origin": origin,
+        "imported_from": imported_from,
+        "render_hints": render_hints_json(article.render_hints),
         "id": article_id,
         "url": article.url,
         "canonical_url": article.canonical_url,
@@ -181,8 +191,12 @@ def touch_article(db: Database, article_id: str) -> None:
 
 
 def stored_article(db: Database, article_id: str) -> dict[str, Any] | None:
-    """``id, path, content_hash`` of an archived article, or ``None``."""
-    cursor = db.execute("select id, path, content_hash from articles where id = ?", [article_id])
+    """What :meth:`Archive.save` compares: path, hash, first_seen, origin of an article."""
+    cursor = db.execute(
+        "select id, path, content_hash, first_seen, origin, imported_from from articles"
+        " where id = ?",
+        [article_id],
+    )
     row = cursor.fetchone()
     if row is None:
         return None

@@ -47,7 +47,7 @@ SIDECAR_SCHEMA = 1
 SIDECAR_FIELDS = (
     "id", "url", "canonical_url", "portal", "title", "title_raw", "author", "source",
     "published", "published_raw", "language", "parser", "encoding", "profile", "image_mode",
-    "fetched_at", "first_seen",
+    "fetched_at", "first_seen", "origin", "imported_from",
 )  # fmt: skip
 """Row fields kept beside each post, so ``reindex`` can rebuild the index from files alone."""
 
@@ -62,6 +62,7 @@ def sidecar_text(row: dict[str, object], article: ArticleItem, options: ExportOp
     data: dict[str, object] = {"schema": SIDECAR_SCHEMA}
     data.update({key: row.get(key) for key in SIDECAR_FIELDS})
     data["categories"] = list(article.categories)
+    data["render_hints"] = article.render_hints
     data["image_proxy"] = options.image_proxy
     data["images"] = [
         {"url": ref.url, "alt": ref.alt, "status": ref.status, "path": ref.path,
@@ -114,8 +115,13 @@ class Archive:
     def render(self, article: ArticleItem) -> str:
         return render_article(article, self.options)
 
-    def save(self, article: ArticleItem) -> SaveResult:
-        """Write the article's file and sidecar (if changed) and index row; report it."""
+    def save(
+        self, article: ArticleItem, *, origin: str = "crawl", imported_from: str | None = None
+    ) -> SaveResult:
+        """Write the article's file and sidecar (if changed) and index row; report it.
+
+        ``origin`` is ``crawl`` or ``import`` (then ``imported_from`` names the source file).
+        """
         aid = article_id(article.canonical_url)
         rel = post_relpath(article)
         target = safe_join(self.posts_dir, rel)
@@ -128,6 +134,7 @@ class Archive:
             and stored["content_hash"] == digest
             and target.is_file()
             and sidecar_path(target).is_file()
+            and (stored.get("origin"), stored.get("imported_from")) == (origin, imported_from)
         ):
             index.touch_article(self.db, aid)
             return SaveResult("unchanged", target, aid)
@@ -138,6 +145,8 @@ class Archive:
             content_hash=digest,
             profile=self.options.profile,
             image_mode=self.options.image_mode,
+            origin=origin,
+            imported_from=imported_from,
         )
         row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
         if stored is not None and stored["content_hash"] != digest:

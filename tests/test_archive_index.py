@@ -50,11 +50,18 @@ def test_save_then_unchanged_then_updated(tmp_path: Path) -> None:
         assert first.status == "new"
         assert first.path.is_file()
         mtime = first.path.stat().st_mtime_ns
+        first_seen = archive.db["articles"].get(first.article_id)["first_seen"]
+        archive.db.execute("update articles set first_seen = '2020-01-01T00:00:00+00:00'")
         again = archive.save(article(1, "储能电池出海调研", "据统计，我国碳排放监测体系完善。"))
         assert again.status == "unchanged"
         assert first.path.stat().st_mtime_ns == mtime
         changed = archive.save(article(1, "储能电池出海调研", "正文修改了，加入GPU算力。"))
         assert changed.status == "updated"
+        assert first_seen
+        assert (
+            archive.db["articles"].get(first.article_id)["first_seen"]
+            == "2020-01-01T00:00:00+00:00"
+        )
         assert archive.db["articles"].count == 1
         row = archive.db["articles"].get(first.article_id)
         assert row["path"].startswith("ofweek/2022-08/")
