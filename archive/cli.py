@@ -170,8 +170,13 @@ def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None, max_page
 
     Example: portal-archive crawl ofweek --base-url http://127.0.0.1:8765
     """
-    from archive.runner import run_spiders
+    from archive.runner import portal_spiders, run_spiders
 
+    spiders = portal_spiders(_settings(ctx))
+    for name in portals:
+        spider = spiders.get(name)
+        if spider is not None and not (spider.listing_paths or spider.feed_urls or listing_urls):
+            raise click.UsageError(f"{name} has no listings or feeds to crawl; use fetch URL…")
     kwargs: dict[str, Any] = {}
     if base_url:
         kwargs["base_url"] = base_url

@@ -24,6 +24,9 @@ from pipelines.store import article_saved
 GENERIC = "generic"
 """The spider used for hosts no portal claims."""
 
+NO_ARTICLE = {"no_body": "page with no article", "no_title": "page with no article title"}
+"""Clear messages for articles the validate pipeline dropped."""
+
 
 def project_settings(archive_dir: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
     """The project's settings (no ``scrapy.cfg`` needed) for an archive folder."""
@@ -144,7 +147,8 @@ class RunReport:
             self._add(UrlOutcome(item.url, item.reason, detail=item.detail))
         elif isinstance(item, ArticleItem):
             reason = str(exception).split(":", 1)[0].replace("missing ", "no_").split(",")[0]
-            self._add(UrlOutcome(item.url, reason, detail=str(exception)))
+            detail = NO_ARTICLE.get(reason, str(exception))
+            self._add(UrlOutcome(item.url, reason, detail=detail))
 
 
 def run_spiders(

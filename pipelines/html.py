@@ -88,12 +88,20 @@ def img_refs(html: str) -> list[tuple[str, str]]:
     ]
 
 
+TEXT_BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+               "pre", "figure", "figcaption", "table", "ul", "ol", "dl", "dt", "dd", "hr",
+               "center")  # fmt: skip
+"""Elements whose end is a line break in plain text."""
+
+
 def html_to_text(html: str) -> str:
     """Plain text of a body: paragraphs separated by newlines, whitespace collapsed."""
     if not html.strip():
         return ""
     root = lxml_html.fragment_fromstring(html, create_parent="div")
-    for block in root.iter("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"):
+    for cell in root.iter("td", "th"):
+        cell.tail = " " + (cell.tail or "")
+    for block in root.iter(*TEXT_BLOCKS):
         block.tail = "\n" + (block.tail or "")
     lines = (" ".join(line.split()) for line in root.text_content().splitlines())
     return "\n".join(line for line in lines if line)

@@ -209,6 +209,7 @@ def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]
     problems: list[str] = []
     item.title = collapse_ws(item.title_raw)
     item.source = clean_source(item.source_raw)
+    item.author = item.author or item.source  # taxonomies without a fixed author (generic)
     item.canonical_url = canonical(item.canonical_url or item.url)
     item.published = parse_published(item.published_raw, tz) if item.published_raw else None
     if item.published is None:

@@ -129,3 +129,10 @@ def test_normalize_article_falls_back_to_feed_date() -> None:
     item = ArticleItem(url=BASE, portal="ofweek", published_raw="??", feed_published=feed_date)
     assert normalize_article(item) == ["published"]
     assert item.published == feed_date
+
+
+def test_body_text_separates_cells_and_blocks() -> None:
+    from pipelines.html import html_to_text
+
+    html = "<table><tr><td>Pos.</td><td>Piloto</td></tr></table><blockquote>引言</blockquote>正文"
+    assert html_to_text(html) == "Pos. Piloto\n引言\n正文"

@@ -7,9 +7,10 @@ index or the network, so it can run anywhere (a crawl worker, the CLI, a test).
 from __future__ import annotations
 
 from crawler.parsers.base import BaseParser, Page, ParseError, ParseResult, ParserProxy
+from crawler.parsers.generic import GenericParser
 from crawler.parsers.ofweek import OfweekParser
 
-PARSERS: dict[str, type[ParserProxy]] = {"ofweek": OfweekParser}
+PARSERS: dict[str, type[ParserProxy]] = {"generic": GenericParser, "ofweek": OfweekParser}
 """Portal key → parser proxy. ``docs/portals.md`` lists the same keys (a test checks it)."""
 
 __all__ = ["PARSERS", "BaseParser", "Page", "ParseError", "ParseResult", "ParserProxy"]

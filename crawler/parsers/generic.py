@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -36,13 +35,17 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "favor_precision": True,
 }
 """Options of ``trafilatura.extract``; ``favor_precision`` measured best on both gold sets."""
+RETRY_OPTIONS: tuple[dict[str, Any], ...] = ({}, {"favor_precision": False})
+"""Overrides tried in turn until the body is an article: precision first, then recall."""
 
 MIN_TEXT_WEIGHT = 250
 """Least text of an article body: characters, each CJK character counting ``CJK_WEIGHT``."""
 CJK_WEIGHT = 3
 """One CJK character carries about as much as three Latin ones (so ~84 Han characters)."""
 MAX_LINK_SHARE = 0.5
-"""Above this share of the body's text inside links, the page is a list of links."""
+"""Above this share of the body's text inside links (and no long paragraph): a list of links."""
+LONG_PARAGRAPH = 200
+"""Text weight of a paragraph that only articles have (a deal or story, not a teaser)."""
 MAX_HEADING_SHARE = 0.5
 """Above this share of the body's text inside headings, the page is a list of headlines."""
 
@@ -50,7 +53,8 @@ _PLACEHOLDER = "http://image.invalid/{n}.png"
 """Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""
 _PLACEHOLDER_RE = re.compile(r"^http://image\.invalid/(\d+)\.png$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»]\s+|\s*[|｜_]\s*|\s+::\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»]\s+|\s*[|｜_]\s*|\s*-{2,}\s*|\s+::\s+")
+_DOMAIN = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}$", re.I)
 _SUFFIX_SEPARATOR = r"[-|–—·•»_｜:：]"
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 DATE_TEXT = re.compile(
@@ -60,6 +64,13 @@ DATE_TEXT = re.compile(
     rf"|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}})?"
 )
 """A date as printed on a page: ``2023年11月20日 14:05``, ``2024-03-05``, ``March 5, 2024``."""
+DATE_LABELLED = re.compile(
+    r"(?:发布时间|发表时间|发布日期|发表日期|发稿时间|更新时间|发表于|时间|日期"
+    r"|Published(?: on)?|Posted(?: on)?|Updated(?: on)?|Date)\s*[:：]?\s*"
+    rf"(?P<date>{DATE_TEXT.pattern})",
+    re.I,
+)
+"""A date behind a label (``发布时间：2022-02-13 04:22``), trusted anywhere on the page."""
 
 _BLOCKS = frozenset(
     {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
@@ -120,7 +131,7 @@ def _json_ld(page: Page) -> Iterator[dict[str, Any]]:
 
 def _site_names(page: Page) -> set[str]:
     host = (urlsplit(page.url).hostname or "").lower().removeprefix("www.")
-    names = {host, host.split(".")[0]}
+    names = {host}
     for key in ("og:site_name", "application-name", "twitter:site"):
         names.add(page.meta.get(key, "").strip().lstrip("@").lower())
     return {n for n in names if n}
@@ -129,7 +140,8 @@ def _site_names(page: Page) -> set[str]:
 def strip_site_suffix(title: str, site_names: set[str], *, split: bool = True) -> str:
     """``Headline | Site`` → ``Headline``: drop trailing segments that name the site.
 
-    With ``split`` (a ``<title>``), a title still made of several segments keeps its longest.
+    With ``split`` (a ``<title>``), a title still made of several segments keeps its longest
+    one that is not a domain name.
 
     >>> strip_site_suffix("国产传感器良率突破九成_芯闻速递", {"芯闻速递"})
     '国产传感器良率突破九成'
@@ -137,15 +149,14 @@ def strip_site_suffix(title: str, site_names: set[str], *, split: bool = True) -
     'Relays rewired'
     """
     text = title.strip()
-    changed = True
-    while changed:
-        changed = False
-        for name in site_names:
-            match = re.search(rf"\s*{_SUFFIX_SEPARATOR}\s*{re.escape(name)}$", text, re.I)
-            if match and match.start() > 0:
-                text, changed = text[: match.start()].rstrip(), True
+    names = "|".join(re.escape(n) for n in sorted(site_names, key=len, reverse=True))
+    if names:
+        suffix = re.compile(rf"(?:\s*{_SUFFIX_SEPARATOR}+\s*|\s+)(?:{names})$", re.I)
+        while (match := suffix.search(text)) and match.start() > 0:
+            text = text[: match.start()].rstrip()
     if split:
         parts = [p.strip() for p in _TITLE_SEPARATORS.split(text) if p.strip()]
+        parts = [p for p in parts if not _DOMAIN.match(p)] or parts
         text = max(parts, key=len) if parts else text
     return text
 
@@ -170,6 +181,19 @@ def _text_share(root: Any, tags: tuple[str, ...], total: int) -> float:
     return inside / total if total else 0.0
 
 
+def not_an_article(root: Any) -> str | None:
+    """Why an extracted body (an lxml element) is not an article, or ``None`` when it is one."""
+    total = text_weight(root.text_content())
+    if total < MIN_TEXT_WEIGHT:
+        return f"text weight {total} < {MIN_TEXT_WEIGHT}"
+    longest = max((text_weight(p.text_content()) for p in root.iter("p")), default=0)
+    if _text_share(root, ("a",), total) > MAX_LINK_SHARE and longest < LONG_PARAGRAPH:
+        return "mostly links"
+    if _text_share(root, _HEADINGS, total) > MAX_HEADING_SHARE:
+        return "mostly headings"
+    return None
+
+
 class GenericParser(ParserProxy):
     name = "generic"
 
@@ -185,10 +209,12 @@ class GenericParser(ParserProxy):
         )
         DATE_NODE_CHARS: ClassVar[int] = 200
         """Date-looking text is looked for in short nodes only (not a whole page column)."""
-        AFTER_HEADLINE: ClassVar[str] = (
-            "(//h1)[1]/following::text()[normalize-space()][not(ancestor::script)]"
-            "[position() <= 20]"
+        TEXTS: ClassVar[str] = (
+            "//body//text()[normalize-space()]"
+            "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
         )
+        AFTER_HEADLINE_TEXTS: ClassVar[int] = 12
+        """Text nodes after the headline searched for a date (the byline area)."""
         PUBLISHED_META: ClassVar[tuple[str, ...]] = (
             "article:published_time", "og:article:published_time", "og:published_time",
             "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
@@ -208,9 +234,16 @@ class GenericParser(ParserProxy):
             if og_title:
                 return strip_site_suffix(og_title, names, split=False)
             headline = first_text(page.selector, self.HEADLINE)
-            if headline and headline.lower() not in names:
-                return headline
             text = first_text(page.selector, "title")
+            if headline and headline.lower() not in names:
+                if not text or headline == text:
+                    return headline
+                if text.endswith(headline):  # an <h1> logo: the site's name
+                    names.add(headline.lower())
+                elif headline in text or 2 * text_weight(headline) >= text_weight(
+                    strip_site_suffix(text, names)
+                ):
+                    return headline
             if not text:
                 raise ParseError("title", "no og:title, <h1> or <title>")
             return strip_site_suffix(text, names)
@@ -235,11 +268,25 @@ class GenericParser(ParserProxy):
                 match = DATE_TEXT.search(value)
                 if match:
                     return match.group(0)
-            after = page.selector.xpath(self.AFTER_HEADLINE).getall()
-            match = DATE_TEXT.search(" ".join(after)[: self.DATE_NODE_CHARS])
-            if match:
-                return match.group(0)
+            texts = [" ".join(t.split()) for t in page.selector.xpath(self.TEXTS).getall()]
+            labelled = DATE_LABELLED.search("\n".join(texts))
+            if labelled:
+                return labelled.group("date")
+            for byline in self._after_headline(page, texts):
+                match = DATE_TEXT.search(byline)
+                if match:
+                    return match.group(0)
             raise ParseError("published", "no date meta, JSON-LD, <time> or date-looking text")
+
+        def _after_headline(self, page: Page, texts: list[str]) -> Iterator[str]:
+            """The few texts after each occurrence of the headline (the byline area)."""
+            try:
+                title = self.title(page)
+            except ParseError:
+                return
+            for i, text in enumerate(texts):
+                if text and (text == title or (len(text) >= len(title) // 2 and text in title)):
+                    yield " ".join(texts[i + 1 : i + 1 + self.AFTER_HEADLINE_TEXTS])
 
         @attribute
         def source(self, page: Page) -> str:
@@ -247,23 +294,42 @@ class GenericParser(ParserProxy):
             return site or (urlsplit(page.url).hostname or "").removeprefix("www.")
 
         @attribute
+        def language(self, page: Page) -> str:
+            """``<html lang>`` (or ``og:locale``) as declared, e.g. ``zh-CN``; '' when absent."""
+            lang = page.selector.xpath("/html/@lang").get() or page.meta.get("og:locale", "")
+            return lang.strip().replace("_", "-")
+
+        @attribute
         def body(self, page: Page) -> str:
+            reason = "no main content found"
+            for retry in RETRY_OPTIONS:
+                root = self._extract(page, {**TRAFILATURA_OPTIONS, **retry})
+                if root is None:
+                    continue
+                reason = not_an_article(root) or ""
+                if not reason:
+                    self._drop_headline(root, page)
+                    inner = (root.text or "") + "".join(
+                        etree.tostring(child, encoding="unicode", method="html") for child in root
+                    )
+                    return inner.strip()
+            raise ParseError("body", f"page with no article ({reason})")
+
+        def _extract(self, page: Page, options: dict[str, Any]) -> Any:
+            """trafilatura's main content as the ``<body>`` of an lxml tree, or ``None``."""
+            import trafilatura  # imported lazily: ~0.2 s, only fetches of other hosts need it
+
             tree = copy.deepcopy(page.selector.root)
             images = _images_to_placeholders(tree, page.url)
-            html = trafilatura.extract(tree, url=page.url, **TRAFILATURA_OPTIONS)
+            html = trafilatura.extract(tree, url=page.url, **options)
             if not html:
-                raise ParseError("body", "page with no article (no main content found)")
+                return None
             root = lxml_html.document_fromstring(html).find("body")
             for img in root.iter("img"):
                 match = _PLACEHOLDER_RE.match(img.get("src", ""))
                 if match:
                     img.set("src", images[int(match.group(1))])
-            self._drop_headline(root, page)
-            self._check_is_article(root)
-            inner = (root.text or "") + "".join(
-                etree.tostring(child, encoding="unicode", method="html") for child in root
-            )
-            return inner.strip()
+            return root
 
         def _drop_headline(self, root: Any, page: Page) -> None:
             """Remove a leading heading that repeats the title (it is in the front matter)."""
@@ -275,18 +341,9 @@ class GenericParser(ParserProxy):
             except ParseError:
                 return
             heading = " ".join(first.text_content().split())
-            if heading and (heading == title or heading in title):
+            if heading and heading in title:
                 tail = first.tail or ""
                 root.remove(first)
                 root.text = tail
-
-        def _check_is_article(self, root: Any) -> None:
-            total = text_weight(root.text_content())
-            if total < MIN_TEXT_WEIGHT:
-                raise ParseError("body", f"page with no article (text weight {total})")
-            if _text_share(root, ("a",), total) > MAX_LINK_SHARE:
-                raise ParseError("body", "page with no article (mostly links)")
-            if _text_share(root, _HEADINGS, total) > MAX_HEADING_SHARE:
-                raise ParseError("body", "page with no article (mostly headings)")
 
     versions = (V1,)

@@ -90,6 +90,8 @@ class PortalSpider(scrapy.Spider):
     page_encoding: ClassVar[str | None] = None
     """The portal's real page encoding, used when a page's declaration is missing or lies."""
     page_timezone: ClassVar[str] = "Asia/Shanghai"
+    language: ClassVar[str] = "zh"
+    """Language of the portal's articles, unless the parser finds one in the page."""
 
     def __init__(
         self,
@@ -241,6 +243,7 @@ class PortalSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC).replace(microsecond=0),
             feed_published=parse_published(feed_date) if feed_date else None,
             parse_errors=result.failed,
+            language=fields.get("language") or self.language,
         )
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:

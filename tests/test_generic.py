@@ -1,0 +1,360 @@
+"""The generic extractor: hosts without a portal parser (``fetch --portal generic``)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import frontmatter
+import pytest
+from scrapy.utils.test import get_crawler
+
+from archive.errors import NoParserForUrlError
+from archive.runner import portal_for_url, portal_spiders, project_settings
+from crawler.parsers import PARSERS, Page, ParseError
+from crawler.parsers.generic import (
+    GenericParser,
+    extract_text,
+    plain_text,
+    strip_site_suffix,
+    text_weight,
+)
+from crawler.spiders.generic import GenericSpider
+from tests.conftest import FAST_SETTINGS, FIXTURES, run_cli
+
+PAGES = FIXTURES / "generic"
+EN_URL = "https://www.circuitledger.test/2024/03/tiny-relays-big-savings?ref=home"
+ZH_URL = "https://www.xinwen.test/chip/2023/1120/mems.html"
+
+EN_BODY = (
+    "nearly a third of them traced back to worn mechanical relays",
+    "schedule the swap for a Tuesday afternoon",
+    "Fewer trucks, fewer outages",
+    "before the next storm season arrives",
+)
+EN_FURNITURE = (
+    "cookies", "Subscribe today", "FluxMaster", "Sponsored", "Share on social media",
+    "newsletter", "42 Comments", "sparky_jo", "lightning season", "Trending now",
+    "battery recall", "All rights reserved", "Terms of use", "By Morgan Avery",
+)  # fmt: skip
+ZH_BODY = (
+    "良率达到百分之九十二",
+    "每片晶圆的检测时间从四十分钟缩短到六分钟",
+    "企业仍需要保持耐心",
+    "同步开展温度和湿度传感器的研发工作",
+)
+ZH_FURNITURE = (
+    "下载客户端", "示波器", "发布时间", "责任编辑", "相关阅读", "另一家厂商", "分享到",
+    "网友评论", "支持国产芯片", "热门排行", "第三代半导体", "版权所有", "京ICP备",
+)  # fmt: skip
+
+
+def page_text(name: str) -> str:
+    return (PAGES / name).read_text(encoding="utf-8")
+
+
+def parse(html: str, url: str = EN_URL) -> dict[str, str]:
+    return GenericParser().parse(Page.from_html(html, url), errors="raise").fields
+
+
+# --- extract_text (the benchmark entry point) ---------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "url", "body", "furniture"),
+    [
+        ("article-en.html", EN_URL, EN_BODY, EN_FURNITURE),
+        ("article-zh.html", ZH_URL, ZH_BODY, ZH_FURNITURE),
+    ],
+    ids=["en", "zh"],
+)
+def test_extract_text_keeps_the_body_and_drops_furniture(
+    name: str, url: str, body: tuple[str, ...], furniture: tuple[str, ...]
+) -> None:
+    text = extract_text(page_text(name), url)
+    for snippet in body:
+        assert snippet in text
+    for snippet in furniture:
+        assert snippet not in text, f"furniture {snippet!r} leaked into the body"
+
+
+def test_extract_text_does_not_repeat_the_headline() -> None:
+    text = extract_text(page_text("article-en.html"), EN_URL)
+    assert text.startswith("When the Hollow Creek Electric Cooperative")
+    assert "Tiny Relays, Big Savings" not in text
+
+
+def test_extract_text_accepts_an_empty_url() -> None:
+    """The CWCE gold set has no URLs."""
+    assert "良率达到百分之九十二" in extract_text(page_text("article-zh.html"), "")
+
+
+@pytest.mark.parametrize("name", ["login.html", "index.html"])
+def test_extract_text_of_a_page_without_article_is_empty(name: str) -> None:
+    assert extract_text(page_text(name), EN_URL) == ""
+
+
+def test_plain_text_separates_blocks_and_cells() -> None:
+    html = "lead<p>one</p><table><tr><td>a</td><td>b</td></tr></table>x<br>y"
+    assert plain_text(html) == "lead\none\na b\nx\ny"
+
+
+def test_text_weight_counts_cjk_characters_three_times() -> None:
+    assert text_weight("ab c") == 3
+    assert text_weight("传感器 ok") == 11
+
+
+# --- GenericParser fields -----------------------------------------------------------------
+def test_english_article_fields() -> None:
+    fields = parse(page_text("article-en.html"))
+    assert (
+        fields["canonical_url"] == "https://www.circuitledger.test/2024/03/tiny-relays-big-savings"
+    )
+    assert fields["title"] == "Tiny Relays, Big Savings: How a Cooperative Rewired Its Grid"
+    assert fields["published"] == "2024-03-05T09:30:00+00:00"
+    assert fields["source"] == "The Circuit Ledger"
+    assert fields["language"] == "en"
+    body = fields["body"]
+    assert '<img src="https://www.circuitledger.test/media/relay-cabinet.jpg"' in body
+    # a lazy image whose URL has no extension keeps its real URL, not the placeholder
+    assert '<img src="https://cdn.circuitledger.test/img/88421?w=800"' in body
+    assert "placeholder.gif" not in body
+    assert "<h2>Fewer trucks, fewer outages</h2>" in body
+
+
+def test_chinese_article_fields() -> None:
+    fields = parse(page_text("article-zh.html"), ZH_URL)
+    assert fields["canonical_url"] == ZH_URL
+    assert fields["title"] == "国产MEMS压力传感器良率突破九成，车规认证进入最后阶段"
+    assert fields["published"] == "2023-11-20T14:05:00+08:00"  # JSON-LD datePublished
+    assert fields["source"] == "芯闻速递"
+    assert fields["language"] == "zh-CN"
+    assert '<img src="https://www.xinwen.test/uploads/2023/11/wafer.png"' in fields["body"]
+    assert '<img src="https://img.xinwen.test/2023/1120/line.jpg"' in fields["body"]
+    assert "loading.gif" not in fields["body"]
+
+
+def test_generic_parser_is_registered_with_one_version() -> None:
+    assert PARSERS["generic"] is GenericParser
+    assert [v.VERSION for v in GenericParser.versions] == ["V1"]
+    assert GenericParser().parse(Page.from_html(page_text("article-en.html"), EN_URL)).parser == (
+        "generic.V1"
+    )
+
+
+def _doc(head: str = "", body: str = "") -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("html", "title"),
+    [
+        (_doc('<meta property="og:title" content="Relays rewired | The Ledger">'
+              '<meta property="og:site_name" content="The Ledger">'), "Relays rewired"),
+        (_doc('<meta property="og:title" content="Review: Pixel | Faster">'),
+         "Review: Pixel | Faster"),
+        (_doc("<title>Relays rewired - The Ledger</title>", "<h1>Relays rewired</h1>"),
+         "Relays rewired"),
+        (_doc("<title>土豆不“土” 土豆无“土” 松花江网</title>", "<h1>松花江网</h1>"),
+         "土豆不“土” 土豆无“土”"),
+        (_doc("<title>多数夫妻生活有名无实(图)--雅虎新闻</title>"), "多数夫妻生活有名无实(图)"),
+        (_doc("<title>海姑娘的湘菜 | blog.wenxuecity.com</title>"), "海姑娘的湘菜"),
+        (_doc("<title>国产传感器良率突破九成_芯闻速递_科技</title>"
+              '<meta property="og:site_name" content="芯闻速递">'), "国产传感器良率突破九成"),
+        (_doc("", "<h1>Only a headline</h1>"), "Only a headline"),
+    ],
+    ids=["og-suffix", "og-kept", "h1-in-title", "h1-logo", "double-dash", "domain", "underscores",
+         "h1-only"],
+)  # fmt: skip
+def test_title_rules(html: str, title: str) -> None:
+    assert (
+        GenericParser.V1().title(Page.from_html(html, "https://www.circuitledger.test/a")) == title
+    )
+
+
+def test_strip_site_suffix_keeps_a_title_without_separator() -> None:
+    assert strip_site_suffix("A plain headline", {"the ledger"}) == "A plain headline"
+
+
+def test_title_missing_everywhere_is_a_parse_error() -> None:
+    with pytest.raises(ParseError) as info:
+        GenericParser.V1().title(Page.from_html(_doc(body="<p>x</p>"), EN_URL))
+    assert info.value.field_name == "title"
+
+
+@pytest.mark.parametrize(
+    ("html", "published"),
+    [
+        (_doc('<meta property="article:published_time" content="2024-03-05T09:30:00Z">'),
+         "2024-03-05T09:30:00Z"),
+        (_doc('<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
+              '{"@type": "NewsArticle", "datePublished": "2022-08-25T16:09:00+08:00"}]}</script>'),
+         "2022-08-25T16:09:00+08:00"),
+        (_doc("", '<article><h1>T</h1><time datetime="2021-04-02T10:30">Apr 2</time></article>'),
+         "2021-04-02T10:30"),
+        (_doc("", '<h1>T</h1><div class="info"><span class="pubtime">2022年08月25日 16:09</span>'),
+         "2022年08月25日 16:09"),
+        (_doc("", "<h1>T</h1><p>x</p><div>发布时间：2022-02-13 04:22:18 来源：云南日报</div>"),
+         "2022-02-13 04:22:18"),
+        (_doc("<title>Relays rewired | Ledger</title>",
+              "<h2>Relays rewired</h2><p>By Avery, March 5, 2024</p>"), "March 5, 2024"),
+    ],
+    ids=["meta", "json-ld-graph", "time-datetime", "date-class", "labelled", "after-headline"],
+)  # fmt: skip
+def test_published_sources(html: str, published: str) -> None:
+    assert GenericParser.V1().published(Page.from_html(html, EN_URL)) == published
+
+
+def test_dates_far_from_the_headline_are_not_taken() -> None:
+    html = _doc("<title>Relays</title>", "<h1>Relays</h1>" + "<p>words</p>" * 30
+                + "<p>Older: March 1, 2024</p>")  # fmt: skip
+    with pytest.raises(ParseError) as info:
+        GenericParser.V1().published(Page.from_html(html, EN_URL))
+    assert info.value.field_name == "published"
+
+
+@pytest.mark.parametrize(
+    ("head", "canonical"),
+    [
+        ('<link rel="canonical" href="/a/canonical">', "https://www.circuitledger.test/a/canonical"),
+        ('<meta property="og:url" content="https://m.circuitledger.test/og">',
+         "https://m.circuitledger.test/og"),
+        ("", EN_URL),
+    ],
+    ids=["link", "og-url", "page-url"],
+)  # fmt: skip
+def test_canonical_url_fallbacks(head: str, canonical: str) -> None:
+    assert GenericParser.V1().canonical_url(Page.from_html(_doc(head), EN_URL)) == canonical
+
+
+def test_language_is_empty_when_undeclared() -> None:
+    assert GenericParser.V1().language(Page.from_html(_doc(), EN_URL)) == ""
+
+
+def test_source_falls_back_to_the_host() -> None:
+    assert GenericParser.V1().source(Page.from_html(_doc(), EN_URL)) == "circuitledger.test"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("login.html", "text weight"), ("index.html", "mostly headings")],
+)
+def test_page_without_article_raises_for_body(name: str, reason: str) -> None:
+    with pytest.raises(ParseError) as info:
+        GenericParser.V1().body(Page.from_html(page_text(name), EN_URL))
+    assert info.value.field_name == "body"
+    assert info.value.reason.startswith("page with no article")
+    assert reason in info.value.reason
+
+
+def test_a_list_of_links_is_not_an_article() -> None:
+    items = "".join(
+        f'<li><a href="/s/{i}">Story number {i} about relays, grids and the people who fix them'
+        "</a></li>"
+        for i in range(20)
+    )
+    html = _doc("<title>Stories</title>", f"<main><ul>{items}</ul></main>")
+    with pytest.raises(ParseError) as info:
+        GenericParser.V1().body(Page.from_html(html, EN_URL))
+    assert "page with no article" in info.value.reason
+
+
+def test_empty_page_is_not_an_article() -> None:
+    with pytest.raises(ParseError, match="page with no article"):
+        GenericParser.V1().body(Page.from_html("<html><body></body></html>", EN_URL))
+
+
+# --- spider --------------------------------------------------------------------------------
+def test_spider_takes_allowed_domains_from_the_urls() -> None:
+    crawler = get_crawler(GenericSpider, {})
+    spider = crawler._create_spider(urls=f"{EN_URL},{ZH_URL}")
+    assert isinstance(spider, GenericSpider)
+    assert spider.allowed_domains == ["www.circuitledger.test", "www.xinwen.test"]
+    assert [r.url for r in spider.start_requests_list()] == [EN_URL, ZH_URL]
+
+
+def test_spider_without_urls_requests_nothing() -> None:
+    spider = get_crawler(GenericSpider, {})._create_spider()
+    assert isinstance(spider, GenericSpider)
+    assert list(spider.start_requests_list()) == []
+
+
+def test_generic_is_listed_but_owns_no_host(tmp_path: Path) -> None:
+    spiders = portal_spiders(project_settings(tmp_path))
+    assert spiders["generic"] is GenericSpider
+    for url in (EN_URL, "http://127.0.0.1:8000/a.html", "https://generic/x"):
+        with pytest.raises(NoParserForUrlError):
+            portal_for_url(url, {"generic": GenericSpider})
+    assert portal_for_url("https://www.ofweek.com/a.html", spiders) == "ofweek"
+
+
+# --- end to end: fetch through the real pipeline -------------------------------------------
+ROUTES: dict[str, tuple[str, bytes]] = {
+    "/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n"),
+    "/2024/03/tiny-relays.html": (
+        "text/html; charset=utf-8",
+        page_text("article-en.html").encode(),
+    ),
+    # served as the page declares (GBK, in a <meta>), with no charset in the header
+    "/chip/2023/1120/mems.html": ("text/html", page_text("article-zh.html").encode("gbk")),
+    "/login": ("text/html; charset=utf-8", page_text("login.html").encode()),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        content_type, body = ROUTES.get(self.path, ("text/html", b"<h1>404</h1>"))
+        self.send_response(200 if self.path in ROUTES else 404)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+E2E_SETTINGS = (*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False", "RETRY_TIMES=0")
+
+
+def test_fetch_writes_generic_articles(server: str, tmp_path: Path) -> None:
+    en, zh = f"{server}/2024/03/tiny-relays.html", f"{server}/chip/2023/1120/mems.html"
+    result = run_cli(tmp_path, "fetch", en, zh, "--portal", "generic", settings=E2E_SETTINGS)
+    assert result.returncode == 0, result.stderr
+    paths = [Path(line) for line in result.stdout.splitlines()]
+    assert len(paths) == 2
+    posts = {p.parent.name: frontmatter.load(str(p)) for p in paths}
+    assert all(p.is_relative_to((tmp_path / "posts" / "generic").resolve()) for p in paths)
+    english, chinese = posts["2024-03"], posts["2023-11"]
+    assert english["title"].startswith("Tiny Relays, Big Savings")
+    assert english["date"] == "Tue, 05 Mar 2024 09:30:00 GMT"
+    assert english["categories"] == ["存档"]
+    assert "Tuesday afternoon" in english.content
+    assert "sparky_jo" not in english.content
+    assert chinese["title"] == "国产MEMS压力传感器良率突破九成，车规认证进入最后阶段"
+    assert chinese["date"] == "Mon, 20 Nov 2023 06:05:00 GMT"
+    assert "同步开展温度和湿度传感器的研发工作" in chinese.content
+    assert "热门排行" not in chinese.content
+
+
+def test_fetch_of_a_page_without_article_is_a_one_line_error(server: str, tmp_path: Path) -> None:
+    url = f"{server}/login"
+    result = run_cli(tmp_path, "fetch", url, "--portal", "generic", settings=E2E_SETTINGS)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"error: {url}: ")
+    assert "no article" in errors[0] or "no_body" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.md"))
