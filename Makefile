@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARCHIVE ?= archive-data
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-search browser-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/portal-archive --archive $(ARCHIVE) demo
 
-test: $(STAMP)
+# tests/test_browser.py drives Debian's chromium through chromedriver; installed only when
+# missing (as root, or through sudo), with a CJK font for the screenshots.
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMEDRIVER):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null
+
+browser-deps: $(CHROMEDRIVER)
+
+test: $(STAMP) $(CHROMEDRIVER)
 	$(BIN)/python -m pytest -W error
 
 lint: $(STAMP)
@@ -26,6 +37,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_archive.py
+
+bench-search: $(STAMP)
+	$(BIN)/python bench/bench_search.py
 
 clean:
 	rm -rf $(VENV) $(ARCHIVE) .pytest_cache .mypy_cache .ruff_cache

@@ -339,15 +339,17 @@ def demo(ctx: Context, port: int) -> None:
             "pass --port N for another port"
         ) from exc
     with portal:
-        settings = _settings(ctx, AUTOTHROTTLE_START_DELAY=0.2)
         jobs = [("ofweek", {"base_url": portal.base_url})]
-        report = _run(ctx, lambda: run_spiders(settings, jobs, keep_outcomes=False))
+        report = _run(  # settings inside: _run marks the lock as held by this process first
+            ctx,
+            lambda: run_spiders(
+                _settings(ctx, AUTOTHROTTLE_START_DELAY=0.2), jobs, keep_outcomes=False
+            ),
+        )
     _summary(report, ctx.archive_dir, f"demo crawl of {portal.base_url}")
     archived = _count_articles(ctx.archive_dir)
-    index_db = ctx.archive_dir / "index.db"
     console.print(f"[bold]{archived} articles archived[/bold] in {ctx.archive_dir}/")
     console.print(f"Browse: .venv/bin/portal-archive --archive {ctx.archive_dir} serve")
-    console.print(f"    or: .venv/bin/datasette serve -i {index_db} -h 127.0.0.1 -p 8001")
     _exit_for_crawl(report)
 
 

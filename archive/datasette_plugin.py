@@ -35,7 +35,13 @@ from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import Response
 
-from archive.datasette_metadata import IMAGES_MOUNT, PLUGIN, POSTS_MOUNT, RENDER_IMAGE_MODES
+from archive.datasette_metadata import (
+    COLUMNS,
+    IMAGES_MOUNT,
+    PLUGIN,
+    POSTS_MOUNT,
+    RENDER_IMAGE_MODES,
+)
 from archive.errors import UnsafePathError
 from archive.frontmatter_files import safe_join
 from pipelines.html import DROP_WITH_CONTENT
@@ -78,12 +84,26 @@ STATIC_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
 )
 CSS_PATH = "/-/portal-archive.css"
+CARD_ORDER = ("title", "published", "portal", "url", "path", "body")
+"""Order of the first fields on an article's row page (a card, body after the links)."""
 CSS = """\
-.portal-archive-body { white-space: normal; max-width: 46rem; line-height: 1.7; }
+.portal-archive-body { white-space: normal; max-width: 46rem; line-height: 1.75; }
 .portal-archive-body img { max-width: 100%; height: auto; }
 .portal-archive-body table { border-collapse: collapse; }
 .portal-archive-body td, .portal-archive-body th { border: 1px solid #ccc; white-space: normal; }
-.portal-archive-snippet { color: #444; }
+.portal-archive-snippet { color: #444; display: inline-block; min-width: 16rem; }
+dl.column-descriptions { display: grid; grid-template-columns: max-content 1fr max-content 1fr;
+  column-gap: 1rem; row-gap: 0.15rem; font-size: 0.8rem; }
+dl.column-descriptions dt, dl.column-descriptions dd { margin: 0; padding: 0; line-height: 1.3; }
+body.row.table-articles .rows-and-columns thead { display: none; }
+body.row.table-articles .rows-and-columns, body.row.table-articles .rows-and-columns tbody,
+body.row.table-articles .rows-and-columns td { display: block; border: none; }
+body.row.table-articles .rows-and-columns tr { display: flex; flex-direction: column; }
+body.row.table-articles .rows-and-columns td { order: 99; padding: 0.25rem 0;
+  border-bottom: 1px solid #eee; }
+body.row.table-articles .rows-and-columns td:before { display: block; margin-left: 0;
+  font-size: 0.75rem; font-weight: normal; color: #666; }
+body.row.table-articles td.col-title { font-size: 1.4rem; font-weight: bold; }
 """
 
 
@@ -99,7 +119,10 @@ class RenderOptions:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> RenderOptions:
-        config = config or {}
+        """Options from the plugin's settings; without any (plain ``datasette serve``, no
+        mounts known): original image URLs and no file links."""
+        if not config:
+            return cls(image_mode="origin", images_mount="", posts_mount="")
         known = {k: str(v) for k, v in config.items() if k in cls.__dataclass_fields__ and v}
         options = cls(**known)
         if options.image_mode not in RENDER_IMAGE_MODES:
@@ -157,10 +180,19 @@ def sanitize_for_display(
     )
 
 
+BLOCK_TAGS: frozenset[str] = frozenset(
+    {"p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+     "blockquote", "pre", "figcaption", "dt", "dd"}
+)  # fmt: skip
+"""Tags whose boundaries separate words in :func:`plain_text`."""
+
+
 def plain_text(body: str) -> str:
     """Text of an HTML body, without the content of script/style/…, whitespace collapsed."""
-    stripped = nh3.clean(body, tags=set(), clean_content_tags=set(DROP_TAGS), strip_comments=True)
-    return " ".join(html.unescape(stripped).split())
+    blocks = nh3.clean(body, tags=set(BLOCK_TAGS), attributes={}, clean_content_tags=set(DROP_TAGS),
+                       strip_comments=True)  # fmt: skip
+    text = re.sub(r"<[^>]*>", " ", blocks)  # only bare block tags are left to remove
+    return " ".join(html.unescape(text).split())
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -235,11 +267,13 @@ def render_cell(
             return link_markup(url, value)
         return None
     options = _options(datasette)
-    if table == "images" and column == "path":
+    if table == "images" and column == "path" and options.images_mount:
         return link_markup(mounted_url(options.images_mount, value), value)
     if table != "articles":
         return None
     if column == "path":
+        if not (options.posts_dir and options.posts_mount):
+            return None
         return link_markup(mounted_url(options.posts_mount, value), value)
     if column not in {"body", "body_text"}:
         return None
@@ -266,7 +300,8 @@ def static_headers(
 ) -> list[tuple[bytes, bytes]]:
     """Response headers for ``path``: files under a mount get CSP ``sandbox`` and ``nosniff``."""
     headers = list(headers)
-    if not any(path.startswith(mount.rstrip("/") + "/") for mount in mounts):
+    prefixes = [mount.rstrip("/") + "/" for mount in mounts if mount.strip("/")]
+    if not any(path.startswith(prefix) for prefix in prefixes):
         return headers
     replaced = dict(STATIC_HEADERS)
     kept = [(name, value) for name, value in headers if name.lower() not in replaced]
@@ -282,7 +317,7 @@ def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
                 return
             path = scope.get("path", "")
             options = _options(datasette)
-            mounts = (options.images_mount, options.posts_mount)
+            mounts = [m for m in (options.images_mount, options.posts_mount) if m.strip("/")]
 
             async def send_with_headers(message: dict[str, Any]) -> None:
                 if message.get("type") == "http.response.start":
@@ -318,10 +353,22 @@ def post_file(posts_dir: str | None, quoted_relpath: str) -> Path | None:
     return target if target.is_file() else None
 
 
+def stylesheet(columns: Iterable[str]) -> str:
+    """The plugin's CSS: body layout, compact column descriptions, the article card whose
+    field labels are the ``columns`` (row pages show no header row)."""
+    rules = [CSS]
+    for name in columns:
+        label = name.replace("\\", "").replace('"', "")
+        rules.append(f'body.row.table-articles td.col-{name}:before {{ content: "{label}"; }}')
+    for position, name in enumerate(CARD_ORDER):
+        rules.append(f"body.row.table-articles td.col-{name} {{ order: {position}; }}")
+    return "\n".join(rules) + "\n"
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Any]]]:
     def css() -> Response:
-        return Response(CSS, content_type="text/css; charset=utf-8")
+        return Response(stylesheet(COLUMNS["articles"]), content_type="text/css; charset=utf-8")
 
     def post(datasette: Any, request: Any) -> Response:
         target = post_file(_options(datasette).posts_dir, request.url_vars["path"])

@@ -127,3 +127,24 @@ def test_scrapy_list_and_crawl_work_from_the_repo_root(demo_portal: Any, tmp_pat
     assert crawled.returncode == 0, crawled.stderr
     assert len(list((tmp_path / "posts").rglob("*.md"))) > 5
     assert (tmp_path / ".lock").exists()  # the writer took the lock itself
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_demo_archives_the_demo_portal_and_reruns_write_nothing(tmp_path: Path) -> None:
+    port = str(_free_port())
+    first = run_cli(tmp_path, "demo", "--port", port, settings=())
+    assert first.returncode == 0, first.stderr
+    assert "11 articles archived" in first.stderr
+    assert "portal-archive --archive" in first.stderr and " serve" in first.stderr
+    files = {p: p.stat().st_mtime_ns for p in (tmp_path / "posts").rglob("*.md")}
+    assert len(files) == 11
+    second = run_cli(tmp_path, "demo", "--port", port, settings=())
+    assert second.returncode == 0, second.stderr
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "posts").rglob("*.md")} == files
