@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -45,3 +49,40 @@ def run_cli(
     return subprocess.run(
         [*argv, *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
     )
+
+
+Route = tuple[int, str, bytes]
+"""``(status, content type, body)`` answered for a path."""
+
+
+@contextlib.contextmanager
+def serve_routes(routes: Mapping[str, Route], delays: Mapping[str, float] | None = None
+                 ) -> Iterator[str]:  # fmt: skip
+    """A throw-away HTTP server on 127.0.0.1 (ephemeral port) answering fixed routes.
+
+    Unknown paths answer 404. ``delays`` holds seconds to wait before answering a path.
+    Yields the base URL.
+    """
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if delays and self.path in delays:
+                time.sleep(delays[self.path])
+            status, content_type, body = routes.get(self.path, (404, "text/html", b"<h1>404</h1>"))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

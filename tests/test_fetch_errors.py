@@ -2,50 +2,30 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST_SETTINGS, run_cli
+from tests.conftest import FAST_SETTINGS, Route, run_cli, serve_routes
 
 SETTINGS = (*FAST_SETTINGS, "RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=1")
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        routes = {
-            "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private/\n"),
-            "/500.html": (500, "text/html", b"<h1>oops</h1>"),
-            "/403.html": (403, "text/html", b"<h1>forbidden</h1>"),
-            "/image.png": (200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
-            "/private/a.html": (200, "text/html", b"<p>secret</p>"),
-        }
-        if self.path == "/slow.html":
-            time.sleep(3)
-        status, content_type, body = routes.get(self.path, (404, "text/html", b"<h1>404</h1>"))
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+ROUTES: dict[str, Route] = {
+    "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private/\n"),
+    "/500.html": (500, "text/html", b"<h1>oops</h1>"),
+    "/403.html": (403, "text/html", b"<h1>forbidden</h1>"),
+    "/image.png": (200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+    "/private/a.html": (200, "text/html", b"<p>secret</p>"),
+    "/slow.html": (200, "text/html", b"<p>too late</p>"),
+}
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_routes(ROUTES, delays={"/slow.html": 3}) as base_url:
+        yield base_url
 
 
 @pytest.mark.parametrize(

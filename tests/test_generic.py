@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import frontmatter
@@ -22,7 +20,7 @@ from crawler.parsers.generic import (
     text_weight,
 )
 from crawler.spiders.generic import GenericSpider
-from tests.conftest import FAST_SETTINGS, FIXTURES, run_cli
+from tests.conftest import FAST_SETTINGS, FIXTURES, Route, run_cli, serve_routes
 
 PAGES = FIXTURES / "generic"
 EN_URL = "https://www.circuitledger.test/2024/03/tiny-relays-big-savings?ref=home"
@@ -289,40 +287,23 @@ def test_generic_is_listed_but_owns_no_host(tmp_path: Path) -> None:
 
 
 # --- end to end: fetch through the real pipeline -------------------------------------------
-ROUTES: dict[str, tuple[str, bytes]] = {
-    "/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n"),
+ROUTES: dict[str, Route] = {
+    "/robots.txt": (200, "text/plain", b"User-agent: *\nAllow: /\n"),
     "/2024/03/tiny-relays.html": (
+        200,
         "text/html; charset=utf-8",
         page_text("article-en.html").encode(),
     ),
     # served as the page declares (GBK, in a <meta>), with no charset in the header
-    "/chip/2023/1120/mems.html": ("text/html", page_text("article-zh.html").encode("gbk")),
-    "/login": ("text/html; charset=utf-8", page_text("login.html").encode()),
+    "/chip/2023/1120/mems.html": (200, "text/html", page_text("article-zh.html").encode("gbk")),
+    "/login": (200, "text/html; charset=utf-8", page_text("login.html").encode()),
 }
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        content_type, body = ROUTES.get(self.path, ("text/html", b"<h1>404</h1>"))
-        self.send_response(200 if self.path in ROUTES else 404)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_routes(ROUTES) as base_url:
+        yield base_url
 
 
 E2E_SETTINGS = (*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False", "RETRY_TIMES=0")
