@@ -54,3 +54,11 @@ def test_readme_states_exactly_two_setup_commands() -> None:
     readme = README.read_text(encoding="utf-8")
     assert "make demo" in readme
     assert "make test" in readme
+
+
+def test_cli_reference_is_current() -> None:
+    from archive.cli_reference import render
+
+    assert (DOCS / "cli.md").read_text(encoding="utf-8") == render(), (
+        "docs/cli.md is stale: .venv/bin/python -m archive.cli_reference > docs/cli.md"
+    )
