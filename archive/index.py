@@ -6,6 +6,7 @@ The files under ``posts/`` are the source of truth; this index is rebuilt from t
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -142,24 +143,49 @@ def article_row(
     }
 
 
+@functools.lru_cache(maxsize=32)
+def _upsert_sql(table: str, columns: tuple[str, ...], pk: tuple[str, ...]) -> str:
+    """``INSERT … ON CONFLICT DO UPDATE`` for a fixed column list (the writer's hot path).
+
+    sqlite-utils' ``upsert()`` re-reads the table schema on every call (several PRAGMA
+    queries per row); the schema is ours and fixed by the migrations, so the statement is
+    built once. The schema itself stays in sqlite-utils calls (``migrations``).
+    """
+    names = ", ".join(f"[{c}]" for c in columns)
+    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in pk)
+    conflict = ", ".join(f"[{c}]" for c in pk)
+    marks = ", ".join("?" for _ in columns)
+    return (f"insert into [{table}] ({names}) values ({marks}) "
+            f"on conflict ({conflict}) do update set {updates}")  # fmt: skip
+
+
+def _upsert(db: Database, table: str, rows: list[dict[str, Any]], pk: tuple[str, ...]) -> None:
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    sql = _upsert_sql(table, columns, pk)
+    db.conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+
+
 def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> None:
     """Upsert an article with its images and categories in one transaction."""
     now = now_iso()
     article_id = row["id"]
+    images = [
+        {"article_id": article_id, "position": i, "url": ref.url, "alt": ref.alt,
+         "status": ref.status, "path": ref.path, "checksum": ref.checksum, "error": ref.error}
+        for i, ref in enumerate(article.images)
+    ]  # fmt: skip
+    categories = [
+        {"article_id": article_id, "position": i, "category": c}
+        for i, c in enumerate(article.categories)
+    ]
     with db.atomic():
-        db.table("articles").upsert({"first_seen": now, **row, "last_seen": now}, pk="id")
+        _upsert(db, "articles", [{"first_seen": now, **row, "last_seen": now}], ("id",))
         db.execute("delete from images where article_id = ?", [article_id])
         db.execute("delete from article_categories where article_id = ?", [article_id])
-        db.table("images").insert_all(
-            {"article_id": article_id, "position": i, "url": ref.url, "alt": ref.alt,
-             "status": ref.status, "path": ref.path, "checksum": ref.checksum,
-             "error": ref.error}
-            for i, ref in enumerate(article.images)
-        )  # fmt: skip
-        db.table("article_categories").insert_all(
-            {"article_id": article_id, "position": i, "category": c}
-            for i, c in enumerate(article.categories)
-        )
+        _upsert(db, "images", images, ("article_id", "position"))
+        _upsert(db, "article_categories", categories, ("article_id", "position"))
         db.execute("delete from failures where url = ?", [article.url])
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
 from w3lib.url import canonicalize_url, safe_url_string
 
 from crawler.items import ArticleItem, ImageRef
@@ -131,6 +133,12 @@ def canonical(url: str) -> str:
     return canonicalize_url(url)
 
 
+@functools.lru_cache(maxsize=16)
+def _compiled(css: tuple[str, ...]) -> list[CSSSelector]:
+    """Compiled furniture selectors (compiling costs more than matching)."""
+    return [CSSSelector(c) for c in css]
+
+
 def _drop(element: etree._Element) -> None:
     """Remove ``element`` but keep its tail text."""
     parent = element.getparent()
@@ -169,8 +177,8 @@ def clean_body(
         _drop(node)
     for node in list(root.iter(*DROP_WITH_CONTENT)):
         _drop(node)
-    for css in furniture_css:
-        for node in root.cssselect(css):
+    for selector in _compiled(tuple(furniture_css)):
+        for node in selector(root):
             _drop(node)
     for img in list(root.iter("img")):
         for attr in LAZY_SRC_ATTRS:

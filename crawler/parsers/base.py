@@ -44,7 +44,11 @@ class Page:
 
     @classmethod
     def from_html(cls, html: str, url: str) -> Page:
-        selector = Selector(text=html, base_url=url)
+        return cls.from_selector(Selector(text=html, base_url=url), url)
+
+    @classmethod
+    def from_selector(cls, selector: Selector, url: str) -> Page:
+        """A page from an already parsed document (e.g. ``response.selector``)."""
         meta: dict[str, str] = {}
         for node in selector.xpath("//head/meta[@content]"):
             key = node.attrib.get("name") or node.attrib.get("property")

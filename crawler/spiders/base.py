@@ -221,7 +221,7 @@ class PortalSpider(scrapy.Spider):
         if fixed is not response:
             self.crawler.stats.inc_value("archive/encoding_fixed")
             self.logger.info("Re-decoded %s as %s", response.url, fixed.encoding)
-        page = Page.from_html(fixed.text, fixed.url)
+        page = Page.from_selector(fixed.selector, fixed.url)  # parsed once, by Scrapy
         result = self.parser().parse(page, errors="suppress")
         for name in result.failed:
             self.crawler.stats.inc_value(f"archive/parse_error/{name}")
