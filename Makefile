@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARCHIVE ?= archive-data
 
-.PHONY: install demo test lint bench bench-search browser-deps clean
+.PHONY: install demo test lint bench bench-search bench-import browser-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python bench/bench_search.py
+
+bench-import: $(STAMP)
+	$(BIN)/python bench/bench_import.py
 
 clean:
 	rm -rf $(VENV) $(ARCHIVE) .pytest_cache .mypy_cache .ruff_cache
