@@ -25,6 +25,7 @@ from archive.lock import EXIT_LOCKED
 
 DEFAULT_DEMO_PORT = 8765
 EXIT_FAILED = 1
+EXIT_DEGRADED = 3
 
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
@@ -82,6 +83,7 @@ SUMMARY_COLUMNS = (
     ("updated", ("updated",)),
     ("same", ("unchanged",)),
     ("failed", ("failed",)),
+    ("fallback", ("fallback",)),
     ("img ok", ("images/downloaded", "images/uptodate", "images/cached")),
     ("img failed", ("images/failed",)),
 )
@@ -154,6 +156,19 @@ def demo_portal(port: int, host: str, generated: int) -> None:
     help="Start from these listing pages instead of the portal's listings and feeds.",
 )
 @click.option(
+    "--start-url",
+    "start_urls",
+    multiple=True,
+    metavar="URL",
+    help="Start from these feeds, sitemaps (index, news, .xml.gz), robots.txt or listings "
+    "(kind found by content) instead of the portal's own; how `generic` crawls a site.",
+)
+@click.option(
+    "--url-pattern",
+    metavar="REGEX",
+    help="generic only: archive only URLs matching REGEX (default: every URL on the site).",
+)
+@click.option(
     "--refresh",
     is_flag=True,
     help="Re-fetch archived articles; rewrite changed ones, keep old versions.",
@@ -161,22 +176,32 @@ def demo_portal(port: int, host: str, generated: int) -> None:
 @export_options
 @click.pass_obj
 def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None, max_pages: int | None,
-          listing_urls: tuple[str, ...], refresh: bool) -> None:  # fmt: skip
-    """Crawl portals (listings + feeds) into the archive, incrementally.
+          listing_urls: tuple[str, ...], start_urls: tuple[str, ...], url_pattern: str | None,
+          refresh: bool) -> None:  # fmt: skip
+    """Crawl portals (listings, feeds, sitemaps) into the archive, incrementally.
 
     Articles already archived are not downloaded again (listings and feeds are); failed
     URLs of earlier runs are retried. Exit code 1 when the run failed as a whole, 75 when
     another run holds the archive.
 
+    A run whose portal parser missed title, body or date on too many pages is marked
+    degraded (exit code 3); those pages are archived by the generic extractor instead.
+
     Example: portal-archive crawl ofweek --base-url http://127.0.0.1:8765
+
+    Example: portal-archive crawl generic --start-url https://example.com/sitemap.xml
     """
     from archive.runner import portal_spiders, run_spiders
 
     spiders = portal_spiders(_settings(ctx))
     for name in portals:
         spider = spiders.get(name)
-        if spider is not None and not (spider.listing_paths or spider.feed_urls or listing_urls):
-            raise click.UsageError(f"{name} has no listings or feeds to crawl; use fetch URL…")
+        starts = spider and (spider.listing_paths or spider.feed_urls or spider.sitemap_paths)
+        if spider is not None and not (starts or listing_urls or start_urls):
+            raise click.UsageError(
+                f"{name} has no listings, feeds or sitemaps to crawl; use --start-url URL "
+                "or fetch URL…"
+            )
     kwargs: dict[str, Any] = {}
     if base_url:
         kwargs["base_url"] = base_url
@@ -184,6 +209,12 @@ def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None, max_page
         kwargs["max_pages"] = max_pages
     if listing_urls:
         kwargs["listing_urls"] = list(listing_urls)
+    if start_urls:
+        kwargs["sources"] = list(start_urls)
+    if url_pattern:
+        if portals != ("generic",):
+            raise click.UsageError("--url-pattern applies to `crawl generic` only")
+        kwargs["url_pattern"] = url_pattern
     if refresh:
         ctx.overrides["ARCHIVE_REFRESH"] = True
     jobs = [(p, kwargs) for p in portals]
@@ -193,16 +224,28 @@ def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None, max_page
 
 
 def _exit_for_crawl(report: Any) -> None:
-    from archive.runs import run_status
+    from archive.runs import degraded_summary, run_status
 
+    degraded = []
     for name, stats in report.stats.items():
-        if run_status(stats) != "finished":
+        status = run_status(stats)
+        if status == "degraded":
+            degraded.append(f"{name}: {degraded_summary(stats)}")
+        elif status != "finished":
             reason = stats.get("finish_reason")
             if reason == "finished":
                 raise CrawlFailed(
                     f"{name}: nothing discovered: every listing and feed request failed"
                 )
             raise CrawlFailed(f"{name}: crawl did not finish ({reason})")
+    if degraded:
+        raise CrawlDegraded("parser breakage: " + "; ".join(degraded))
+
+
+class CrawlDegraded(click.ClickException):
+    """A portal parser missed required fields on too many pages (exit code 3)."""
+
+    exit_code = EXIT_DEGRADED
 
 
 class CrawlFailed(click.ClickException):

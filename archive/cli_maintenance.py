@@ -225,7 +225,7 @@ def _count_table(title: str, key: str, rows: Sequence[tuple[str, int]]) -> Table
 
 
 RUN_COLUMNS = ("id", "portal", "started", "finished", "status", "discovered", "new", "updated",
-               "unchanged", "failed", "error_summary")  # fmt: skip
+               "unchanged", "failed", "fallback", "error_summary")  # fmt: skip
 
 
 @click.command("stats")
@@ -246,6 +246,14 @@ def stats_command(runs: int) -> None:
     out.print(_count_table("per origin", "origin", report.by_origin))
     out.print(_count_table("per category", "category", report.by_category))
     out.print(_count_table("per month (published, UTC)", "month", report.by_month))
+    out.print(_count_table("per parser", "parser", report.by_parser))
+    out.print(f"{report.fallback_articles} articles by the generic fallback (broken portal "
+              f"parser); {len(report.degraded_runs)} degraded runs among the last {runs}",
+              markup=False)  # fmt: skip
+    for run in report.degraded_runs:
+        out.print(f"degraded run {run['id']} ({run['portal']}, {run['started']}): "
+                  f"{run.get('parse_broken')}/{run.get('parse_checked')} pages broken, "
+                  f"{run.get('fallback')} by the generic fallback", markup=False)  # fmt: skip
     table = Table(title=f"last {runs} crawl runs")
     for column in RUN_COLUMNS:
         table.add_column(column)

@@ -105,7 +105,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "command": "Command line that started the run.",
         "started": "Start (UTC).",
         "finished": "End (UTC); empty while running or after a crash.",
-        "status": "running, finished, or failed (did not finish, or nothing discovered).",
+        "status": "running, finished, degraded (parser-breakage alarm) or failed (did not "
+        "finish, or nothing discovered).",
         "discovered": "Article URLs discovered.",
         "new": "Articles archived for the first time.",
         "updated": "Articles whose file changed.",
@@ -113,6 +114,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "failed": "URLs that failed.",
         "skipped": "Article URLs skipped (already archived).",
         "error_summary": "Short summary of the errors, if any.",
+        "parse_checked": "Article pages the portal parser handled (parser-breakage alarm).",
+        "parse_broken": "Of those, pages without title, body or date.",
+        "fallback": "Broken pages archived by the generic extractor (parser generic-fallback).",
     },
     "revisions": {
         "id": "Revision number.",

@@ -79,6 +79,15 @@ def m002_runs_revisions_imports(db: Database) -> None:
     db.table("failures").add_column("run_id", int)
 
 
+@migrations()
+def m005_parser_alarm(db: Database) -> None:
+    """Parser-breakage alarm (issue #7): per-run page counts; ``status`` may be ``degraded``."""
+    runs = db.table("crawl_runs")
+    runs.add_column("parse_checked", int)
+    runs.add_column("parse_broken", int)
+    runs.add_column("fallback", int)
+
+
 def open_index(path: Path) -> Database:
     """Open (creating and migrating as needed) the index at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)

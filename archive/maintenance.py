@@ -40,6 +40,7 @@ from archive.frontmatter_files import (
 from archive.hexo import HexoFormatError, parse_post
 from archive.index import render_hints_json
 from archive.store import SIDECAR_SCHEMA, sidecar_path
+from crawler.alarm import FALLBACK_PARSER
 from crawler.items import ArticleItem, ImageRef
 from pipelines.html import html_to_text, map_img_src
 
@@ -447,6 +448,12 @@ class StatsReport:
     """Publication month (UTC, the month folder of ``posts/``) → articles, oldest first."""
     runs: list[dict[str, Any]]
     """The last crawl runs, newest first."""
+    by_parser: list[tuple[str, int]] = field(default_factory=list)
+    """Parser (``ofweek.V2``, ``generic.V1``, ``generic-fallback``…) → articles."""
+    fallback_articles: int = 0
+    """Articles the generic extractor produced for a broken portal parser (the alarm)."""
+    degraded_runs: list[dict[str, Any]] = field(default_factory=list)
+    """The last ``degraded`` crawl runs (parser-breakage alarm), newest first."""
 
 
 def stats(root: Path, *, runs: int = 5) -> StatsReport:
@@ -473,11 +480,20 @@ def stats(root: Path, *, runs: int = 5) -> StatsReport:
             by_category[path] = by_category.get(path, 0) + int(count)
         by_month = pairs("select coalesce(substr(published, 1, 7), 'undated') m, count(*) "
                          "from articles group by m order by m")  # fmt: skip
+        by_parser = pairs("select coalesce(parser, '') p, count(*) n from articles "
+                          "group by p order by n desc, p")  # fmt: skip
         last_runs: list[dict[str, Any]] = []
+        degraded: list[dict[str, Any]] = []
         if "crawl_runs" in db.table_names():
-            cursor = db.execute("select * from crawl_runs order by id desc limit ?", [runs])
-            columns = [c[0] for c in cursor.description]
-            last_runs = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+            def rows(sql: str) -> list[dict[str, Any]]:
+                cursor = db.execute(sql, [runs])
+                columns = [c[0] for c in cursor.description]
+                return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+            last_runs = rows("select * from crawl_runs order by id desc limit ?")
+            degraded = rows("select * from crawl_runs where status = 'degraded' "
+                            "order by id desc limit ?")  # fmt: skip
     return StatsReport(
         articles=total,
         by_portal=by_portal,
@@ -485,4 +501,7 @@ def stats(root: Path, *, runs: int = 5) -> StatsReport:
         by_category=sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])),
         by_month=by_month,
         runs=last_runs,
+        by_parser=by_parser,
+        fallback_articles=dict(by_parser).get(FALLBACK_PARSER, 0),
+        degraded_runs=degraded,
     )

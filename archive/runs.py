@@ -11,10 +11,14 @@ from sqlite_utils import Database
 from archive.index import now_iso
 
 COUNTS = ("discovered", "new", "updated", "unchanged", "failed")
+ALARM_COUNTS = ("parse_checked", "parse_broken", "fallback")
+"""Parser-breakage alarm counters (``crawler/alarm.py``), columns of ``crawl_runs`` (m005)."""
 
 
 def run_status(stats: Mapping[str, Any], finish_reason: str | None = None) -> str:
-    """``finished``, or ``failed`` when the run did not finish or found nothing to do at all.
+    """``finished``, ``degraded`` (the parser-breakage alarm went off) or ``failed``.
+
+    ``failed``: the run did not finish or found nothing to do at all.
 
     >>> run_status({"archive/discovered": 0, "archive/failed": 2}, "finished")
     'failed'
@@ -24,7 +28,17 @@ def run_status(stats: Mapping[str, Any], finish_reason: str | None = None) -> st
         return "failed"
     if not stats.get("archive/discovered") and stats.get("archive/failed"):
         return "failed"
+    if stats.get("archive/degraded"):
+        return "degraded"
     return "finished"
+
+
+def degraded_summary(stats: Mapping[str, Any]) -> str:
+    """``3/10 pages without title/body/date, 3 by the generic extractor`` for a run."""
+    broken = int(stats.get("archive/parse_broken", 0) or 0)
+    total = int(stats.get("archive/parse_checked", 0) or 0)
+    fallback = int(stats.get("archive/fallback", 0) or 0)
+    return f"{broken}/{total} pages without title/body/date, {fallback} by the generic extractor"
 
 
 def error_summary(stats: Mapping[str, Any]) -> str:
@@ -49,6 +63,7 @@ def finish_run(db: Database, run_id: int, stats: Mapping[str, Any], reason: str 
     status = run_status(stats, reason)
     values: dict[str, Any] = {f: int(stats.get(f"archive/{f}", 0) or 0) for f in COUNTS}
     values["skipped"] = int(stats.get("archive/skipped_archived", 0) or 0)
+    values.update({f: int(stats.get(f"archive/{f}", 0) or 0) for f in ALARM_COUNTS})
     db.table("crawl_runs").update(
         run_id,
         {**values, "finished": now_iso(), "status": status, "error_summary": error_summary(stats)},

@@ -47,10 +47,16 @@ ITEM_PIPELINES = {
 # --- Portal Archive ------------------------------------------------------------------------
 ARCHIVE_BASE_URL = ""
 """Point the portal spiders at another host (the demo portal); empty = the real site."""
+ARCHIVE_DEGRADED_MIN_PAGES = 10
+"""Article pages a run must parse before the parser-breakage alarm can go off."""
+ARCHIVE_DEGRADED_THRESHOLD = 0.2
+"""Share of pages missing title/body/date above which a run is ``degraded`` (alarm)."""
 ARCHIVE_DIR = "archive-data"
 """Archive folder: ``posts/`` (front-matter files), ``images/`` and ``index.db``."""
 ARCHIVE_FSYNC = True
 """fsync each written file before renaming it into place (crash safety over speed)."""
+ARCHIVE_GENERIC_FALLBACK = True
+"""In a degraded run, parse the broken pages with the generic extractor instead."""
 ARCHIVE_IMAGE_MODE = "origin"
 """How images appear in written files: ``origin``, ``proxy`` or ``local``."""
 ARCHIVE_IMAGE_PROXIES = ["https://cors.zfour.workers.dev/?{url}"]
@@ -77,6 +83,8 @@ ARCHIVE_PROFILE = "hexo"
 """Front-matter profile of written files."""
 ARCHIVE_REFRESH = False
 """Re-fetch articles already archived (changed ones are rewritten, old version kept)."""
+ARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
+"""Skip sitemap/feed entries dated (publication or lastmod) older than this; 0 = keep all."""
 ARCHIVE_TAXONOMY: dict[str, dict[str, object]] = {}
 """Per-portal override of front-matter ``categories`` and ``author``."""
 ARCHIVE_WRITE = True

@@ -38,7 +38,7 @@ def test_unknown_portal_is_a_clean_error(tmp_path: Path) -> None:
 def test_crawl_of_a_fetch_only_spider_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "crawl", "generic")
     assert result.returncode == 2
-    assert "generic has no listings or feeds to crawl" in result.stderr
+    assert "generic has no listings, feeds or sitemaps to crawl" in result.stderr
 
 
 def test_fetch_rejects_non_http_urls(tmp_path: Path) -> None:

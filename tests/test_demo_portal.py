@@ -91,7 +91,8 @@ def crawl_listing(first_url: str) -> tuple[list[str], list[int]]:
 def test_robots(portal: DemoPortal) -> None:
     status, headers, body = fetch(portal.base_url + "/robots.txt")
     assert status == 200
-    assert body == b"User-agent: *\nDisallow: /admin/\n"
+    assert body.startswith(b"User-agent: *\nDisallow: /admin/\n")
+    assert f"Sitemap: {portal.base_url}/sitemap_index.xml\n".encode() in body
     assert headers["content-type"].startswith("text/plain")
 
 

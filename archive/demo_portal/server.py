@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, overload
 from urllib.parse import urlsplit
 
+from archive.demo_portal import discovery
 from archive.demo_portal.content import (
     ARTICLE_PATH_RE,
     ENCODINGS,
@@ -181,6 +182,7 @@ class DemoPortal:
         generated: int = 0,
         listing_page_size: int = 10,
         include_builtin: bool = True,
+        redesigned: bool = False,
     ) -> None:
         if generated < 0:
             raise ValueError("generated must be >= 0")
@@ -193,6 +195,8 @@ class DemoPortal:
                 raise ValueError(f"article {a.art_id}: bad month {a.month!r}")
             parse_published(a.published)  # ValueError for an unparseable time text
         self.verbose = False
+        self.redesigned = redesigned
+        """Serve article pages in a layout the OFweek parser does not know (the alarm)."""
         self.stopping = False
         self.hits: collections.Counter[str] = collections.Counter()
         self._hits_lock = threading.Lock()
@@ -390,6 +394,9 @@ class DemoPortal:
         return Response(404, HTML_GBK, _gbk(render_not_found(self.base_url)))
 
     def _route(self, path: str, referer: str) -> tuple[Response, bool]:
+        extra = discovery.route(self, path)  # sitemaps, Atom, robots Sitemap:, /blog/ site
+        if extra is not None:
+            return extra, True
         if path == "/robots.txt":
             return Response(200, "text/plain; charset=utf-8", ROBOTS_TXT.encode()), True
         if path == "/":
@@ -420,6 +427,8 @@ class DemoPortal:
                 (self.article_url(r), r.title) for r in self._related(a) if r.art_id != a.art_id
             ]
             page = render_article_page(a, self.base_url, related=related)
+            if self.redesigned:
+                page = discovery.render_redesigned_article(a, self.base_url)
             return Response(200, content_type(a), _gbk(page)), True
         index = art_id - GENERATED_ID_BASE
         if 0 <= index < self.generated and generated_month(index) == month:

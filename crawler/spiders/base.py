@@ -1,4 +1,4 @@
-"""``PortalSpider``: discovery (listings with pagination, RSS/Atom feeds) and article pages.
+"""``PortalSpider``: discovery (listings with pagination, RSS/Atom feeds, sitemaps) and articles.
 
 Portal modules only declare URLs, selectors, a parser and a taxonomy. This class owns the
 crawling logic and turns every failure into a :class:`~crawler.items.FetchFailure` item
@@ -11,13 +11,15 @@ import builtins
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DontCloseSpider,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -34,9 +36,11 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from crawler import discovery
+from crawler.alarm import ParserAlarm
 from crawler.encoding import fix_encoding
 from crawler.items import ArticleItem, FetchFailure
-from crawler.parsers.base import Page, ParserProxy
+from crawler.parsers.base import Page, ParseResult, ParserProxy
 from pipelines.normalize import parse_published
 
 
@@ -82,6 +86,8 @@ class PortalSpider(scrapy.Spider):
     """Feeds below the base URL, used when the spider is pointed at another host."""
     feed_urls: ClassVar[tuple[str, ...]] = ()
     """Absolute feed URLs of the real site (e.g. an RSSHub route)."""
+    sitemap_paths: ClassVar[tuple[str, ...]] = ()
+    """Sitemaps (urlset, index, news, ``.xml.gz``) or ``/robots.txt`` below the base URL."""
     listing_links_css: ClassVar[str] = "a"
     next_page_css: ClassVar[str] = "a.next::attr(href)"
     article_url_pattern: ClassVar[str] = r"."
@@ -100,6 +106,7 @@ class PortalSpider(scrapy.Spider):
         urls: str | Iterable[str] | None = None,
         max_pages: int | str | None = None,
         listing_urls: str | Iterable[str] | None = None,
+        sources: str | Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -111,6 +118,12 @@ class PortalSpider(scrapy.Spider):
             listing_urls = [u for u in listing_urls.split(",") if u.strip()]
         self.listing_urls = list(listing_urls or [])
         """Listing pages to start from instead of the portal's listings and feeds."""
+        if isinstance(sources, str):
+            sources = [u for u in sources.split(",") if u.strip()]
+        self.sources = list(sources or [])
+        """Feeds, sitemaps, robots files or listings to start from (kind found by content)."""
+        self.since: datetime | None = None
+        self.alarm = ParserAlarm(threshold=0.2, min_pages=10, fallback=self.fallback_parse)
         self._max_pages_arg = int(max_pages) if max_pages else None
         self._article_re = re.compile(self.article_url_pattern)
         # resolved against the settings in from_crawler
@@ -129,7 +142,7 @@ class PortalSpider(scrapy.Spider):
             spider._base_url_arg or settings.get("ARCHIVE_BASE_URL") or spider.real_base_url
         ).rstrip("/")
         spider.max_pages = spider._max_pages_arg or settings.getint("ARCHIVE_MAX_LISTING_PAGES", 5)
-        starts = [spider.base_url, *spider.article_urls, *spider.listing_urls]
+        starts = [spider.base_url, *spider.article_urls, *spider.listing_urls, *spider.sources]
         hosts = {urlsplit(u).hostname or "" for u in starts}
         hosts.update(urlsplit(u).hostname or "" for u in spider.feeds())
         spider.allowed_domains = sorted({*spider.domains, *(h for h in hosts if h)})
@@ -141,10 +154,20 @@ class PortalSpider(scrapy.Spider):
             )
         else:
             spider.active_taxonomy = spider.taxonomy
+        max_age = settings.getfloat("ARCHIVE_SITEMAP_MAX_AGE_DAYS", 0)
+        spider.since = datetime.now(UTC) - timedelta(days=max_age) if max_age > 0 else None
+        spider.alarm = ParserAlarm(
+            threshold=settings.getfloat("ARCHIVE_DEGRADED_THRESHOLD", 0.2),
+            min_pages=settings.getint("ARCHIVE_DEGRADED_MIN_PAGES", 10),
+            fallback=spider.fallback_parse,
+            enabled=settings.getbool("ARCHIVE_GENERIC_FALLBACK", True),
+        )
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.alarm.stats = self.crawler.stats  # set once the crawl has started
         for request in self.start_requests_list():
             yield request
 
@@ -152,6 +175,10 @@ class PortalSpider(scrapy.Spider):
         if self.article_urls:
             for url in self.article_urls:
                 yield self.article_request(url)
+            return
+        if self.sources:
+            for url in self.sources:
+                yield self.source_request(url)
             return
         listings = self.listing_urls or [self.base_url + path for path in self.listing_paths]
         for url in listings:
@@ -165,6 +192,8 @@ class PortalSpider(scrapy.Spider):
             return
         for url in self.feeds():
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
+        for path in self.sitemap_paths:
+            yield self.source_request(self.base_url + path)
 
     def feeds(self) -> list[str]:
         if self.base_url != self.real_base_url.rstrip("/"):
@@ -201,15 +230,54 @@ class PortalSpider(scrapy.Spider):
             )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
-        assert isinstance(response, TextResponse)
-        response.selector.remove_namespaces()
-        for entry in response.xpath("//item | //entry"):
-            link = entry.xpath("link/@href").get() or entry.xpath("link/text()").get() or ""
-            link = response.urljoin(link.strip())
-            if not self.is_article_url(link):
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        self.crawler.stats.inc_value("archive/feeds")
+        entries = discovery.parse_feed(response.body, response.url, content_type)
+        yield from self.entry_requests(entries)
+
+    # --- sitemaps, robots files and discovery URLs of unknown kind --------------------------
+    def source_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_source, errback=self.on_error)
+
+    def parse_source(self, response: Response) -> Iterator[Any]:
+        """A feed, sitemap (index, news, gzip), robots file or listing: found by content."""
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        try:
+            body = discovery.decompress(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except discovery.DiscoveryError as exc:
+            yield FetchFailure(response.url, self.portal, "bad_sitemap", str(exc))
+            return
+        kind = discovery.detect_kind(body, content_type, response.url)
+        self.logger.info("Discovery %s is a %s", response.url, kind)
+        if kind == "feed":
+            yield from self.parse_feed(response.replace(body=body))
+        elif kind == "robots":
+            for url in discovery.robots_sitemaps(body, response.url):
+                yield self.source_request(url)
+        elif kind in {"sitemap", "sitemapindex"}:
+            yield from self.parse_sitemap(body, response.url)
+        elif isinstance(response, TextResponse):
+            yield from self.parse_listing(response, page=1)
+
+    def parse_sitemap(self, body: bytes, url: str) -> Iterator[Any]:
+        self.crawler.stats.inc_value("archive/sitemaps")
+        kind, entries = discovery.parse_sitemap(body)
+        if kind == "sitemapindex":
+            for entry in entries:
+                if discovery.is_recent(entry, self.since):
+                    yield self.source_request(entry.url)
+            return
+        yield from self.entry_requests(entries)
+
+    def entry_requests(self, entries: Iterable[discovery.Entry]) -> Iterator[scrapy.Request]:
+        """Article requests for the feed or sitemap entries that look like articles."""
+        for entry in entries:
+            if not self.is_article_url(entry.url):
                 continue
-            date = entry.xpath("pubDate/text() | published/text() | updated/text()").get()
-            yield self.article_request(link, feed_published=date or "")
+            if not discovery.is_recent(entry, self.since):
+                self.crawler.stats.inc_value("archive/skipped_old")
+                continue
+            yield self.article_request(entry.url, feed_published=entry.published)
 
     # --- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -226,9 +294,28 @@ class PortalSpider(scrapy.Spider):
         for name in result.failed:
             self.crawler.stats.inc_value(f"archive/parse_error/{name}")
             self.logger.warning("No %s on %s (%s)", name, fixed.url, result.parser)
-        feed_date = response.meta.get("feed_published") or ""
+        yield from self.alarm.check(page, result, lambda r: self.article_item(fixed, r))
+
+    def fallback_parse(self, page: Page) -> ParseResult:
+        """The generic extractor on a page the portal parser could not read (the alarm)."""
+        from crawler.parsers.generic import GenericParser
+
+        return GenericParser().parse(page, errors="suppress")
+
+    def on_idle(self) -> None:
+        """Release the pages the alarm still holds, through one ``data:`` request."""
+        if self.alarm.held:
+            request = scrapy.Request("data:,", callback=self.release_held, dont_filter=True)
+            self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+
+    def release_held(self, response: Response) -> Iterator[Any]:
+        yield from self.alarm.release()
+
+    def article_item(self, fixed: TextResponse, result: ParseResult) -> ArticleItem:
+        feed_date = fixed.meta.get("feed_published") or ""
         fields = result.fields
-        yield ArticleItem(
+        return ArticleItem(
             url=fixed.url,
             portal=self.portal,
             canonical_url=fields.get("canonical_url", ""),
