@@ -85,6 +85,9 @@ class ParserAlarm:
     """The generic extractor (``GenericParser().parse(page, errors="suppress")``)."""
     stats: Any = None
     enabled: bool = True
+    """Off for the generic spider, whose parser is the generic extractor already."""
+    use_fallback: bool = True
+    """``ARCHIVE_GENERIC_FALLBACK``: off, a degraded run is only marked, pages stay as parsed."""
     total: int = 0
     broken: int = 0
     degraded: bool = False
@@ -120,7 +123,7 @@ class ParserAlarm:
         if not is_broken:
             yield build(result)
         elif self.degraded:
-            yield self._fallback(page, result, build)
+            yield self._fallback(page, result, build) if self.use_fallback else build(result)
         elif not self.decided:
             self.held.append(_Held(page, result, build))
             return
@@ -133,7 +136,10 @@ class ParserAlarm:
         """Items of the held pages: fallbacks when the run is degraded, else unchanged."""
         held, self.held = self.held, []
         for h in held:
-            yield self._fallback(h.page, h.result, h.build) if self.degraded else h.build(h.result)
+            if self.degraded and self.use_fallback:
+                yield self._fallback(h.page, h.result, h.build)
+            else:
+                yield h.build(h.result)
 
     def _fallback(self, page: Page, result: ParseResult, build: Callable[[ParseResult], Any]
                   ) -> Any:  # fmt: skip

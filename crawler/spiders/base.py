@@ -160,7 +160,7 @@ class PortalSpider(scrapy.Spider):
             threshold=settings.getfloat("ARCHIVE_DEGRADED_THRESHOLD", 0.2),
             min_pages=settings.getint("ARCHIVE_DEGRADED_MIN_PAGES", 10),
             fallback=spider.fallback_parse,
-            enabled=settings.getbool("ARCHIVE_GENERIC_FALLBACK", True),
+            use_fallback=settings.getbool("ARCHIVE_GENERIC_FALLBACK", True),
         )
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
