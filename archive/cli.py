@@ -128,7 +128,9 @@ def cli(ctx: click.Context, archive_dir: Path, settings: tuple[str, ...], log_le
 @click.option("--port", type=int, default=DEFAULT_DEMO_PORT, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--generated", type=int, default=0, help="Also serve N generated articles.")
-def demo_portal(port: int, host: str, generated: int) -> None:
+@click.option("--redesigned", is_flag=True,
+              help="Serve article pages in a layout the OFweek parser does not know.")  # fmt: skip
+def demo_portal(port: int, host: str, generated: int, redesigned: bool) -> None:
     """Serve the bundled offline demo portal in the foreground until stopped.
 
     Example: portal-archive demo-portal --port 8765
@@ -136,7 +138,7 @@ def demo_portal(port: int, host: str, generated: int) -> None:
     from archive.demo_portal import DemoPortal
 
     try:
-        portal = DemoPortal(port=port, host=host, generated=generated)
+        portal = DemoPortal(port=port, host=host, generated=generated, redesigned=redesigned)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     click.echo(f"Demo portal on {portal.base_url}  (listing {portal.listing_url})", err=True)

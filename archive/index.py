@@ -226,9 +226,9 @@ def touch_article(db: Database, article_id: str) -> None:
 
 
 def stored_article(db: Database, article_id: str) -> dict[str, Any] | None:
-    """What :meth:`Archive.save` compares: path, hash, first_seen, origin of an article."""
+    """What :meth:`Archive.save` compares: path, hash, first_seen, origin, parser of an article."""
     cursor = db.execute(
-        "select id, path, content_hash, first_seen, origin, imported_from from articles"
+        "select id, path, content_hash, first_seen, origin, imported_from, parser from articles"
         " where id = ?",
         [article_id],
     )

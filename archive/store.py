@@ -135,6 +135,7 @@ class Archive:
             and target.is_file()
             and sidecar_path(target).is_file()
             and (stored.get("origin"), stored.get("imported_from")) == (origin, imported_from)
+            and stored.get("parser") == article.parser  # a fixed parser replaces a fallback
         ):
             index.touch_article(self.db, aid)
             return SaveResult("unchanged", target, aid)

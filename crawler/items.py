@@ -68,7 +68,7 @@ class ArticleItem:
     language: str = "zh"
     """BCP-47 language of the article."""
     parser: str = ""
-    """Parser and version that produced the item, e.g. ``ofweek.V2``."""
+    """Parser and version that produced the item, e.g. ``ofweek.V2``, or ``generic-fallback``."""
     encoding: str = ""
     """Character encoding the page was decoded with."""
     fetched_at: datetime | None = None

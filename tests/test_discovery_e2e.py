@@ -218,3 +218,22 @@ def test_without_fallback_the_run_is_still_degraded(redesigned: DemoPortal, tmp_
     run = _last_run(tmp_path)
     assert (run["status"], run["parse_broken"], run["fallback"]) == ("degraded", 12, 0)
     assert not _rows(tmp_path, "select * from articles")
+
+
+def test_refresh_after_the_fix_replaces_the_fallback_articles(tmp_path: Path) -> None:
+    with DemoPortal(port=0, redesigned=True) as broken:
+        port, base = broken.port, broken.base_url
+        assert run_cli(tmp_path, "crawl", "ofweek", "--base-url", base).returncode == 3
+    assert {r["parser"] for r in _articles(tmp_path).values()} == {"generic-fallback"}
+    with DemoPortal(port=port) as fixed:  # same URLs, the layout the parser knows
+        result = run_cli(tmp_path, "crawl", "ofweek", "--base-url", fixed.base_url, "--refresh")
+    assert result.returncode == 0, result.stderr
+    articles = _articles(tmp_path)
+    parsers = Counter(r["parser"] for r in articles.values())
+    assert set(parsers) <= {"ofweek.V1", "ofweek.V2", "generic-fallback"}
+    assert parsers["ofweek.V1"] and parsers["ofweek.V2"]
+    # only the page without a title (a site-name title from the generic extractor) remains
+    leftovers = [r["url"] for r in articles.values() if r["parser"] == "generic-fallback"]
+    no_title = {fixed.article_url(a) for a in fixed.articles if not a.title}
+    assert set(leftovers) <= no_title
+    assert _last_run(tmp_path)["status"] == "finished"
