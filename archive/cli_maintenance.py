@@ -248,7 +248,7 @@ def stats_command(runs: int) -> None:
     out.print(_count_table("per month (published, UTC)", "month", report.by_month))
     out.print(_count_table("per parser", "parser", report.by_parser))
     out.print(f"{report.fallback_articles} articles by the generic fallback (broken portal "
-              f"parser); {len(report.degraded_runs)} degraded runs among the last {runs}",
+              f"parser); degraded runs (latest {runs}): {len(report.degraded_runs) or 'none'}",
               markup=False)  # fmt: skip
     for run in report.degraded_runs:
         out.print(f"degraded run {run['id']} ({run['portal']}, {run['started']}): "
