@@ -102,3 +102,17 @@ def test_an_atom_source_is_read_as_a_feed() -> None:
     out = list(s.parse_source(XmlResponse(f"{BASE}/atom.xml", body=atom)))
     assert [r.url for r in out] == [f"{ART}8.html"]
     assert out[0].meta["feed_published"] == "2022-08-25T16:09:00+08:00"
+
+
+def test_generic_crawl_articles_are_same_host_non_discovery_urls() -> None:
+    from crawler.spiders.generic import GenericSpider
+
+    crawler = get_crawler(GenericSpider, {})
+    s = crawler._create_spider(sources=[f"{BASE}/sitemap_index.xml"], url_pattern=r"/posts/")
+    assert s.is_article_url(f"{BASE}/posts/one/")
+    assert not s.is_article_url(f"{BASE}/about/")  # not matching --url-pattern
+    assert not s.is_article_url("https://other.test/posts/one/")  # another site's failure
+    assert not s.is_article_url(f"{BASE}/posts/sitemap.xml.gz")  # a discovery document
+    assert not s.alarm.enabled  # the generic extractor needs no fallback to itself
+    fetch = get_crawler(GenericSpider, {})._create_spider(urls=["https://any.test/a"])
+    assert fetch.is_article_url("https://any.test/a")  # fetch mode: no host restriction

@@ -255,11 +255,15 @@ class PortalSpider(scrapy.Spider):
             for url in discovery.robots_sitemaps(body, response.url):
                 yield self.source_request(url)
         elif kind in {"sitemap", "sitemapindex"}:
-            yield from self.parse_sitemap(body, response.url)
+            yield from self.parse_sitemap(body)
         elif isinstance(response, TextResponse):
             yield from self.parse_listing(response, page=1)
+        else:
+            self.logger.warning(
+                "Ignored %s: not a feed, sitemap, robots file or page", response.url
+            )
 
-    def parse_sitemap(self, body: bytes, url: str) -> Iterator[Any]:
+    def parse_sitemap(self, body: bytes) -> Iterator[Any]:
         self.crawler.stats.inc_value("archive/sitemaps")
         kind, entries = discovery.parse_sitemap(body)
         if kind == "sitemapindex":

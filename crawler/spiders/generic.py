@@ -18,6 +18,9 @@ from urllib.parse import urlsplit
 from crawler.parsers.generic import GenericParser
 from crawler.spiders.base import PortalSpider, Taxonomy
 
+DISCOVERY_DOCUMENT = re.compile(r"(?:\.xml|\.xml\.gz|\.rss|\.atom|/robots\.txt)$", re.I)
+"""Paths of feeds, sitemaps and robots files: never article candidates of a generic crawl."""
+
 
 class GenericSpider(PortalSpider):
     name = "generic"
@@ -47,4 +50,6 @@ class GenericSpider(PortalSpider):
     def is_article_url(self, url: str) -> bool:
         if self.site_hosts and urlsplit(url).hostname not in self.site_hosts:
             return False
+        if url in self.sources or DISCOVERY_DOCUMENT.search(urlsplit(url).path):
+            return False  # a failed feed or sitemap is not retried as an article
         return self._url_re is None or bool(self._url_re.search(url))
