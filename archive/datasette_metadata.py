@@ -190,6 +190,18 @@ from failures f
   join crawl_runs r on r.id = l.id
 order by f.portal, f.url""",
     },
+    "parser_breakage": {
+        "title": "Parser breakage: degraded runs",
+        "description": "Crawl runs the parser-breakage alarm marked degraded, newest first, and "
+        "how many of the portal's articles are still generic-fallback ones (docs/discovery.md).",
+        "sql": """select r.id as run_id, r.portal, r.started, r.parse_checked, r.parse_broken,
+  r.fallback,
+  (select count(*) from articles a
+    where a.portal = r.portal and a.parser = 'generic-fallback') as fallback_articles_now
+from crawl_runs r
+where r.status = 'degraded'
+order by r.id desc""",
+    },
     "articles_with_failed_images": {
         "title": "Articles whose images failed",
         "description": "Articles with at least one image whose download failed, newest first.",

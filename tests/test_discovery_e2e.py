@@ -178,6 +178,12 @@ def test_redesign_sets_off_the_alarm_and_the_generic_extractor_takes_over(
     flagship = next(a for a in titled.values() if a.published.startswith("2022-08-25"))
     assert articles[redesigned.article_url(flagship)]["published"] == "2022-08-25T08:09:00+00:00"
 
+    from archive.datasette_metadata import QUERIES
+
+    (breakage,) = _rows(tmp_path, QUERIES["parser_breakage"]["sql"])
+    assert (breakage["portal"], breakage["parse_broken"]) == ("ofweek", 12)
+    assert breakage["fallback_articles_now"] == len(articles)
+
     stats = run_cli(tmp_path, "stats")
     assert stats.returncode == 0, stats.stderr
     assert "generic-fallback" in stats.stdout
