@@ -22,6 +22,7 @@ from rich.table import Table
 from archive.errors import ArchiveError, ArchiveLockedError
 from archive.frontmatter_files import IMAGE_MODES
 from archive.lock import EXIT_LOCKED
+from crawler.spiders import portal_names
 
 DEFAULT_DEMO_PORT = 8765
 EXIT_FAILED = 1
@@ -142,7 +143,7 @@ def demo_portal(port: int, host: str, generated: int) -> None:
         portal.serve_forever()
 
 
-@cli.command()
+@cli.command(epilog="Portals: " + ", ".join(portal_names()))
 @click.argument("portals", nargs=-1, required=True)
 @click.option("--base-url", metavar="URL", help="Point the spider at another host.")
 @click.option("--max-pages", type=int, help="Listing pages to follow per listing.")

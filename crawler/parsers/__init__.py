@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from crawler.parsers.base import BaseParser, Page, ParseError, ParseResult, ParserProxy
 from crawler.parsers.generic import GenericParser
+from crawler.parsers.ithome import IthomeParser
 from crawler.parsers.ofweek import OfweekParser
 
-PARSERS: dict[str, type[ParserProxy]] = {"generic": GenericParser, "ofweek": OfweekParser}
+PARSERS: dict[str, type[ParserProxy]] = {
+    "generic": GenericParser,
+    "ithome": IthomeParser,
+    "ofweek": OfweekParser,
+}
 """Portal key → parser proxy. ``docs/portals.md`` lists the same keys (a test checks it)."""
 
 __all__ = ["PARSERS", "BaseParser", "Page", "ParseError", "ParseResult", "ParserProxy"]
