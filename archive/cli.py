@@ -22,7 +22,6 @@ from rich.table import Table
 from archive.errors import ArchiveError, ArchiveLockedError
 from archive.frontmatter_files import IMAGE_MODES
 from archive.lock import EXIT_LOCKED
-from crawler.spiders import portal_names
 
 DEFAULT_DEMO_PORT = 8765
 EXIT_FAILED = 1
@@ -143,7 +142,17 @@ def demo_portal(port: int, host: str, generated: int) -> None:
         portal.serve_forever()
 
 
-@cli.command(epilog="Portals: " + ", ".join(portal_names()))
+class PortalsEpilog(click.Command):
+    """A command whose help ends with the portals it can crawl (spiders loaded on demand)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from crawler.spiders import portal_names
+
+        self.epilog = "Portals: " + ", ".join(portal_names())
+        super().format_epilog(ctx, formatter)
+
+
+@cli.command(cls=PortalsEpilog)
 @click.argument("portals", nargs=-1, required=True)
 @click.option("--base-url", metavar="URL", help="Point the spider at another host.")
 @click.option("--max-pages", type=int, help="Listing pages to follow per listing.")

@@ -31,9 +31,10 @@ def test_every_portal_has_spider_parser_and_demo_site() -> None:
     assert set(PORTALS) == set(spiders) - {"generic"}
     assert set(spiders) == set(PARSERS)
     assert set(PORTALS) - {"ofweek"} == set(SITES)  # ofweek's demo is the server root
-    for name in PORTALS:
-        assert spiders[name].name == name
-        assert spiders[name].parser is PARSERS[name]
+    for name, spider in spiders.items():
+        assert spider.name == name
+        assert spider.parser is PARSERS[name]
+        assert spider.parser.name == name
 
 
 @pytest.mark.parametrize("portal", PORTALS)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from crawler.parsers.base import BaseParser, Page, ParseError, ParseResult, ParserProxy
 from crawler.parsers.generic import GenericParser
 from crawler.parsers.ithome import IthomeParser
+from crawler.parsers.kr36 import Kr36Parser
 from crawler.parsers.ofweek import OfweekParser
 
 PARSERS: dict[str, type[ParserProxy]] = {
+    "36kr": Kr36Parser,
     "generic": GenericParser,
     "ithome": IthomeParser,
     "ofweek": OfweekParser,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pkgutil
-
-NOT_PORTALS = frozenset({"base", "generic", "listings"})
-"""Modules of this package that are not a crawlable portal."""
-
 
 def portal_names() -> list[str]:
-    """Crawlable portals (one module each, named like the portal), without importing them."""
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in NOT_PORTALS)
+    """Portals that ``crawl`` can run (they have listings or feeds), sorted."""
+    from crawler.portal_table import portal_spiders
+
+    return [s.portal for s in portal_spiders() if s.listing_paths or s.feed_urls]

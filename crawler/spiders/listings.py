@@ -42,7 +42,11 @@ def dig(data: Any, path: str) -> Any:
 def script_json(response: TextResponse, pattern: str) -> Any:
     """The JSON value captured by ``pattern``'s first group in a ``<script>`` of the page."""
     regex = re.compile(pattern, re.S)
-    for script in response.xpath("//script/text()").getall():
+    try:
+        scripts = response.xpath("//script/text()").getall()
+    except ValueError:  # parsel refuses XPath on a JSON body
+        return None
+    for script in scripts:
         match = regex.search(script)
         if match:
             return json.loads(match.group(1))
@@ -68,11 +72,12 @@ class JsonInPage:
 
     def links(self, response: TextResponse, base_url: str) -> ListingPage:
         items = dig(script_json(response, self.script_re), self.items_path) or []
-        urls = [
-            self.url_template.format(base=base_url, **item)
-            for item in items
-            if isinstance(item, dict)
-        ]
+        urls = []
+        for item in items:
+            try:
+                urls.append(self.url_template.format(base=base_url, **item))
+            except (KeyError, TypeError):  # an entry without the keys (36氪 ads): not an article
+                continue
         return ListingPage(articles=urls)
 
 

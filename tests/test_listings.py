@@ -1,0 +1,59 @@
+"""Listing formats on offline responses, and the spiders that declare them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.http import HtmlResponse, TextResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.spiders.base import PortalSpider
+from crawler.spiders.kr36 import Kr36Spider
+from crawler.spiders.listings import JsonInPage, dig, next_page_url
+
+BASE = "http://demo.test/36kr"
+
+
+def spider(cls: type[PortalSpider], base: str, **kwargs: Any) -> Any:
+    crawler = get_crawler(cls, {"ARCHIVE_BASE_URL": base})
+    crawler.spider = crawler._create_spider(**kwargs)
+    return crawler.spider
+
+
+def html(url: str, text: str) -> HtmlResponse:
+    return HtmlResponse(url, body=text.encode("utf-8"), encoding="utf-8")
+
+
+def test_dig_and_next_page_url() -> None:
+    assert dig({"a": {"b": [1]}}, "a.b") == [1]
+    assert dig({"a": 1}, "a.b") is None
+    assert next_page_url("http://x/l?p=1&type=ajax", "p") == "http://x/l?p=2&type=ajax"
+    assert next_page_url("http://x/l", "page") == "http://x/l?page=2"
+
+
+def test_json_in_page_lists_items_and_skips_ads() -> None:
+    page = html(f"{BASE}/information/web_news/", (
+        '<script>var x = 1;</script><script>window.initialState={"information":{"informationList":'
+        '{"itemList":[{"itemId":11,"itemType":10},{"itemType":0,"templateMaterial":{}},'
+        '{"itemId":12,"itemType":10}]}}}</script>'))  # fmt: skip
+    fmt = JsonInPage(r"window\.initialState\s*=\s*(\{.*\})\s*$",
+                     "information.informationList.itemList", "{base}/p/{itemId}")  # fmt: skip
+    assert fmt.links(page, BASE).articles == [f"{BASE}/p/11", f"{BASE}/p/12"]
+    assert fmt.links(html(BASE, "<p>no state</p>"), BASE).articles == []
+
+
+def test_36kr_spider_requests_articles_from_the_state() -> None:
+    s = spider(Kr36Spider, BASE)
+    (listing,) = list(s.start_requests_list())
+    assert listing.url == f"{BASE}/information/web_news/"
+    page = html(listing.url, '<script>window.initialState={"information":{"informationList":'
+                '{"itemList":[{"itemId":5}]}}}</script>')  # fmt: skip
+    out = list(s.parse_listing(page, page=1))
+    assert [r.url for r in out] == [f"{BASE}/p/5"]
+    assert out[0].callback == s.parse_article
+
+
+def test_listing_format_gets_a_text_response() -> None:
+    s = spider(Kr36Spider, BASE)
+    empty = TextResponse(f"{BASE}/information/web_news/", body=b"{}", encoding="utf-8")
+    assert list(s.parse_listing(empty, page=1)) == []
