@@ -66,7 +66,7 @@ def discovery(spider: type[PortalSpider]) -> str:
         else:
             parts.append(f"listing {paths} ({_code(spider.listing_links_css)})")
     if spider.listing_headers:
-        parts.append("listing headers " + ", ".join(_code(h) for h in spider.listing_headers))
+        parts.append("listing headers " + ", ".join(_code(h) for h, _ in spider.listing_headers))
     if spider.feed_urls:
         parts.append("feed " + ", ".join(_code(u) for u in spider.feed_urls))
     if not parts:

@@ -57,3 +57,33 @@ def test_listing_format_gets_a_text_response() -> None:
     s = spider(Kr36Spider, BASE)
     empty = TextResponse(f"{BASE}/information/web_news/", body=b"{}", encoding="utf-8")
     assert list(s.parse_listing(empty, page=1)) == []
+
+
+def test_oschina_fragment_pages_with_ajax_headers_until_empty() -> None:
+    from crawler.spiders.oschina import OschinaSpider
+
+    base = "http://demo.test/oschina"
+    s = spider(OschinaSpider, base)
+    (first,) = list(s.start_requests_list())
+    assert first.url == f"{base}/news/widgets/_news_index_all_list?p=1&type=ajax"
+    assert first.headers[b"X-Requested-With"] == b"XMLHttpRequest"
+    assert first.headers[b"Referer"] == f"{base}/news".encode()
+    fragment = (f'<div class="ui items"><div class="item news-item"><h3><a href="{base}/news/7">'
+                f'七</a></h3></div><div class="item news-item"><h3><a href="/u/1">用户</a></h3>'
+                "</div></div>")  # fmt: skip
+    out = list(s.parse_listing(html(first.url, fragment), page=1))
+    assert [r.url for r in out if r.callback == s.parse_article] == [f"{base}/news/7"]
+    (nxt,) = [r for r in out if r.callback == s.parse_listing]
+    assert nxt.url == f"{base}/news/widgets/_news_index_all_list?p=2&type=ajax"
+    assert nxt.headers[b"X-Requested-With"] == b"XMLHttpRequest"
+    assert list(s.parse_listing(html(nxt.url, '<div class="ui items"></div>'), page=2)) == []
+
+
+def test_oschina_demo_list_refuses_non_ajax_requests() -> None:
+    from archive.demo_portal.portals import respond
+
+    target = "/oschina/news/widgets/_news_index_all_list?p=1&type=ajax"
+    assert respond(target, {}, "http://h").status == 403  # type: ignore[union-attr]
+    ajax = {"X-Requested-With": "XMLHttpRequest", "Referer": "http://h/oschina/news"}
+    ok = respond(target, ajax, "http://h")
+    assert ok is not None and ok.status == 200 and b"news-item" in ok.body

@@ -11,12 +11,14 @@ from crawler.parsers.generic import GenericParser
 from crawler.parsers.ithome import IthomeParser
 from crawler.parsers.kr36 import Kr36Parser
 from crawler.parsers.ofweek import OfweekParser
+from crawler.parsers.oschina import OschinaParser
 
 PARSERS: dict[str, type[ParserProxy]] = {
     "36kr": Kr36Parser,
     "generic": GenericParser,
     "ithome": IthomeParser,
     "ofweek": OfweekParser,
+    "oschina": OschinaParser,
 }
 """Portal key → parser proxy. ``docs/portals.md`` lists the same keys (a test checks it)."""
 

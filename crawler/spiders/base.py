@@ -88,7 +88,7 @@ class PortalSpider(scrapy.Spider):
     article_url_pattern: ClassVar[str] = r"."
     listing: ClassVar[ListingFormat | None] = None
     """A non-HTML listing format (``crawler/spiders/listings.py``); ``None``: the CSS above."""
-    listing_headers: ClassVar[dict[str, str]] = {}
+    listing_headers: ClassVar[tuple[tuple[str, str], ...]] = ()
     """Headers of listing requests; ``{base}`` is replaced by the base URL (AJAX lists)."""
     parser: ClassVar[type[ParserProxy]]
     taxonomy: ClassVar[Taxonomy]
@@ -186,7 +186,7 @@ class PortalSpider(scrapy.Spider):
         )
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
-        headers = {k: v.format(base=self.base_url) for k, v in self.listing_headers.items()}
+        headers = {k: v.format(base=self.base_url) for k, v in self.listing_headers}
         return scrapy.Request(
             url,
             callback=self.parse_listing,
