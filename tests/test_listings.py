@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, TextResponse
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from crawler.spiders.base import PortalSpider
@@ -87,3 +89,40 @@ def test_oschina_demo_list_refuses_non_ajax_requests() -> None:
     ajax = {"X-Requested-With": "XMLHttpRequest", "Referer": "http://h/oschina/news"}
     ok = respond(target, ajax, "http://h")
     assert ok is not None and ok.status == 200 and b"news-item" in ok.body
+
+
+def test_a_portal_time_zone_reaches_the_normalizer() -> None:
+    from crawler.spiders.arstechnica import ArstechnicaSpider
+    from crawler.spiders.ithome import IthomeSpider
+    from pipelines.normalize import NormalizeContentPipeline
+
+    ars = NormalizeContentPipeline.from_crawler(get_crawler(ArstechnicaSpider, {}))
+    assert ars.tz == "UTC"
+    assert NormalizeContentPipeline.from_crawler(get_crawler(IthomeSpider, {})).tz == (
+        "Asia/Shanghai"
+    )
+    settings = Settings()
+    settings.set("ARCHIVE_PAGE_TIMEZONE", "Europe/London", priority="cmdline")  # --set
+    assert Crawler(ArstechnicaSpider, settings).settings["ARCHIVE_PAGE_TIMEZONE"] == (
+        "Europe/London"
+    )
+
+
+def test_ars_feed_yields_site_articles_with_rfc822_dates() -> None:
+    from scrapy.http import XmlResponse
+
+    from archive.demo_portal.portals import respond
+    from crawler.spiders.arstechnica import ArstechnicaSpider
+    from pipelines.normalize import parse_published
+
+    base = "http://demo.test/arstechnica"
+    s = spider(ArstechnicaSpider, base)
+    (feed_request,) = list(s.start_requests_list())
+    assert feed_request.url == f"{base}/feed/"
+    body = respond("/arstechnica/feed/", {}, "http://demo.test")
+    assert body is not None
+    out = list(s.parse_feed(XmlResponse(feed_request.url, body=body.body)))
+    assert len(out) == 3  # the sponsored off-site item is not an article
+    first = out[0].meta["feed_published"]
+    assert first == "Tue, 12 Nov 2024 15:20:00 +0000"
+    assert parse_published(first).isoformat() == "2024-11-12T15:20:00+00:00"

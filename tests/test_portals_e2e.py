@@ -59,6 +59,7 @@ def test_fields_dates_and_bodies(crawled: dict[str, Any]) -> None:
     for article in site.articles:
         row = rows[crawled["base"] + article.path]
         assert row["title"] == article.title
+        assert row["language"] == site.language
         assert row["author"] == article.author
         published = datetime.fromisoformat(row["published"])
         assert published.tzinfo is not None

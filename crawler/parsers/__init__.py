@@ -6,6 +6,7 @@ index or the network, so it can run anywhere (a crawl worker, the CLI, a test).
 
 from __future__ import annotations
 
+from crawler.parsers.arstechnica import ArstechnicaParser
 from crawler.parsers.base import BaseParser, Page, ParseError, ParseResult, ParserProxy
 from crawler.parsers.generic import GenericParser
 from crawler.parsers.ithome import IthomeParser
@@ -15,6 +16,7 @@ from crawler.parsers.oschina import OschinaParser
 
 PARSERS: dict[str, type[ParserProxy]] = {
     "36kr": Kr36Parser,
+    "arstechnica": ArstechnicaParser,
     "generic": GenericParser,
     "ithome": IthomeParser,
     "ofweek": OfweekParser,

@@ -95,6 +95,8 @@ class PortalSpider(scrapy.Spider):
     page_encoding: ClassVar[str | None] = None
     """The portal's real page encoding, used when a page's declaration is missing or lies."""
     page_timezone: ClassVar[str] = "Asia/Shanghai"
+    """Zone of the portal's naive page times; another one sets ``ARCHIVE_PAGE_TIMEZONE``
+    for this spider's crawls (at spider priority: ``--set`` still wins)."""
     language: ClassVar[str] = "zh"
     """Language of the portal's articles, unless the parser finds one in the page."""
 
@@ -126,6 +128,12 @@ class PortalSpider(scrapy.Spider):
         self.author_fixed = False
         """Whether ``ARCHIVE_TAXONOMY`` sets the author (then page bylines are ignored)."""
         self.discovered: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        if cls.page_timezone != PortalSpider.page_timezone:
+            settings.set("ARCHIVE_PAGE_TIMEZONE", cls.page_timezone, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:

@@ -19,9 +19,9 @@ from archive.demo_portal.portals.common import Response, Site, SiteArticle, Site
 
 
 def _sites() -> dict[str, Site]:
-    from archive.demo_portal.portals import ithome, kr36, oschina
+    from archive.demo_portal.portals import arstechnica, ithome, kr36, oschina
 
-    return {s.name: s for s in (ithome.SITE, kr36.SITE, oschina.SITE)}
+    return {s.name: s for s in (ithome.SITE, kr36.SITE, oschina.SITE, arstechnica.SITE)}
 
 
 SITES: dict[str, Site] = _sites()

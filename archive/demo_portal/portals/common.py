@@ -64,6 +64,7 @@ class Site:
     respond: Callable[[SiteRequest], Response]
     articles: tuple[SiteArticle, ...]
     """Articles a crawl of the site must archive, in listing order."""
+    language: str = "zh"
 
 
 def at(text: str, tz: str = "Asia/Shanghai") -> Callable[[datetime], datetime]:
