@@ -43,7 +43,7 @@ DEFAULT_FURNITURE_CSS: tuple[str, ...] = (
 TRACKING_SRC = re.compile(r"/(?:stat|pixel|track|beacon|count)[/.?]|[?&]utm_", re.I)
 
 _WS = re.compile(r"\s+")
-_SOURCE_LABEL = re.compile(r"^\s*(?:来源|来自|出处|source)\s*[:：]\s*", re.I)
+_SOURCE_LABEL = re.compile(r"^\s*(?:来源|来自|出处|稿源|source)\s*[:：]\s*", re.I)
 _EPOCH = re.compile(r"^1\d{9}(?:\d{3})?$")
 """Unix time in seconds or milliseconds (2001–2286), as JSON page states carry it."""
 _CN_DATE = re.compile(

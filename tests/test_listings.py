@@ -126,3 +126,30 @@ def test_ars_feed_yields_site_articles_with_rfc822_dates() -> None:
     first = out[0].meta["feed_published"]
     assert first == "Tue, 12 Nov 2024 15:20:00 +0000"
     assert parse_published(first).isoformat() == "2024-11-12T15:20:00+00:00"
+
+
+def test_cnbeta_token_opens_the_json_api_and_pages_until_empty() -> None:
+    from archive.demo_portal.portals import respond
+    from crawler.spiders.cnbeta import CnbetaSpider
+
+    host = "http://demo.test"
+    base = f"{host}/cnbeta"
+    s = spider(CnbetaSpider, base)
+    (home_request,) = list(s.start_requests_list())
+    home = respond("/cnbeta/", {}, host)
+    assert home is not None
+    (api,) = list(s.parse_listing(html(home_request.url, home.body.decode()), page=1))
+    assert api.url.startswith(f"{base}/home/more?&type=all&page=1&_csrf=")
+    target = api.url.removeprefix(host)
+    answer = respond(target, {}, host)
+    assert answer is not None and answer.status == 200
+    page1 = TextResponse(api.url, body=answer.body, headers={"Content-Type": answer.content_type})
+    out = list(s.parse_listing(page1, page=2))
+    articles = [r.url for r in out if r.callback == s.parse_article]
+    assert articles == [
+        f"http://demo.test/cnbeta/articles/tech/{n}.htm" for n in (1423001, 1422987)
+    ]
+    (nxt,) = [r for r in out if r.callback == s.parse_listing]
+    assert "page=2" in nxt.url and "_csrf=" in nxt.url
+    forged = respond(target.replace("_csrf=", "_csrf=x"), {}, host)
+    assert forged is not None and forged.status == 403

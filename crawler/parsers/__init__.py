@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from crawler.parsers.arstechnica import ArstechnicaParser
 from crawler.parsers.base import BaseParser, Page, ParseError, ParseResult, ParserProxy
+from crawler.parsers.cnbeta import CnbetaParser
 from crawler.parsers.generic import GenericParser
 from crawler.parsers.ithome import IthomeParser
 from crawler.parsers.kr36 import Kr36Parser
@@ -17,6 +18,7 @@ from crawler.parsers.oschina import OschinaParser
 PARSERS: dict[str, type[ParserProxy]] = {
     "36kr": Kr36Parser,
     "arstechnica": ArstechnicaParser,
+    "cnbeta": CnbetaParser,
     "generic": GenericParser,
     "ithome": IthomeParser,
     "ofweek": OfweekParser,

@@ -19,9 +19,10 @@ from archive.demo_portal.portals.common import Response, Site, SiteArticle, Site
 
 
 def _sites() -> dict[str, Site]:
-    from archive.demo_portal.portals import arstechnica, ithome, kr36, oschina
+    from archive.demo_portal.portals import arstechnica, cnbeta, ithome, kr36, oschina
 
-    return {s.name: s for s in (ithome.SITE, kr36.SITE, oschina.SITE, arstechnica.SITE)}
+    sites = (ithome.SITE, kr36.SITE, oschina.SITE, arstechnica.SITE, cnbeta.SITE)
+    return {s.name: s for s in sites}
 
 
 SITES: dict[str, Site] = _sites()
