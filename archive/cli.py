@@ -138,6 +138,12 @@ def demo_portal(port: int, host: str, generated: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     click.echo(f"Demo portal on {portal.base_url}  (listing {portal.listing_url})", err=True)
+    from archive.demo_portal.portals import SITES, site_base
+
+    for name in SITES:  # the other portals' demos, each under its own prefix
+        click.echo(
+            f"  {name}: crawl {name} --base-url {site_base(portal.base_url, name)}", err=True
+        )
     with contextlib.suppress(KeyboardInterrupt):
         portal.serve_forever()
 
