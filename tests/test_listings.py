@@ -153,3 +153,16 @@ def test_cnbeta_token_opens_the_json_api_and_pages_until_empty() -> None:
     assert "page=2" in nxt.url and "_csrf=" in nxt.url
     forged = respond(target.replace("_csrf=", "_csrf=x"), {}, host)
     assert forged is not None and forged.status == 403
+
+
+def test_comma_selectors_and_relative_links_in_html_listings() -> None:
+    from crawler.spiders.huxiu import HuxiuSpider
+
+    base = "http://demo.test/huxiu"
+    s = spider(HuxiuSpider, base)
+    page = html(f"{base}/article/", (
+        '<div class="article-item article-item--large"><a href="11.html">大</a></div>'
+        '<div class="article-item article-item--normal"><a href="12.html">常</a></div>'
+        '<div class="hot-list"><a href="/article/13.html">热</a></div>'))  # fmt: skip
+    out = list(s.parse_listing(page, page=1))
+    assert [r.url for r in out] == [f"{base}/article/11.html", f"{base}/article/12.html"]

@@ -10,6 +10,7 @@ from crawler.parsers.arstechnica import ArstechnicaParser
 from crawler.parsers.base import BaseParser, Page, ParseError, ParseResult, ParserProxy
 from crawler.parsers.cnbeta import CnbetaParser
 from crawler.parsers.generic import GenericParser
+from crawler.parsers.huxiu import HuxiuParser
 from crawler.parsers.ithome import IthomeParser
 from crawler.parsers.kr36 import Kr36Parser
 from crawler.parsers.ofweek import OfweekParser
@@ -20,6 +21,7 @@ PARSERS: dict[str, type[ParserProxy]] = {
     "arstechnica": ArstechnicaParser,
     "cnbeta": CnbetaParser,
     "generic": GenericParser,
+    "huxiu": HuxiuParser,
     "ithome": IthomeParser,
     "ofweek": OfweekParser,
     "oschina": OschinaParser,

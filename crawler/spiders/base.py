@@ -215,7 +215,7 @@ class PortalSpider(scrapy.Spider):
             if found.next_url and page < self.max_pages:
                 yield self.listing_request(found.next_url, page=page + 1)
             return
-        for href in response.css(self.listing_links_css + "::attr(href)").getall():
+        for href in response.css(self.listing_links_css).xpath("@href").getall():  # "a, b" too
             url = response.urljoin(href.strip())
             if self.is_article_url(url):
                 yield self.article_request(url)

@@ -119,6 +119,6 @@ class PagedFragment:
     page_param: str = "p"
 
     def links(self, response: TextResponse, base_url: str) -> ListingPage:
-        hrefs = response.css(self.links_css + "::attr(href)").getall()
+        hrefs = response.css(self.links_css).xpath("@href").getall()
         urls = [response.urljoin(h.strip()) for h in hrefs if h.strip()]
         return ListingPage(urls, next_page_url(response.url, self.page_param) if urls else None)

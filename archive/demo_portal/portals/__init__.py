@@ -19,9 +19,9 @@ from archive.demo_portal.portals.common import Response, Site, SiteArticle, Site
 
 
 def _sites() -> dict[str, Site]:
-    from archive.demo_portal.portals import arstechnica, cnbeta, ithome, kr36, oschina
+    from archive.demo_portal.portals import arstechnica, cnbeta, huxiu, ithome, kr36, oschina
 
-    sites = (ithome.SITE, kr36.SITE, oschina.SITE, arstechnica.SITE, cnbeta.SITE)
+    sites = (ithome.SITE, kr36.SITE, oschina.SITE, arstechnica.SITE, cnbeta.SITE, huxiu.SITE)
     return {s.name: s for s in sites}
 
 
