@@ -80,12 +80,16 @@ def versions(spider: type[PortalSpider]) -> str:
     for version in spider.parser.versions:
         until = f", until {version.VALID_UNTIL}" if version.VALID_UNTIL else ""
         rows.append(f"`{version.VERSION}`{until}: {_first_line(version)}")
-    return "<br>".join(rows)
+    fields = ", ".join(spider.parser.versions[0].attributes())
+    return "<br>".join([*rows, f"fields: {fields}"])
 
 
 def row(spider: type[PortalSpider]) -> str:
     tax = spider.taxonomy
     categories = " / ".join(tax.categories) or "—"
+    newest = spider.parser.versions[0].attributes()
+    byline = " (page byline first)" if "author" in newest else ""
+    channel = " + page channel" if "category" in newest else ""
     encoding = spider.page_encoding or "page's own"
     language = spider.language or "from the page"
     cells = [
@@ -95,7 +99,7 @@ def row(spider: type[PortalSpider]) -> str:
         discovery(spider),
         getattr(spider.parser, "dates", "") or f"naive times read as {spider.page_timezone}",
         f"{encoding} · {language}",
-        f"{categories} · {tax.author or '(byline or source)'}",
+        f"{categories}{channel} · {tax.author or '(byline or source)'}{byline}",
     ]
     return "| " + " | ".join(cells) + " |"
 

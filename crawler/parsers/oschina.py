@@ -7,6 +7,7 @@ normalizer resolves it against the fetch time. The channel is the active breadcr
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 from urllib.parse import urljoin
 
@@ -30,6 +31,7 @@ class OschinaParser(ParserProxy):
         """Older layout: `h2.title`, `a.__user` byline, `span.time`, body `#articleContent`."""
 
         VERSION = "V1"
+        VALID_UNTIL: ClassVar[date | None] = date(2023, 12, 31)
         TITLE: ClassVar[str] = "div.news-detail h2.title"
         AUTHOR: ClassVar[str] = "div.news-detail a.__user span"
         TIME: ClassVar[str] = "div.news-detail span.time"
@@ -71,6 +73,7 @@ class OschinaParser(ParserProxy):
         """Current layout: `.article-box__title`, meta items (byline, date), `.article-detail`."""
 
         VERSION = "V2"
+        VALID_UNTIL = None
         TITLE = ".article-box__title"
         AUTHOR = ".article-box__meta span.item:nth-of-type(1)"
         TIME = ".article-box__meta span.item:nth-of-type(2)"
