@@ -166,3 +166,13 @@ def test_comma_selectors_and_relative_links_in_html_listings() -> None:
         '<div class="hot-list"><a href="/article/13.html">热</a></div>'))  # fmt: skip
     out = list(s.parse_listing(page, page=1))
     assert [r.url for r in out] == [f"{base}/article/11.html", f"{base}/article/12.html"]
+
+
+def test_ithome_demo_images_need_a_referer_from_the_site() -> None:
+    from archive.demo_portal.portals import respond
+    from archive.demo_portal.portals.ithome import ARTICLES
+
+    target = "/ithome" + ARTICLES[0].image
+    assert respond(target, {}, "http://h").status == 403  # type: ignore[union-attr]
+    ok = respond(target, {"Referer": "http://h/ithome" + ARTICLES[0].path}, "http://h")
+    assert ok is not None and ok.status == 200 and ok.content_type == "image/jpeg"

@@ -35,7 +35,12 @@ def crawled(request: pytest.FixtureRequest, server: Any, tmp_path_factory: pytes
     archive = tmp_path_factory.mktemp(site.name)
     base = site_base(server.base_url, site.name)
     result = run_cli(archive, "crawl", site.name, "--base-url", base)
-    return {"site": site, "base": base, "archive": archive, "result": result}
+    posts = sorted((archive / "posts").rglob("*.md"))
+    mtimes = {p: p.stat().st_mtime_ns for p in posts}
+    again = run_cli(archive, "crawl", site.name, "--base-url", base)
+    hits = {a.path: server.hits[f"/{site.name}{a.path}"] for a in site.articles}
+    return {"site": site, "base": base, "archive": archive, "result": result, "again": again,
+            "mtimes": mtimes, "hits": hits}  # fmt: skip
 
 
 def _rows(archive: Path) -> dict[str, dict[str, Any]]:
@@ -81,3 +86,10 @@ def test_images_are_downloaded_in_body_order(crawled: dict[str, Any]) -> None:
         images = list(db["images"].rows_where("article_id = ?", [row["id"]], order_by="position"))
         assert [i["url"] for i in images] == [crawled["base"] + p for p in article.images]
         assert all(i["status"] == "downloaded" for i in images), images
+
+
+def test_second_crawl_fetches_and_writes_nothing_new(crawled: dict[str, Any]) -> None:
+    assert crawled["again"].returncode == 0, crawled["again"].stderr
+    assert set(crawled["hits"].values()) == {1}, crawled["hits"]  # archived: not fetched again
+    for path, mtime in crawled["mtimes"].items():
+        assert path.stat().st_mtime_ns == mtime, path
