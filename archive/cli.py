@@ -142,11 +142,27 @@ def demo_portal(port: int, host: str, generated: int, redesigned: bool) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     click.echo(f"Demo portal on {portal.base_url}  (listing {portal.listing_url})", err=True)
+    from archive.demo_portal.portals import SITES, site_base
+
+    for name in SITES:  # the other portals' demos, each under its own prefix
+        click.echo(
+            f"  {name}: crawl {name} --base-url {site_base(portal.base_url, name)}", err=True
+        )
     with contextlib.suppress(KeyboardInterrupt):
         portal.serve_forever()
 
 
-@cli.command()
+class PortalsEpilog(click.Command):
+    """A command whose help ends with the portals it can crawl (spiders loaded on demand)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from crawler.spiders import portal_names
+
+        self.epilog = "Portals: " + ", ".join(portal_names())
+        super().format_epilog(ctx, formatter)
+
+
+@cli.command(cls=PortalsEpilog)
 @click.argument("portals", nargs=-1, required=True)
 @click.option("--base-url", metavar="URL", help="Point the spider at another host.")
 @click.option("--max-pages", type=int, help="Listing pages to follow per listing.")

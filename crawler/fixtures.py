@@ -31,8 +31,14 @@ class Fixture:
     expected: dict[str, Any]
 
 
-def extract(portal: str, html: str, url: str) -> dict[str, Any]:
-    """What a fixture's ``expected.json`` describes: parser output after normalization."""
+def extract(portal: str, html: str, url: str, fetched_at: datetime | None = None
+            ) -> dict[str, Any]:  # fmt: skip
+    """What a fixture's ``expected.json`` describes: parser output after normalization.
+
+    ``body_text`` is returned for the ``body_excludes`` check; it is not stored.
+
+    ``fetched_at`` (the fixture's ``crawled_at``) resolves relative dates (``3 小时前``).
+    """
     result = PARSERS[portal]().parse(Page.from_html(html, url), errors="suppress")
     item = ArticleItem(
         url=url,
@@ -42,18 +48,23 @@ def extract(portal: str, html: str, url: str) -> dict[str, Any]:
         source_raw=result.fields.get("source", ""),
         published_raw=result.fields.get("published", ""),
         body_raw=result.fields.get("body", ""),
+        fetched_at=fetched_at,
     )
     normalize_article(item)
     paragraphs = [line for line in html_to_text(item.body_html).splitlines() if line]
     return {
+        "author": " ".join(result.fields.get("author", "").split()),
         "body_contains": [paragraphs[0][:40], paragraphs[-1][:40]] if paragraphs else [],
         "canonical_url": item.canonical_url,
+        "category": " ".join(result.fields.get("category", "").split()),
         "image_count": len(item.images),
+        "images": [ref.url for ref in item.images],
         "parser": result.parser,
         "parse_errors": result.failed,
         "published": item.published.isoformat() if item.published else None,
         "source": item.source,
         "title": item.title,
+        "body_text": item.body_text,
     }
 
 
@@ -64,9 +75,11 @@ def save_fixture(portal: str, url: str, body: bytes, encoding: str, name: str,
     folder.mkdir(parents=True, exist_ok=True)
     html = body.decode(encoding, errors="replace")
     (folder / f"{name}.html.gz").write_bytes(gzip.compress(html.encode("utf-8"), mtime=0))
-    meta = {"url": url, "crawled_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "encoding": encoding}  # fmt: skip
-    expected = extract(portal, html, url)
+    now = datetime.now(UTC).replace(microsecond=0)
+    meta = {"url": url, "crawled_at": now.isoformat(), "encoding": encoding}
+    expected = extract(portal, html, url, now)
+    del expected["body_text"]  # too long to review; body_contains/body_excludes stand for it
+    expected["body_excludes"] = []  # fill in: furniture that must not reach the body
     for suffix, data in ((".meta.json", meta), (".expected.json", expected)):
         (folder / f"{name}{suffix}").write_text(
             json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -90,3 +103,8 @@ def load_fixtures(root: Path = FIXTURES_DIR) -> list[Fixture]:
             )
         )
     return fixtures
+
+
+def fetched_at(fixture: Fixture) -> datetime:
+    """When the fixture's page was captured (the reference of its relative dates)."""
+    return datetime.fromisoformat(fixture.meta["crawled_at"])

@@ -50,9 +50,9 @@ class ArticleItem:
     source: str = ""
     """Source with labels such as ``来源：`` removed."""
     author: str = ""
-    """Front-matter author: the feed/site name from the portal taxonomy."""
+    """Front-matter author: the page byline if the parser has one, else the taxonomy's."""
     categories: list[str] = field(default_factory=list)
-    """Front-matter categories from the portal taxonomy."""
+    """Front-matter categories from the portal taxonomy, then the page's channel."""
     published_raw: str = ""
     """Publication time text as found (page-local time, e.g. ``2022-08-25 16:09``)."""
     published: datetime | None = None

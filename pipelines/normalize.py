@@ -43,7 +43,9 @@ DEFAULT_FURNITURE_CSS: tuple[str, ...] = (
 TRACKING_SRC = re.compile(r"/(?:stat|pixel|track|beacon|count)[/.?]|[?&]utm_", re.I)
 
 _WS = re.compile(r"\s+")
-_SOURCE_LABEL = re.compile(r"^\s*(?:来源|来自|出处|source)\s*[:：]\s*", re.I)
+_SOURCE_LABEL = re.compile(r"^\s*(?:来源|来自|出处|稿源|source)\s*[:：]\s*", re.I)
+_EPOCH = re.compile(r"^1\d{9}(?:\d{3})?$")
+"""Unix time in seconds or milliseconds (2001–2286), as JSON page states carry it."""
 _CN_DATE = re.compile(
     r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
@@ -60,20 +62,32 @@ def clean_source(raw: str) -> str:
     return _SOURCE_LABEL.sub("", collapse_ws(raw))
 
 
-def parse_published(raw: str, tz: str = "Asia/Shanghai") -> datetime | None:
+def parse_published(
+    raw: str, tz: str = "Asia/Shanghai", now: datetime | None = None
+) -> datetime | None:
     """Parse a page or feed date into an aware UTC datetime; ``None`` when unparseable.
 
     Portal page times carry no zone and are read in ``tz``; RFC 822 feed dates keep theirs.
+    Epoch seconds or milliseconds (JSON page states) are UTC. Relative and year-less forms
+    (``3 小时前``, ``昨天 10:20``, ``03/05 10:20``) are resolved against ``now`` (the fetch
+    time; the current time when ``None``) in ``tz``.
 
     >>> parse_published("2022-08-25 16:09").isoformat()
     '2022-08-25T08:09:00+00:00'
     >>> parse_published("Thu, 25 Aug 2022 08:09:00 GMT").isoformat()
     '2022-08-25T08:09:00+00:00'
+    >>> parse_published("1661414940000").isoformat()
+    '2022-08-25T08:09:00+00:00'
+    >>> parse_published("昨天 10:20", now=datetime(2022, 8, 25, 8, 9, tzinfo=UTC)).isoformat()
+    '2022-08-24T02:20:00+00:00'
     """
     text = collapse_ws(raw)
     if not text:
         return None
     zone = ZoneInfo(tz)
+    if _EPOCH.match(text):
+        seconds = int(text) / 1000 if len(text) == 13 else int(text)
+        return datetime.fromtimestamp(seconds, UTC)
     try:
         iso = datetime.fromisoformat(text)
     except ValueError:
@@ -96,7 +110,7 @@ def parse_published(raw: str, tz: str = "Asia/Shanghai") -> datetime | None:
     except (TypeError, ValueError):
         parsed = None
     if parsed is None:
-        parsed = _dateparser(text, tz)
+        parsed = _dateparser(text, tz, now)
     if parsed is None:
         return None
     if parsed.tzinfo is None:
@@ -104,18 +118,17 @@ def parse_published(raw: str, tz: str = "Asia/Shanghai") -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _dateparser(text: str, tz: str) -> datetime | None:
+def _dateparser(text: str, tz: str, now: datetime | None = None) -> datetime | None:
     import dateparser  # imported lazily: loading its language data costs ~0.2 s
 
-    return dateparser.parse(
-        text,
-        languages=["zh", "en"],
-        settings={
-            "TIMEZONE": tz,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "PREFER_DATES_FROM": "past",
-        },
-    )
+    settings: dict[str, Any] = {
+        "TIMEZONE": tz,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "past",
+    }
+    if now is not None:  # dateparser wants the base as naive local time in TIMEZONE
+        settings["RELATIVE_BASE"] = now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    return dateparser.parse(text, languages=["zh", "en"], settings=settings)
 
 
 def rfc822(dt: datetime) -> str:
@@ -219,7 +232,8 @@ def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]
     item.source = clean_source(item.source_raw)
     item.author = item.author or item.source  # taxonomies without a fixed author (generic)
     item.canonical_url = canonical(item.canonical_url or item.url)
-    item.published = parse_published(item.published_raw, tz) if item.published_raw else None
+    raw_date = item.published_raw
+    item.published = parse_published(raw_date, tz, item.fetched_at) if raw_date else None
     if item.published is None:
         problems.append("published")
         item.published = item.feed_published or item.fetched_at

@@ -19,7 +19,7 @@ README = DOCS.parent / "README.md"
 
 
 def _documented(path: Path) -> set[str]:
-    return set(re.findall(r"^\| `([A-Za-z_]+)` \|", path.read_text(encoding="utf-8"), re.M))
+    return set(re.findall(r"^\| `([A-Za-z0-9_]+)` \|", path.read_text(encoding="utf-8"), re.M))
 
 
 def test_every_archive_setting_is_documented() -> None:

@@ -18,6 +18,9 @@ URL space (all links absolute on ``base_url``):
   portal; paths containing ``/deleted/`` always answer 403
 * ``/rss/ofweek/news`` -- RSSHub-style RSS 2.0 (UTF-8), images wrapped by the CORS proxy
 * ``/images/loading.gif``, ``/ad/*``, ``/stat/*``, ``/js/*``, ``/css/*`` -- small assets
+* ``/<portal>/…`` -- the other portals' demos (``ithome``, ``36kr``, ``oschina``,
+  ``arstechnica``, ``cnbeta``, ``huxiu``), each in its own module of
+  :mod:`archive.demo_portal.portals`; crawl one with ``--base-url {base_url}/<portal>``
 * anything else -- 404 (GBK HTML)
 
 All article texts were written for this project; companies, people and figures are fictional.

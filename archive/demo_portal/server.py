@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, overload
 from urllib.parse import urlsplit
 
 from archive.demo_portal import discovery
+from archive.demo_portal import portals as other_portals
 from archive.demo_portal.content import (
     ARTICLE_PATH_RE,
     ENCODINGS,
@@ -149,7 +150,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not head:
             portal.count_hit(path)
         try:
-            resp = portal.respond(path, referer=self.headers.get("Referer", ""))
+            headers = dict(self.headers.items())  # other portals live under /<portal>/
+            resp = other_portals.respond(self.path, headers, portal.base_url) or portal.respond(
+                path, referer=self.headers.get("Referer", "")
+            )
         except Exception:
             traceback.print_exc()
             resp = Response(500, "text/plain; charset=utf-8", b"internal error\n")

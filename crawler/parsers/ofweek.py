@@ -23,6 +23,7 @@ from crawler.parsers.base import (
 
 class OfweekParser(ParserProxy):
     name = "ofweek"
+    dates = "`div.time.fl` `2022-08-25 16:09` (V1 `2021年04月02日 10:30`), Beijing time"
 
     class V1(BaseParser):
         """Older layout (2021): ``h1.artical-title``, ``span.time`` as ``2021年04月02日 10:30``."""

@@ -41,6 +41,7 @@ from crawler.alarm import ParserAlarm
 from crawler.encoding import fix_encoding
 from crawler.items import ArticleItem, FetchFailure
 from crawler.parsers.base import Page, ParseResult, ParserProxy
+from crawler.spiders.listings import ListingFormat
 from pipelines.normalize import parse_published
 
 
@@ -91,11 +92,17 @@ class PortalSpider(scrapy.Spider):
     listing_links_css: ClassVar[str] = "a"
     next_page_css: ClassVar[str] = "a.next::attr(href)"
     article_url_pattern: ClassVar[str] = r"."
+    listing: ClassVar[ListingFormat | None] = None
+    """A non-HTML listing format (``crawler/spiders/listings.py``); ``None``: the CSS above."""
+    listing_headers: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Headers of listing requests; ``{base}`` is replaced by the base URL (AJAX lists)."""
     parser: ClassVar[type[ParserProxy]]
     taxonomy: ClassVar[Taxonomy]
     page_encoding: ClassVar[str | None] = None
     """The portal's real page encoding, used when a page's declaration is missing or lies."""
     page_timezone: ClassVar[str] = "Asia/Shanghai"
+    """Zone of the portal's naive page times; another one sets ``ARCHIVE_PAGE_TIMEZONE``
+    for this spider's crawls (at spider priority: ``--set`` still wins)."""
     language: ClassVar[str] = "zh"
     """Language of the portal's articles, unless the parser finds one in the page."""
 
@@ -131,7 +138,15 @@ class PortalSpider(scrapy.Spider):
         self.max_pages: int = self._max_pages_arg or 5
         self.allowed_domains: list[str] = list(self.domains)
         self.active_taxonomy: Taxonomy = self.taxonomy
+        self.author_fixed = False
+        """Whether ``ARCHIVE_TAXONOMY`` sets the author (then page bylines are ignored)."""
         self.discovered: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        if cls.page_timezone != PortalSpider.page_timezone:
+            settings.set("ARCHIVE_PAGE_TIMEZONE", cls.page_timezone, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -147,6 +162,7 @@ class PortalSpider(scrapy.Spider):
         hosts.update(urlsplit(u).hostname or "" for u in spider.feeds())
         spider.allowed_domains = sorted({*spider.domains, *(h for h in hosts if h)})
         override = settings.getdict("ARCHIVE_TAXONOMY").get(spider.portal)
+        spider.author_fixed = bool(override and "author" in override)
         if override:
             spider.active_taxonomy = Taxonomy(
                 categories=tuple(override.get("categories", spider.taxonomy.categories)),
@@ -182,12 +198,7 @@ class PortalSpider(scrapy.Spider):
             return
         listings = self.listing_urls or [self.base_url + path for path in self.listing_paths]
         for url in listings:
-            yield scrapy.Request(
-                url,
-                callback=self.parse_listing,
-                errback=self.on_error,
-                cb_kwargs={"page": 1},
-            )
+            yield self.listing_request(url, page=1)
         if self.listing_urls:
             return
         for url in self.feeds():
@@ -211,12 +222,29 @@ class PortalSpider(scrapy.Spider):
             meta={"archive_article": True, **meta},
         )
 
+    def listing_request(self, url: str, page: int) -> scrapy.Request:
+        headers = {k: v.format(base=self.base_url) for k, v in self.listing_headers}
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            cb_kwargs={"page": page},
+            headers=headers or None,
+        )
+
     def is_article_url(self, url: str) -> bool:
         return bool(self._article_re.search(url))
 
     def parse_listing(self, response: Response, page: int) -> Iterator[Any]:
         self.crawler.stats.inc_value("archive/listing_pages")
-        for href in response.css(self.listing_links_css + "::attr(href)").getall():
+        if self.listing is not None:
+            assert isinstance(response, TextResponse)
+            found = self.listing.links(response, self.base_url)
+            yield from (self.article_request(u) for u in found.articles if self.is_article_url(u))
+            if found.next_url and page < self.max_pages:
+                yield self.listing_request(found.next_url, page=page + 1)
+            return
+        for href in response.css(self.listing_links_css).xpath("@href").getall():  # "a, b" too
             url = response.urljoin(href.strip())
             if self.is_article_url(url):
                 yield self.article_request(url)
@@ -325,8 +353,8 @@ class PortalSpider(scrapy.Spider):
             canonical_url=fields.get("canonical_url", ""),
             title_raw=fields.get("title", ""),
             source_raw=fields.get("source", ""),
-            author=self.active_taxonomy.author,
-            categories=list(self.active_taxonomy.categories),
+            author=self.author_for(fields.get("author", "")),
+            categories=self.categories_for(fields.get("category", "")),
             published_raw=fields.get("published", ""),
             body_raw=fields.get("body", ""),
             parser=result.parser,
@@ -336,6 +364,20 @@ class PortalSpider(scrapy.Spider):
             parse_errors=result.failed,
             language=fields.get("language") or self.language,
         )
+
+    def author_for(self, page_author: str) -> str:
+        """The byline the page gives, else the taxonomy's; an ``ARCHIVE_TAXONOMY`` author wins."""
+        if self.author_fixed:
+            return self.active_taxonomy.author
+        return " ".join(page_author.split()) or self.active_taxonomy.author
+
+    def categories_for(self, page_category: str) -> list[str]:
+        """The taxonomy's categories, then the page's own channel when it adds one."""
+        categories = list(self.active_taxonomy.categories)
+        category = " ".join(page_category.split())
+        if category and category not in categories:
+            categories.append(category)
+        return categories
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         reason, detail = failure_reason(failure)

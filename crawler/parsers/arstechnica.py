@@ -1,0 +1,131 @@
+"""Ars Technica (arstechnica.com): an English WordPress site, dates in UTC.
+
+Two layouts: the older one with schema.org microdata (``itemprop="headline"``,
+``time[datetime]`` in ISO 8601 with offset, ``itemprop="articleBody"``) and the current one
+whose JSON-LD ``NewsArticle`` gives headline, author, date and section, with the body in
+``div.post-content`` (its promo boxes are dropped here, being Ars-specific).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, ClassVar
+from urllib.parse import urljoin
+
+from crawler.parsers.base import (
+    BaseParser,
+    Page,
+    ParseError,
+    ParserProxy,
+    attribute,
+    first_text,
+    inner_html,
+)
+from crawler.parsers.helpers import body_without, canonical_href
+
+
+def news_article_ld(page: Page) -> dict[str, Any]:
+    """The page's JSON-LD ``NewsArticle`` object (``@graph`` members included), or ``{}``."""
+    for raw in page.selector.css('script[type="application/ld+json"]::text').getall():
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        nodes = data.get("@graph", [data]) if isinstance(data, dict) else data
+        for node in nodes if isinstance(nodes, list) else []:
+            if isinstance(node, dict) and node.get("@type") in ("NewsArticle", "Article"):
+                return node
+    return {}
+
+
+class ArstechnicaParser(ParserProxy):
+    name = "arstechnica"
+    dates = "ISO 8601 with offset (`time[datetime]`, JSON-LD); feed `pubDate` RFC 822 UTC"
+
+    class V1(BaseParser):
+        """Microdata layout (until the 2024 redesign): `itemprop` headline/author/articleBody."""
+
+        VERSION = "V1"
+        VALID_UNTIL: ClassVar[date | None] = date(2024, 10, 14)
+        TITLE: ClassVar[str] = 'h1[itemprop="headline"]'
+        AUTHOR: ClassVar[str] = '[itemprop~="author"] [itemprop="name"]'
+        TIME: ClassVar[str] = "header time::attr(datetime)"
+        SECTION: ClassVar[str] = "section.post-meta a.site-section"
+        BODY: ClassVar[str] = '[itemprop="articleBody"]'
+
+        @classmethod
+        def matches(cls, page: Page) -> bool:
+            return bool(page.selector.css(cls.BODY))
+
+        @attribute
+        def canonical_url(self, page: Page) -> str:
+            return urljoin(page.url, canonical_href(page))
+
+        @attribute
+        def title(self, page: Page) -> str:
+            return first_text(page.selector, self.TITLE)
+
+        @attribute
+        def published(self, page: Page) -> str:
+            value = (page.selector.css(self.TIME).get() or "").strip()
+            if not value:
+                raise ParseError("published", f"no {self.TIME}")
+            return value
+
+        @attribute
+        def author(self, page: Page) -> str:
+            return first_text(page.selector, self.AUTHOR)
+
+        @attribute
+        def source(self, page: Page) -> str:
+            return page.meta.get("og:site_name", "")
+
+        @attribute
+        def category(self, page: Page) -> str:
+            return first_text(page.selector, self.SECTION)
+
+        @attribute
+        def body(self, page: Page) -> str:
+            return inner_html(page.selector, self.BODY).strip()
+
+    class V2(V1):
+        """Current layout (2024-10 redesign): JSON-LD `NewsArticle`, body `div.post-content`."""
+
+        VERSION = "V2"
+        VALID_UNTIL = None
+        TITLE = "article header h1"
+        TIME = "article header time::attr(datetime)"
+        BODY = "div.post-content"
+        FIGURE: ClassVar[str] = "article > figure.intro-image"
+        PROMOS: ClassVar[tuple[str, ...]] = (".ars-interlude-container",)
+
+        @classmethod
+        def matches(cls, page: Page) -> bool:
+            return bool(page.selector.css(cls.BODY))
+
+        @attribute
+        def title(self, page: Page) -> str:
+            return str(news_article_ld(page).get("headline") or "") or super().title(page)
+
+        @attribute
+        def published(self, page: Page) -> str:
+            return str(news_article_ld(page).get("datePublished") or "") or super().published(page)
+
+        @attribute
+        def author(self, page: Page) -> str:
+            authors = news_article_ld(page).get("author") or []
+            names = [a.get("name", "") for a in authors if isinstance(a, dict)]
+            return ", ".join(n for n in names if n)
+
+        @attribute
+        def category(self, page: Page) -> str:
+            return str(news_article_ld(page).get("articleSection") or "")
+
+        @attribute
+        def body(self, page: Page) -> str:
+            """The lead figure (outside the body in this layout) and the body without promos."""
+            figure = page.selector.css(self.FIGURE).get() or ""
+            return (figure + body_without(page.selector, self.BODY, self.PROMOS)).strip()
+
+    versions = (V2, V1)
