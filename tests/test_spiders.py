@@ -118,3 +118,35 @@ def test_errback_turns_failures_into_items() -> None:
     assert isinstance(item, FetchFailure)
     assert item.url.endswith("ART-8100-2801-5.html")
     assert item.reason == "timeout"
+
+
+def _article_response(html: str) -> HtmlResponse:
+    request = scrapy.Request(f"{BASE}/2022-08/ART-8100-2801-1.html")
+    return HtmlResponse(request.url, body=html.encode("gbk"), request=request,
+                        headers={"Content-Type": "text/html; charset=gbk"})  # fmt: skip
+
+
+ARTICLE = (
+    '<div class="artical"><p class="title">标题</p><div class="time fl">2022-08-25 16:09'
+    '</div><div id="articleC"><p>正文</p></div></div>'
+)
+
+
+def test_a_crashing_field_method_loses_only_that_field(monkeypatch: Any) -> None:
+    from crawler.parsers.ofweek import OfweekParser
+
+    monkeypatch.setattr(OfweekParser.V2, "SOURCE", "div[")  # cssselect raises on it
+    (item,) = list(spider().parse_article(_article_response(ARTICLE)))
+    assert isinstance(item, ArticleItem)
+    assert item.title_raw == "标题"
+    assert "source" in item.parse_errors
+
+
+def test_a_crashing_parser_becomes_a_failure_record(monkeypatch: Any) -> None:
+    from crawler.parsers.ofweek import OfweekParser
+
+    monkeypatch.setattr(OfweekParser.V2, "TITLE", "p.title[")  # the version check raises
+    (failure,) = list(spider().parse_article(_article_response(ARTICLE)))
+    assert isinstance(failure, FetchFailure)
+    assert failure.reason == "parser_crash"
+    assert "SelectorSyntaxError" in failure.detail

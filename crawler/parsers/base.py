@@ -118,6 +118,12 @@ class BaseParser:
                     raise
                 failed.append(name)
                 value = ""
+            except Exception:  # a bug in one field method must not lose the whole article
+                if errors == "raise":
+                    raise
+                logger.exception("%s.%s crashed on %s", type(self).__name__, name, page.url)
+                failed.append(name)
+                value = ""
             values[name] = value
         return values, failed
 

@@ -322,7 +322,14 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("archive/encoding_fixed")
             self.logger.info("Re-decoded %s as %s", response.url, fixed.encoding)
         page = Page.from_selector(fixed.selector, fixed.url)  # parsed once, by Scrapy
-        result = self.parser().parse(page, errors="suppress")
+        try:
+            result = self.parser().parse(page, errors="suppress")
+        except Exception as exc:  # e.g. a version selector that cannot compile: record, go on
+            self.logger.exception("Parser %s crashed on %s", self.parser.__name__, fixed.url)
+            yield FetchFailure(
+                fixed.url, self.portal, "parser_crash", f"{type(exc).__name__}: {exc}"
+            )
+            return
         for name in result.failed:
             self.crawler.stats.inc_value(f"archive/parse_error/{name}")
             self.logger.warning("No %s on %s (%s)", name, fixed.url, result.parser)
