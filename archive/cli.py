@@ -385,7 +385,7 @@ def _progress(total: int) -> Iterator[Callable[[Any], None]]:
 @export_options
 @click.pass_obj
 def demo(ctx: Context, port: int) -> None:
-    """Start the demo portal, crawl it into the archive, print a summary.
+    """Start the demo portal, crawl every portal of it into the archive, print a summary.
 
     Example: portal-archive --archive ./archive-data demo
     """
@@ -400,7 +400,10 @@ def demo(ctx: Context, port: int) -> None:
             "pass --port N for another port"
         ) from exc
     with portal:
+        from archive.demo_portal.portals import SITES, site_base
+
         jobs = [("ofweek", {"base_url": portal.base_url})]
+        jobs += [(name, {"base_url": site_base(portal.base_url, name)}) for name in SITES]
         report = _run(  # settings inside: _run marks the lock as held by this process first
             ctx,
             lambda: run_spiders(

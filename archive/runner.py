@@ -164,7 +164,7 @@ def run_spiders(
         if name not in spiders:
             raise UnknownPortalError(f"unknown portal {name!r} (known: {', '.join(spiders)})")
     report = RunReport(keep_outcomes=keep_outcomes, on_outcome=on_outcome)
-    process = AsyncCrawlerProcess(settings, install_root_handler=True)
+    process = AsyncCrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER (default True)
     crawlers = []
     for name, kwargs in jobs:
         crawler = process.create_crawler(name)

@@ -141,10 +141,16 @@ def test_demo_archives_the_demo_portal_and_reruns_write_nothing(tmp_path: Path) 
     port = str(_free_port())
     first = run_cli(tmp_path, "demo", "--port", port, settings=())
     assert first.returncode == 0, first.stderr
-    assert "11 articles archived" in first.stderr
+    from archive.demo_portal.portals import SITES
+
+    # every portal of the demo: OFweek's 11 good articles plus each other site's
+    expected = 11 + sum(len(site.articles) for site in SITES.values())
+    assert f"{expected} articles archived" in first.stderr
     assert "portal-archive --archive" in first.stderr and " serve" in first.stderr
+    for portal in ("ofweek", *SITES):
+        assert f"│ {portal} " in first.stderr
     files = {p: p.stat().st_mtime_ns for p in (tmp_path / "posts").rglob("*.md")}
-    assert len(files) == 11
+    assert len(files) == expected
     second = run_cli(tmp_path, "demo", "--port", port, settings=())
     assert second.returncode == 0, second.stderr
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "posts").rglob("*.md")} == files
