@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 from urllib.parse import urlsplit
 
 from archive.demo_portal.content import (
@@ -50,6 +50,9 @@ from archive.demo_portal.content import (
     render_listing_page,
     render_not_found,
 )
+
+if TYPE_CHECKING:
+    from archive.demo_portal.faults import FaultInjector
 
 HTML_GBK = "text/html; charset=gbk"
 
@@ -147,6 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path or "/"
         if not head:
             portal.count_hit(path)
+        if portal.faults is not None and portal.faults.handle(self, head=head):
+            return  # fault mode (faults.py) answered the request, or broke it on purpose
         try:
             resp = portal.respond(path, referer=self.headers.get("Referer", ""))
         except Exception:
@@ -194,6 +199,8 @@ class DemoPortal:
             parse_published(a.published)  # ValueError for an unparseable time text
         self.verbose = False
         self.stopping = False
+        self.faults: FaultInjector | None = None
+        """Fault mode (``faults.fault_portal``): answers requests first, logs ground truth."""
         self.hits: collections.Counter[str] = collections.Counter()
         self._hits_lock = threading.Lock()
         self._thread: threading.Thread | None = None

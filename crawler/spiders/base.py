@@ -34,9 +34,11 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from crawler.downloader import failure_reason_of
 from crawler.encoding import fix_encoding
 from crawler.items import ArticleItem, FetchFailure
 from crawler.parsers.base import Page, ParserProxy
+from crawler.urls import UrlPolicy
 from pipelines.normalize import parse_published
 
 
@@ -65,6 +67,9 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
         status = value.response.status
         return f"http_{status}", f"HTTP {status} for {value.response.url}"
     detail = str(value) or type(value).__name__
+    refused = failure_reason_of(value)  # robots, size limits, refused redirects
+    if refused:
+        return refused, detail
     for classes, reason in FAILURE_REASONS:
         if isinstance(value, classes):
             return reason, detail
@@ -119,6 +124,7 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains: list[str] = list(self.domains)
         self.active_taxonomy: Taxonomy = self.taxonomy
         self.discovered: set[str] = set()
+        self.url_policy = UrlPolicy(urlsplit(self.base_url).hostname or "", self.domains)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -133,6 +139,11 @@ class PortalSpider(scrapy.Spider):
         hosts = {urlsplit(u).hostname or "" for u in starts}
         hosts.update(urlsplit(u).hostname or "" for u in spider.feeds())
         spider.allowed_domains = sorted({*spider.domains, *(h for h in hosts if h)})
+        spider.url_policy = UrlPolicy(
+            urlsplit(spider.base_url).hostname or "",
+            tuple(spider.allowed_domains),
+            tuple(settings.getlist("ARCHIVE_TRACKING_PARAMS")),
+        )
         override = settings.getdict("ARCHIVE_TAXONOMY").get(spider.portal)
         if override:
             spider.active_taxonomy = Taxonomy(
@@ -188,7 +199,7 @@ class PortalSpider(scrapy.Spider):
     def parse_listing(self, response: Response, page: int) -> Iterator[Any]:
         self.crawler.stats.inc_value("archive/listing_pages")
         for href in response.css(self.listing_links_css + "::attr(href)").getall():
-            url = response.urljoin(href.strip())
+            url = self.url_policy.request_url(response.urljoin(href.strip()))  # crawler/urls.py
             if self.is_article_url(url):
                 yield self.article_request(url)
         next_href = response.css(self.next_page_css).get()
@@ -205,7 +216,7 @@ class PortalSpider(scrapy.Spider):
         response.selector.remove_namespaces()
         for entry in response.xpath("//item | //entry"):
             link = entry.xpath("link/@href").get() or entry.xpath("link/text()").get() or ""
-            link = response.urljoin(link.strip())
+            link = self.url_policy.request_url(response.urljoin(link.strip()))
             if not self.is_article_url(link):
                 continue
             date = entry.xpath("pubDate/text() | published/text() | updated/text()").get()
@@ -231,7 +242,7 @@ class PortalSpider(scrapy.Spider):
         yield ArticleItem(
             url=fixed.url,
             portal=self.portal,
-            canonical_url=fields.get("canonical_url", ""),
+            canonical_url=self.url_policy.canonical(fields.get("canonical_url", ""), fixed.url),
             title_raw=fields.get("title", ""),
             source_raw=fields.get("source", ""),
             author=self.active_taxonomy.author,
@@ -249,7 +260,9 @@ class PortalSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         reason, detail = failure_reason(failure)
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else ""
+        url = ""
+        if request is not None:  # the URL asked for, not where its redirects led
+            url = (request.meta.get("redirect_urls") or [request.url])[0]
         self.crawler.stats.inc_value(f"archive/fetch_failed/{reason}")
         self.logger.warning("Fetch failed (%s): %s", reason, url)
         yield FetchFailure(url=url, portal=self.portal, reason=reason, detail=detail)
