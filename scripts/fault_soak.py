@@ -76,9 +76,10 @@ def seeds_of(text: str) -> list[int]:
 def soak_one(seed: int, articles: int, runs: int, images: bool) -> dict[str, Any]:
     settings = CI_SETTINGS if images else (*CI_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="fault-soak-") as tmp, fault_portal(
-        "all", seed=seed, generated=articles, config=CONFIG
-    ) as portal:
+    with (
+        tempfile.TemporaryDirectory(prefix="fault-soak-") as tmp,
+        fault_portal("all", seed=seed, generated=articles, config=CONFIG) as portal,
+    ):
         injector = portal.faults
         assert injector is not None
         snaps = []
@@ -120,8 +121,8 @@ def catalogue_markdown() -> str:
         "names, each optionally `=COUNT` or `=RATE`, e.g. `http_503,timeout=3`) and crawl",
         "the line it prints. Transient faults fail the first *N* requests of an article (N",
         "drawn by the seed from 1–3; with `RETRY_TIMES = 2` an article drawn 3 fails a whole",
-        "run and is archived by the next); the portal logs every answer, so \"served",
-        "correctly at least once\" is a fact of the log, not of the crawler.",
+        'run and is archived by the next); the portal logs every answer, so "served',
+        'correctly at least once" is a fact of the log, not of the crawler.',
         "",
         "| Fault | Group | What the portal does | Expected outcome | `failures.reason` | "
         "Proved by |",

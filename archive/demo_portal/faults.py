@@ -679,7 +679,7 @@ def _truncated(handler: BaseHTTPRequestHandler, ctype: str, body: bytes) -> int:
 
 
 def fault_portal(
-    spec: str = "all",
+    spec: str | dict[str, float] = "all",
     *,
     seed: int = 0,
     generated: int = 50,
