@@ -210,3 +210,15 @@ def test_cli_rejects_a_bad_spec(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "unknown fault 'http_999'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reliability_doc_lists_every_fault_and_real_tests() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text("utf-8")
+    section = doc.split("<!-- faults:begin -->")[1].split("<!-- faults:end -->")[0]
+    rows = re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
+    assert rows == [f.name for f in CATALOGUE], "run scripts/fault_soak.py --write-docs"
+    tests = (Path(__file__).parent / "test_faults.py").read_text("utf-8")
+    for name in set(re.findall(r"`(test_\w+)`", section)):
+        assert f"def {name}(" in tests, name
+    figures = doc.split("<!-- figures:faults:begin -->")[1].split("<!-- figures:faults:end -->")[0]
+    assert "| **0** | **0** |" in figures  # lost, duplicates of the last soak run

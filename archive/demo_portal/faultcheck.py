@@ -105,6 +105,7 @@ class Snapshot:
     unmapped: list[str] = field(default_factory=list)
     crawl_run: dict[str, Any] = field(default_factory=dict)
     served_ok: set[int] = field(default_factory=set)
+    late_only: set[int] = field(default_factory=set)
     never_served_ok: set[int] = field(default_factory=set)
     violations: int = 0
     fault_responses: int = 0
@@ -136,6 +137,7 @@ def snapshot(archive: Path, injector: FaultInjector, run: int, maxrss_kb: int = 
         con.close()
     snap.files = sum(1 for _ in (archive / "posts").rglob("*.md"))
     snap.served_ok = injector.served_ok()
+    snap.late_only = injector.late_only()
     snap.never_served_ok = injector.never_served_ok()
     snap.violations = len(injector.violations())
     snap.fault_responses = injector.fault_responses()
@@ -170,8 +172,10 @@ def problems(snap: Snapshot, injector: FaultInjector, previous: Snapshot | None 
     archived = set(snap.archived)
     for aid in sorted(snap.served_ok - archived):
         out.append(f"{aid} ({plan.assignments.get(aid, 'clean')}): served correctly, not archived")
-    for aid in sorted(archived - snap.served_ok):
+    for aid in sorted(archived - snap.served_ok - snap.late_only):
         out.append(f"{aid}: archived but never served correctly")
+    for aid in sorted(snap.late_only - archived - set(snap.failures)):
+        out.append(f"{aid}: served late, neither archived nor a failure")
     if snap.files != len(snap.rows):
         out.append(f"{snap.files} files for {len(snap.rows)} rows")
     for aid in sorted(snap.never_served_ok - set(snap.failures)):
@@ -182,6 +186,8 @@ def problems(snap: Snapshot, injector: FaultInjector, previous: Snapshot | None 
             out.append(f"{aid}: archived and still in failures")
         elif aid not in listed:
             out.append(f"{aid}: failure for an article the portal never listed")
+        elif aid in snap.late_only:
+            pass  # a late answer may have timed out on the crawler's side
         elif not fault or row["reason"] != FAULTS[fault].reason:
             want = FAULTS[fault].reason if fault else "no failure"
             out.append(f"{aid} ({fault or 'clean'}): failure {row['reason']!r}, want {want!r}")
@@ -231,7 +237,10 @@ def _run_row_problems(snap: Snapshot, injector: FaultInjector, previous: Snapsho
 def figures(snaps: Sequence[Snapshot], injector: FaultInjector) -> dict[str, int]:
     """The figures of a fault run (last snapshot): faults, served, archived, lost, dups."""
     last = snaps[-1]
-    lost = len(last.never_served_ok - set(last.failures)) + len(last.served_ok - set(last.archived))
+    kept = set(last.archived) | set(last.failures)
+    lost = len((last.never_served_ok | last.late_only) - kept) + len(
+        last.served_ok - set(last.archived)
+    )
     return {
         "seed": injector.plan.seed,
         "articles": len(injector.plan.article_ids),
@@ -240,6 +249,7 @@ def figures(snaps: Sequence[Snapshot], injector: FaultInjector) -> dict[str, int
         "faulty_articles": len(injector.plan.assignments),
         "faults_injected": last.fault_responses,
         "served_ok": len(last.served_ok),
+        "served_late": len(last.late_only),
         "archived": len(last.archived),
         "failures": len(last.failures),
         "lost": lost,

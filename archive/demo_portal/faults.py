@@ -227,6 +227,9 @@ class FaultConfig:
     """Size of ``oversize`` pages; must exceed ``DOWNLOAD_MAXSIZE``."""
     bomb_bytes: int = 1024 * 1024 * 1024
     """Decompressed size of the gzip bomb."""
+    deadline: float = 0.0
+    """Seconds within which a complete answer counts as ``ok``; a slower one (a busy
+    machine) is ``late``: the crawler may or may not have timed out. 0: no deadline."""
 
 
 @dataclass(frozen=True)
@@ -371,8 +374,9 @@ class Served:
     fault: str
     attempt: int
     outcome: str
-    """``ok`` (article page sent in full), ``fault``, ``page`` (not an article), ``forbidden``
-    (robots.txt forbids it), ``offsite`` (a host the portal never links)."""
+    """``ok`` (article page sent in full), ``late`` (sent in full after ``deadline``),
+    ``fault``, ``page`` (not an article), ``forbidden`` (robots.txt forbids it), ``offsite``
+    (a host the portal never links)."""
     bytes_sent: int = 0
 
 
@@ -398,8 +402,14 @@ class FaultInjector:
         """Articles served correctly at least once."""
         return {r.art_id for r in self.log if r.outcome == "ok" and r.art_id is not None}
 
+    def late_only(self) -> set[int]:
+        """Articles sent in full only after the deadline: archived or failed, either is fine."""
+        late = {r.art_id for r in self.log if r.outcome == "late" and r.art_id is not None}
+        return late - self.served_ok()
+
     def never_served_ok(self) -> set[int]:
-        return set(self.plan.article_ids) - self.served_ok()
+        """Listed articles never sent in full: each must end up in ``failures``."""
+        return set(self.plan.article_ids) - self.served_ok() - self.late_only()
 
     def violations(self) -> list[Served]:
         """Requests a polite, safe crawler never makes (robots-forbidden, off-site)."""
@@ -455,6 +465,7 @@ class FaultInjector:
 
     def handle(self, handler: BaseHTTPRequestHandler, *, head: bool) -> bool:
         """Answer the request if fault mode concerns it; ``False``: serve it normally."""
+        started = time.time()
         parts = urlsplit(handler.path)
         path, query = parts.path or "/", parts.query
         host = handler.headers.get("Host", "")
@@ -478,6 +489,9 @@ class FaultInjector:
                 self.attempts[a.art_id] += 1
             attempt = self.attempts[a.art_id]
         outcome, sent = self._article(handler, a, fault, attempt, query, head=head)
+        deadline = self.plan.config.deadline
+        if outcome == "ok" and deadline and time.time() - started > deadline:
+            outcome = "late"
         if offsite:
             outcome = "offsite"
         elif fault == "robots_forbidden":
