@@ -255,6 +255,8 @@ class _SafeRedirectMixin:
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         spider = self.crawler.spider
         domains = list(getattr(spider, "allowed_domains", None) or [])
+        if request.meta.get("allow_offsite"):  # Scrapy's own opt-out of the offsite rule
+            domains = []
         chain = request.meta.get("redirect_urls", [])
         problem = redirect_problem(request.url, redirected.url, chain, domains)
         if problem is not None:
