@@ -37,7 +37,9 @@ from archive.demo_portal.faultcheck import (  # noqa: E402
 )
 from archive.demo_portal.faults import CATALOGUE, FaultConfig, fault_portal  # noqa: E402
 
-CONFIG = FaultConfig(stall=2.0, oversize_bytes=12 * 1024 * 1024, deadline=0.5)
+CONFIG = FaultConfig(
+    stall=2.0, oversize_bytes=12 * 1024 * 1024, bomb_bytes=512 * 1024 * 1024, deadline=0.5
+)  # the bomb's ~540 KB body passes DOWNLOAD_MAXSIZE (1 MiB); its 512 MiB inside must not
 
 T = "tests/test_faults.py::"
 PROVED_BY: dict[str, tuple[str, ...]] = {
