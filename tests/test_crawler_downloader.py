@@ -85,6 +85,8 @@ ROBOTS_ROUTES: dict[str, Route] = {
     **{f"/{c}.html": (200, "text/html", b"<h1>x</h1>") for c in "abcdef"},
     "/private/z.html": (200, "text/html", b"<h1>secret</h1>"),
 }
+SLOW_ROBOTS = {"/robots.txt": 1.0}
+"""robots.txt arrives after every start request is waiting for it (deterministic)."""
 STOCK_ROBOTS = (
     'DOWNLOADER_MIDDLEWARES={"crawler.downloader.SharedRobotsTxtMiddleware": null, '
     '"scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100}'
@@ -99,13 +101,13 @@ def _fetch_many(tmp_path: Path, base: str, *settings: str) -> str:
 
 
 def test_robots_txt_applies_to_every_request_queued_before_it_arrived(tmp_path: Path) -> None:
-    with serve_routes(ROBOTS_ROUTES) as base:
+    with serve_routes(ROBOTS_ROUTES, delays=SLOW_ROBOTS) as base:
         stderr = _fetch_many(tmp_path, base)
     assert f"error: {base}/private/z.html: robots" in stderr
 
 
 def test_scrapy_robots_middleware_still_lets_queued_requests_through(tmp_path: Path) -> None:
     """Upstream bug this project works around; when this fails, drop SharedRobotsTxtMiddleware."""
-    with serve_routes(ROBOTS_ROUTES) as base:
+    with serve_routes(ROBOTS_ROUTES, delays=SLOW_ROBOTS) as base:
         stderr = _fetch_many(tmp_path, base, STOCK_ROBOTS)
     assert f"error: {base}/private/z.html: robots" not in stderr
