@@ -130,18 +130,36 @@ def cli(ctx: click.Context, archive_dir: Path, settings: tuple[str, ...], log_le
 @click.option("--generated", type=int, default=0, help="Also serve N generated articles.")
 @click.option("--redesigned", is_flag=True,
               help="Serve article pages in a layout the OFweek parser does not know.")  # fmt: skip
-def demo_portal(port: int, host: str, generated: int, redesigned: bool) -> None:
+@click.option("--faults", "fault_spec", metavar="SPEC",
+              help="Fault mode on the generated articles: 'all' or a comma list of faults, "
+                   "e.g. 'http_503,timeout=3' (docs/reliability.md).")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed choosing which articles get which fault.")  # fmt: skip
+@click.option("--faults-log", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the fault mode's ground truth (one JSON line per request).")  # fmt: skip
+def demo_portal(port: int, host: str, generated: int, redesigned: bool,
+                fault_spec: str | None, seed: int, faults_log: Path | None) -> None:  # fmt: skip
     """Serve the bundled offline demo portal in the foreground until stopped.
 
-    Example: portal-archive demo-portal --port 8765
+    Example: portal-archive demo-portal --port 8765 --faults all --seed 7
     """
     from archive.demo_portal import DemoPortal
+    from archive.demo_portal.faults import FaultSpecError, fault_portal
 
     try:
-        portal = DemoPortal(port=port, host=host, generated=generated, redesigned=redesigned)
+        if fault_spec:
+            portal = fault_portal(fault_spec, seed=seed, generated=generated or 60, port=port,
+                                  host=host, include_builtin=True, log_path=faults_log)  # fmt: skip
+        else:
+            portal = DemoPortal(port=port, host=host, generated=generated, redesigned=redesigned)
+    except FaultSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from exc
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     click.echo(f"Demo portal on {portal.base_url}  (listing {portal.listing_url})", err=True)
+    if portal.faults is not None:
+        click.echo(f"Fault mode (seed {seed}): crawl ofweek --base-url {portal.base_url} "
+                   f"--listing-url {portal.generated_listing_url}", err=True)  # fmt: skip
     from archive.demo_portal.portals import SITES, site_base
 
     for name in SITES:  # the other portals' demos, each under its own prefix
@@ -150,6 +168,8 @@ def demo_portal(port: int, host: str, generated: int, redesigned: bool) -> None:
         )
     with contextlib.suppress(KeyboardInterrupt):
         portal.serve_forever()
+    if portal.faults is not None:
+        click.echo(json.dumps(portal.faults.summary()), err=True)
 
 
 class PortalsEpilog(click.Command):

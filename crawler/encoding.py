@@ -1,9 +1,11 @@
 """Charset safeguards for portals whose headers lie (see docs/architecture.md §Encodings).
 
-Scrapy decodes by BOM, then the HTTP header, then ``<meta>``, then detection. Two cases
-go wrong on GBK portals: a header that says ``utf-8`` over GBK bytes (U+FFFD everywhere)
-and short pages with no declaration that detection guesses as Big5. Both are repaired
-here, from the page's own ``<meta>`` or the portal's known encoding.
+Scrapy decodes by BOM, then the HTTP header, then ``<meta>``, then detection. Three cases
+go wrong on GBK portals: a header that says ``utf-8`` over GBK bytes (U+FFFD everywhere),
+the reverse (a ``gbk`` header over UTF-8 bytes: silent mojibake, since GB18030 decodes
+almost any byte string) and short pages with no declaration that detection guesses as
+Big5. All are repaired here, from the bytes themselves (non-ASCII text that is valid
+UTF-8 is UTF-8), the page's own ``<meta>`` or the portal's known encoding.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ def _decodes(body: bytes, encoding: str) -> bool:
 
 def fix_encoding(response: TextResponse, portal_encoding: str | None = None) -> TextResponse:
     """``response`` re-decoded when its text is evidently wrong; otherwise unchanged."""
+    if (
+        response.encoding.lower() not in _UNICODE_SAFE
+        and not response.body.isascii()
+        and _decodes(response.body, "utf-8")
+    ):
+        fixed = response.replace(encoding="utf-8")
+        assert isinstance(fixed, TextResponse)
+        return fixed
     declared = html_body_declared_encoding(response.body)
     text = response.text
     if "\ufffd" in text:

@@ -5,6 +5,8 @@ Scrapy's own settings first, then ours (``ARCHIVE_*``), grouped and alphabetical
 The CLI overrides some of them per run (``--archive``, ``--image-mode`` …).
 """
 
+import crawler.urls as _urls  # lower-case: not a setting
+
 BOT_NAME = "portal_archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -21,7 +23,23 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
-RETRY_TIMES = 2
+
+# --- Misbehaving portals (docs/reliability.md) -----------------------------------------------
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # article pages are < 1 MB, photos a few MB; bombs stop here
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+RETRY_TIMES = 2  # 3 attempts per run; failed articles are retried by the next runs
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.downloader.SharedRobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.downloader.PatientRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.downloader.SafeMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.downloader.SafeRedirectMiddleware": 600,
+}
 
 # --- Unattended operation ----------------------------------------------------------------
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's code-executing HTTP server: never in cron jobs
@@ -83,8 +101,14 @@ ARCHIVE_PROFILE = "hexo"
 """Front-matter profile of written files."""
 ARCHIVE_REFRESH = False
 """Re-fetch articles already archived (changed ones are rewritten, old version kept)."""
+ARCHIVE_RETRY_AFTER_MAX = 120.0
+"""Longest ``Retry-After`` (seconds) honoured; a server asking for more is retried next run."""
+ARCHIVE_RETRY_BACKOFF = 1.0
+"""Wait before the first retry without ``Retry-After`` (seconds), doubled for each next one."""
 ARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
 """Skip sitemap/feed entries dated (publication or lastmod) older than this; 0 = keep all."""
+ARCHIVE_TRACKING_PARAMS = list(_urls.DEFAULT_TRACKING_PARAMS)
+"""Query parameters (fnmatch patterns) stripped from article URLs before requesting them."""
 ARCHIVE_TAXONOMY: dict[str, dict[str, object]] = {}
 """Per-portal override of front-matter ``categories`` and ``author``."""
 ARCHIVE_WRITE = True

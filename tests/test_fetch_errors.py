@@ -36,7 +36,7 @@ def server() -> Iterator[str]:
         ("/missing.html", "http_404"),
         ("/image.png", "not_html"),
         ("/slow.html", "timeout"),
-        ("/private/a.html", "ignored"),
+        ("/private/a.html", "robots"),
     ],
 )
 def test_fetch_failure_reasons(server: str, tmp_path: Path, path: str, reason: str) -> None:

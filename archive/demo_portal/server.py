@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 from urllib.parse import urlsplit
 
 from archive.demo_portal import discovery
@@ -52,6 +52,9 @@ from archive.demo_portal.content import (
     render_listing_page,
     render_not_found,
 )
+
+if TYPE_CHECKING:
+    from archive.demo_portal.faults import FaultInjector
 
 HTML_GBK = "text/html; charset=gbk"
 
@@ -149,6 +152,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path or "/"
         if not head:
             portal.count_hit(path)
+        if portal.faults is not None and portal.faults.handle(self, head=head):
+            return  # fault mode (faults.py) answered the request, or broke it on purpose
         try:
             headers = dict(self.headers.items())  # other portals live under /<portal>/
             resp = other_portals.respond(self.path, headers, portal.base_url) or portal.respond(
@@ -202,6 +207,8 @@ class DemoPortal:
         self.redesigned = redesigned
         """Serve article pages in a layout the OFweek parser does not know (the alarm)."""
         self.stopping = False
+        self.faults: FaultInjector | None = None
+        """Fault mode (``faults.fault_portal``): answers requests first, logs ground truth."""
         self.hits: collections.Counter[str] = collections.Counter()
         self._hits_lock = threading.Lock()
         self._thread: threading.Thread | None = None

@@ -38,10 +38,12 @@ from twisted.python.failure import Failure
 
 from crawler import discovery
 from crawler.alarm import ParserAlarm
+from crawler.downloader import failure_reason_of
 from crawler.encoding import fix_encoding
 from crawler.items import ArticleItem, FetchFailure
 from crawler.parsers.base import Page, ParseResult, ParserProxy
 from crawler.spiders.listings import ListingFormat
+from crawler.urls import UrlPolicy
 from pipelines.normalize import parse_published
 
 
@@ -70,6 +72,9 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
         status = value.response.status
         return f"http_{status}", f"HTTP {status} for {value.response.url}"
     detail = str(value) or type(value).__name__
+    refused = failure_reason_of(value)  # robots, size limits, refused redirects
+    if refused:
+        return refused, detail
     for classes, reason in FAILURE_REASONS:
         if isinstance(value, classes):
             return reason, detail
@@ -141,6 +146,7 @@ class PortalSpider(scrapy.Spider):
         self.author_fixed = False
         """Whether ``ARCHIVE_TAXONOMY`` sets the author (then page bylines are ignored)."""
         self.discovered: set[str] = set()
+        self.url_policy = UrlPolicy(urlsplit(self.base_url).hostname or "", self.domains)
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -161,6 +167,11 @@ class PortalSpider(scrapy.Spider):
         hosts = {urlsplit(u).hostname or "" for u in starts}
         hosts.update(urlsplit(u).hostname or "" for u in spider.feeds())
         spider.allowed_domains = sorted({*spider.domains, *(h for h in hosts if h)})
+        spider.url_policy = UrlPolicy(
+            urlsplit(spider.base_url).hostname or "",
+            tuple(spider.allowed_domains),
+            tuple(settings.getlist("ARCHIVE_TRACKING_PARAMS")),
+        )
         override = settings.getdict("ARCHIVE_TAXONOMY").get(spider.portal)
         spider.author_fixed = bool(override and "author" in override)
         if override:
@@ -240,12 +251,13 @@ class PortalSpider(scrapy.Spider):
         if self.listing is not None:
             assert isinstance(response, TextResponse)
             found = self.listing.links(response, self.base_url)
-            yield from (self.article_request(u) for u in found.articles if self.is_article_url(u))
+            urls = (self.url_policy.request_url(u) for u in found.articles)  # crawler/urls.py
+            yield from (self.article_request(u) for u in urls if self.is_article_url(u))
             if found.next_url and page < self.max_pages:
                 yield self.listing_request(found.next_url, page=page + 1)
             return
         for href in response.css(self.listing_links_css).xpath("@href").getall():  # "a, b" too
-            url = response.urljoin(href.strip())
+            url = self.url_policy.request_url(response.urljoin(href.strip()))  # crawler/urls.py
             if self.is_article_url(url):
                 yield self.article_request(url)
         next_href = response.css(self.next_page_css).get()
@@ -304,12 +316,13 @@ class PortalSpider(scrapy.Spider):
     def entry_requests(self, entries: Iterable[discovery.Entry]) -> Iterator[scrapy.Request]:
         """Article requests for the feed or sitemap entries that look like articles."""
         for entry in entries:
-            if not self.is_article_url(entry.url):
+            url = self.url_policy.request_url(entry.url)  # crawler/urls.py
+            if not self.is_article_url(url):
                 continue
             if not discovery.is_recent(entry, self.since):
                 self.crawler.stats.inc_value("archive/skipped_old")
                 continue
-            yield self.article_request(entry.url, feed_published=entry.published)
+            yield self.article_request(url, feed_published=entry.published)
 
     # --- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -357,7 +370,7 @@ class PortalSpider(scrapy.Spider):
         return ArticleItem(
             url=fixed.url,
             portal=self.portal,
-            canonical_url=fields.get("canonical_url", ""),
+            canonical_url=self.url_policy.canonical(fields.get("canonical_url", ""), fixed.url),
             title_raw=fields.get("title", ""),
             source_raw=fields.get("source", ""),
             author=self.author_for(fields.get("author", "")),
@@ -389,7 +402,9 @@ class PortalSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         reason, detail = failure_reason(failure)
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else ""
+        url = ""
+        if request is not None:  # the URL asked for, not where its redirects led
+            url = (request.meta.get("redirect_urls") or [request.url])[0]
         self.crawler.stats.inc_value(f"archive/fetch_failed/{reason}")
         self.logger.warning("Fetch failed (%s): %s", reason, url)
         yield FetchFailure(url=url, portal=self.portal, reason=reason, detail=detail)
