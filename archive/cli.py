@@ -411,3 +411,4 @@ def main() -> None:
 
 
 __import__("archive.cli_maintenance").cli_maintenance.register(cli)  # import/reindex/verify/stats
+__import__("archive.cli_export").cli_export.register(cli)  # export

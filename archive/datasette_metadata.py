@@ -30,8 +30,8 @@ DATABASE = "index"
 PLUGIN = "portal-archive"
 """Key of the plugin's settings under ``plugins:`` (read by ``archive.datasette_plugin``)."""
 
-IMAGES_MOUNT = "/images/"
-"""Where ``serve`` mounts ``DIR/images/`` (``--static images:…``); the default
+IMAGES_MOUNT = "/assets/"
+"""Where ``serve`` mounts ``DIR/assets/`` (``--static assets:…``); the default
 ``ARCHIVE_LOCAL_IMAGE_PREFIX`` too, so local image URLs match the written files."""
 
 POSTS_MOUNT = "/posts/"
@@ -80,7 +80,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "url": "Absolute original image URL (proxy wrappers removed).",
         "alt": "The image's alt text.",
         "status": "pending (download off), downloaded, failed, or skipped (offsite/robots.txt).",
-        "path": "Downloaded copy relative to images/ (full/<sha1>.<ext>); served at /images/.",
+        "path": "Downloaded copy relative to assets/ (<sha256>.<ext>); served at /assets/.",
         "checksum": "MD5 of the downloaded bytes.",
         "error": "Why the download failed, e.g. HTTP 403.",
     },
@@ -326,8 +326,8 @@ the useful facets are configured."""
 
 
 def static_mounts(archive_dir: Path) -> dict[str, Path]:
-    """Datasette static mounts of an archive: ``images/`` at ``/images/`` when it exists."""
-    images = archive_dir / "images"
+    """Datasette static mounts of an archive: ``assets/`` at ``/assets/`` when it exists."""
+    images = archive_dir / "assets"
     return {IMAGES_MOUNT.strip("/"): images.resolve()} if images.is_dir() else {}
 
 

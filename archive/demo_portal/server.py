@@ -15,7 +15,7 @@ import socketserver
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, NamedTuple, overload
@@ -147,6 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path or "/"
         if not head:
             portal.count_hit(path)
+        if portal.stream_route is not None and portal.stream_route(self, path, head):
+            return  # answered by a streaming route (archive.demo_portal.image_cases)
         try:
             resp = portal.respond(path, referer=self.headers.get("Referer", ""))
         except Exception:
@@ -194,6 +196,8 @@ class DemoPortal:
             parse_published(a.published)  # ValueError for an unparseable time text
         self.verbose = False
         self.stopping = False
+        self.stream_route: Callable[[BaseHTTPRequestHandler, str, bool], bool] | None = None
+        """Answers a request itself (slow or truncated bodies) when it returns True."""
         self.hits: collections.Counter[str] = collections.Counter()
         self._hits_lock = threading.Lock()
         self._thread: threading.Thread | None = None
