@@ -40,9 +40,9 @@ from archive.frontmatter_files import (
 from archive.hexo import HexoFormatError, parse_post
 from archive.index import render_hints_json
 from archive.store import SIDECAR_SCHEMA, sidecar_path
-from pipelines.images import ASSETS_DIR, TMP_PREFIX
 from crawler.items import ArticleItem, ImageRef
 from pipelines.html import html_to_text, map_img_src
+from pipelines.images import ASSETS_DIR, TMP_PREFIX
 
 __all__ = [
     "CARRIED_TABLES",
