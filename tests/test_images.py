@@ -131,7 +131,7 @@ def test_atomic_store_writes_whole_files_and_keeps_existing(tmp_path: Path) -> N
 def test_hotlink_protected_images_are_archived(portal: Any, tmp_path: Path) -> None:
     dup = case_url(portal, "dup-a.png")
     with pytest.raises(urllib.error.HTTPError) as refused:  # the portal refuses hotlinks
-        urllib.request.urlopen(dup, timeout=5)  # noqa: S310 - 127.0.0.1
+        urllib.request.urlopen(dup, timeout=5)
     assert refused.value.code == 403
     crawl(tmp_path, portal, "--image-mode", "local")
 
