@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -37,8 +38,11 @@ from archive.hexo import parse_post
 from archive.maintenance import verify
 from pipelines.images import AtomicFilesStore, NotAnImageError, image_type
 from tests.conftest import FAST_SETTINGS, run_cli
+from tests.test_hexo_build import _copy_site, _hexo_generate, _pages_by_source, hexo_modules
 
 MAX_BYTES = 1_000_000
+__all__ = ["hexo_modules"]  # a fixture of tests/test_hexo_build.py, used below
+
 SETTINGS = (*FAST_SETTINGS, "RETRY_TIMES=0", f"ARCHIVE_IMAGES_MAX_BYTES={MAX_BYTES}")
 
 
@@ -362,3 +366,35 @@ def test_verify_reports_missing_and_orphan_assets(portal: Any, tmp_path: Path) -
     assert ("asset-missing", f"assets/{victim.name}") in kinds
     assert ("asset-orphan", "assets/stray.png") in kinds
     assert ("asset-partial", "assets/.tmp-abc.part") in kinds
+
+
+# --------------------------------------------------------------------------- Hexo
+
+
+def test_hexo_build_resolves_local_images(hexo_modules: Path, tmp_path: Path) -> None:
+    """The documented layout: posts/ → source/_posts/, assets/ → source/assets/."""
+    archive = tmp_path / "archive"
+    with DemoPortal(port=0, extra_articles=image_case_articles()) as portal:
+        install_image_cases(portal)
+        crawl(archive, portal, "--image-mode", "local")
+    site = tmp_path / "site"
+    _copy_site(hexo_modules, site)
+    shutil.copytree(archive / "posts", site / "source" / "_posts")
+    shutil.copytree(archive / "assets", site / "source" / "assets")
+    result = _hexo_generate(site)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert not re.search(r"^\s*(WARN|ERROR|FATAL)\b", output, re.M), output
+    checked, remote = 0, 0
+    for page in _pages_by_source(site).values():
+        html = Selector(text=page.read_text(encoding="utf-8"))
+        for src in html.css(
+            "div.post-content img::attr(src), img.post-headimg::attr(src)"
+        ).getall():
+            if src.startswith("/assets/"):
+                published = site / "public" / src.lstrip("/")
+                assert published.read_bytes() == (archive / src.lstrip("/")).read_bytes(), src
+                checked += 1
+            else:
+                remote += 1  # failed, skipped or placeholder images keep their URL
+    assert checked >= 20 and remote >= 5
