@@ -193,7 +193,7 @@ class IndexedPost:
 
 
 def indexed_post(
-    rel: str, text: str, sidecar: Mapping[str, Any], local_prefix: str = "/images/"
+    rel: str, text: str, sidecar: Mapping[str, Any], local_prefix: str = ExportOptions.local_prefix
 ) -> IndexedPost:
     """Rebuild one post's index rows from its file text and sidecar (pure)."""
     if sidecar["profile"] != "hexo":

@@ -398,3 +398,28 @@ def test_hexo_build_resolves_local_images(hexo_modules: Path, tmp_path: Path) ->
             else:
                 remote += 1  # failed, skipped or placeholder images keep their URL
     assert checked >= 20 and remote >= 5
+
+
+def test_import_honours_the_image_mode(portal: Any, tmp_path: Path) -> None:
+    image = case_url(portal, "dup-a.png")
+    legacy = tmp_path / "src" / "图片导入测试.md"
+    legacy.parent.mkdir()
+    legacy.write_text(
+        "\n---\ntitle: '图片导入测试'\ncategories: \n - 编程\n - Dockone\n - 最新文章\n"
+        f"headimg: '{image}'\nauthor: Dockone\ncomments: false\n"
+        "date: 2021-05-10 10:00:00\n"
+        f"thumbnail: '{image}'\n---\n\n<div>   \n"
+        f'<p>导入的文章。</p><p><img src="{image}" referrerpolicy="no-referrer"></p>'
+        "\n          \n</div>\n            ",
+        encoding="utf-8",
+    )
+    archive = tmp_path / "archive"
+    result = run_cli(archive, "import", "--image-mode", "local", str(legacy), settings=SETTINGS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 images downloaded" in result.stderr
+    stored = url_rows(archive)[image]
+    (post_file,) = (archive / "posts").rglob("*.md")
+    post = parse_post(post_file.read_text(encoding="utf-8"))
+    assert srcs(post) == [f"/assets/{stored['path']}"]
+    assert post.metadata["headimg"] == f"/assets/{stored['path']}"
+    assert portal.hits[CASES + "dup-a.png"] == 1  # accepted: Referer on the image's host
