@@ -423,3 +423,18 @@ def test_import_honours_the_image_mode(portal: Any, tmp_path: Path) -> None:
     assert srcs(post) == [f"/assets/{stored['path']}"]
     assert post.metadata["headimg"] == f"/assets/{stored['path']}"
     assert portal.hits[CASES + "dup-a.png"] == 1  # accepted: Referer on the image's host
+
+
+def test_image_downloads_reach_response_signals(portal: Any, tmp_path: Path) -> None:
+    """What a WARC writer hooked to ``response_received`` would see of the images."""
+    probe = tmp_path / "probe.jsonl"
+    extension = json.dumps({"tests.response_probe.ResponseProbe": 0})
+    crawl(tmp_path / "archive", portal, "--image-mode", "local",
+          settings=(*SETTINGS, f"EXTENSIONS={extension}", f"PROBE_FILE={probe}"))  # fmt: skip
+    seen = [json.loads(line) for line in probe.read_text(encoding="utf-8").splitlines()]
+    images = {r["url"]: r for r in seen if r["image"]}
+    dup = images[case_url(portal, "dup-a.png")]
+    assert dup["status"] == 200 and dup["bytes"] == len(portal.cases.body("dup-a.png"))
+    assert dup["referer"].startswith(portal.base_url + "/2022-09/ART-8100-2801-")
+    assert images[case_url(portal, "broken-500.png")]["status"] == 500
+    assert not any(r["image"] for r in seen if "/ART-" in r["url"])  # pages are not marked
