@@ -5,7 +5,8 @@ A spider middleware: after the spider's own start requests, ``process_start`` yi
 failed (fewer than ``ARCHIVE_IMAGES_MAX_ATTEMPTS`` requests so far) or that has been stored
 meanwhile through another article. The images pipeline tries them again (Referer = the
 article) and the writer rewrites the post when one succeeds. The index is only read here.
-Off for ``fetch`` runs (only the URLs asked for) and with ``ARCHIVE_IMAGES_RETRY = False``.
+Off for ``fetch`` runs (only the URLs asked for), ``--refresh`` runs (every article and its
+images are fetched again anyway) and with ``ARCHIVE_IMAGES_RETRY = False``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ class RetryImagesMiddleware:
         settings = crawler.settings
         if not (settings.getbool("ARCHIVE_IMAGES_RETRY", True)
                 and settings.getbool("ARCHIVE_IMAGES_DOWNLOAD", True)
-                and settings.getbool("ARCHIVE_WRITE", True)):  # fmt: skip
+                and settings.getbool("ARCHIVE_WRITE", True)
+                and not settings.getbool("ARCHIVE_REFRESH")):  # fmt: skip
             raise NotConfigured("image retries off")
         index_path = Path(settings.get("ARCHIVE_DIR", "archive-data")) / "index.db"
         return cls(crawler, index_path, settings.getint("ARCHIVE_IMAGES_MAX_ATTEMPTS", 5))
