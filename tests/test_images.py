@@ -438,3 +438,20 @@ def test_image_downloads_reach_response_signals(portal: Any, tmp_path: Path) -> 
     assert dup["referer"].startswith(portal.base_url + "/2022-09/ART-8100-2801-")
     assert images[case_url(portal, "broken-500.png")]["status"] == 500
     assert not any(r["image"] for r in seen if "/ART-" in r["url"])  # pages are not marked
+
+
+def test_too_large_images_are_fetched_once_the_limit_is_raised(portal: Any, tmp_path: Path) -> None:
+    crawl(tmp_path, portal, "--image-mode", "local")
+    assert url_rows(tmp_path)[case_url(portal, "oversized.jpg")]["status"] == "too_large"
+    crawl(tmp_path, portal, "--image-mode", "local")  # a crawl does not retry them
+    assert portal.hits[CASES + "oversized.jpg"] == 1
+    result = run_cli(tmp_path, "export", "--image-mode", "local",
+                     settings=(*FAST_SETTINGS, "RETRY_TIMES=0",
+                               "ARCHIVE_IMAGES_MAX_BYTES=5000000"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = url_rows(tmp_path)
+    for name in ("oversized.jpg", "oversized-stream.jpg"):
+        assert rows[case_url(portal, name)]["status"] == "downloaded", name
+        assert rows[case_url(portal, name)]["bytes"] == len(portal.cases.body(name))
+    _path, post = post_of(tmp_path, portal, CASE_IDS[1])
+    assert sum(src.startswith("/assets/") for src in srcs(post)) == 4
