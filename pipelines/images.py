@@ -24,6 +24,7 @@ import os
 import re
 import sqlite3
 import tempfile
+from collections import defaultdict
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -126,6 +127,11 @@ class AtomicFilesStore(FSFilesStore):
 
     fsync = True
 
+    def __init__(self, basedir: str | os.PathLike[str]) -> None:
+        # like FSFilesStore, without creating the folder before the first file is stored
+        self.basedir = str(basedir).split("://", 1)[-1]
+        self.created_directories = defaultdict(set)
+
     def persist_file(
         self,
         path: str | os.PathLike[str],
@@ -202,6 +208,8 @@ class ArchiveImagesPipeline(FilesPipeline):
         self._index: sqlite3.Connection | None = None
         self._requested: dict[int, list[ImageRef]] = {}
         self._failures: dict[str, tuple[str, str]] = {}
+        self.write = crawler.settings.getbool("ARCHIVE_WRITE", True)
+        """Off (``fetch --stdout``): stored copies are used, nothing is downloaded."""
         if isinstance(self.store, AtomicFilesStore):
             self.store.fsync = crawler.settings.getbool("ARCHIVE_FSYNC", True)
 
@@ -246,6 +254,8 @@ class ArchiveImagesPipeline(FilesPipeline):
             if known is not None and (Path(self.store_dir) / known.path).is_file():
                 known.apply(ref)
                 self._inc("archive/images/uptodate")
+                continue
+            if not self.write:
                 continue
             if self.max_per_article and n >= self.max_per_article:
                 ref.status = "skipped"

@@ -455,3 +455,21 @@ def test_too_large_images_are_fetched_once_the_limit_is_raised(portal: Any, tmp_
         assert rows[case_url(portal, name)]["bytes"] == len(portal.cases.body(name))
     _path, post = post_of(tmp_path, portal, CASE_IDS[1])
     assert sum(src.startswith("/assets/") for src in srcs(post)) == 4
+
+
+def test_fetch_stdout_uses_stored_images_and_downloads_nothing(portal: Any, tmp_path: Path) -> None:
+    second = next(a for a in portal.articles if a.art_id == CASE_IDS[1])
+    argv = ("fetch", "--portal", "ofweek", "--stdout", "--image-mode", "local",
+            portal.article_url(second))  # fmt: skip
+    fresh = run_cli(tmp_path / "fresh", *argv, settings=SETTINGS)
+    assert fresh.returncode == 0, fresh.stderr
+    assert not (tmp_path / "fresh" / "assets").exists()
+    assert not any(p.startswith(CASES) for p in portal.hits)
+    assert case_url(portal, "dup-b.png") in srcs(parse_post(fresh.stdout))
+
+    crawl(tmp_path / "full", portal, "--image-mode", "local")
+    portal.reset_hits()
+    printed = run_cli(tmp_path / "full", *argv, settings=SETTINGS)
+    assert printed.returncode == 0, printed.stderr
+    assert srcs(parse_post(printed.stdout))[0].startswith("/assets/")  # the stored copy
+    assert not any(p.startswith(CASES) for p in portal.hits)
