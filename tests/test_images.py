@@ -137,6 +137,7 @@ def test_hotlink_protected_images_are_archived(portal: Any, tmp_path: Path) -> N
     with pytest.raises(urllib.error.HTTPError) as refused:  # the portal refuses hotlinks
         urllib.request.urlopen(dup, timeout=5)
     assert refused.value.code == 403
+    refused.value.close()  # the error holds the response's socket
     crawl(tmp_path, portal, "--image-mode", "local")
 
     stored = url_rows(tmp_path)[dup]
