@@ -108,7 +108,7 @@ def _summary(report: Any, archive_dir: Path, title: str) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("archive-data"), envvar="PORTAL_ARCHIVE_DIR", show_default=True,
-              help="Archive folder: posts/ (front-matter files), images/, index.db.")  # fmt: skip
+              help="Archive folder: posts/ (front-matter files), assets/, index.db.")  # fmt: skip
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Override a Scrapy or ARCHIVE_* setting (repeatable).")  # fmt: skip
 @click.option("--log-level", default="WARNING", show_default=True,
@@ -460,8 +460,8 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
     """Browse the archive's index in Datasette: read-only, Chinese search, facets, articles.
 
     Datasette opens index.db immutable, with the archive's metadata (canned queries, facets)
-    and plugin (sanitized article bodies); images/ and posts/ are served at /images/ and
-    /posts/.
+    and plugin (sanitized article bodies); assets/ (images) and posts/ are served at
+    /assets/ and /posts/.
 
     Example: portal-archive --archive ./archive-data serve --port 8001
     """
@@ -495,3 +495,4 @@ def main() -> None:
 
 
 __import__("archive.cli_maintenance").cli_maintenance.register(cli)  # import/reindex/verify/stats
+__import__("archive.cli_export").cli_export.register(cli)  # export

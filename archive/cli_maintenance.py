@@ -88,7 +88,11 @@ def _proxies(settings: Any) -> list[str]:
               help="Portal key for every post [default: from the legacy site folder, "
                    "else 'imported'].")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
-def import_command(paths: tuple[Path, ...], portal: str | None, as_json: bool) -> None:
+@click.option("--image-mode", type=click.Choice(["origin", "proxy", "local"]), default=None,
+              help="Rewrite the imported posts in this image mode (local downloads their "
+                   "images)  [default: as found, byte-identical]")  # fmt: skip
+def import_command(paths: tuple[Path, ...], portal: str | None, as_json: bool,
+                   image_mode: str | None) -> None:  # fmt: skip
     """Import existing Hexo/Hugo/Jekyll posts (files or folders) into the archive.
 
     Each post is re-rendered through the exporter into posts/ (never copied); legacy Hexo
@@ -117,6 +121,8 @@ def import_command(paths: tuple[Path, ...], portal: str | None, as_json: bool) -
         return results
 
     results = _locked(ctx.archive_dir, run)
+    if image_mode is not None:
+        _rewrite_imported(ctx, results, image_mode)
     for result in results:
         if as_json:
             click.echo(json.dumps({"source": str(result.source), "status": result.status,
@@ -130,6 +136,25 @@ def import_command(paths: tuple[Path, ...], portal: str | None, as_json: bool) -
     _import_summary(results)
     if any(r.status == "failed" for r in results):
         sys.exit(EXIT_PROBLEMS)
+
+
+def _rewrite_imported(ctx: _CliContext, results: Sequence[Any], image_mode: str) -> None:
+    """Render the posts just imported in ``image_mode`` (``archive.reexport``)."""
+    from sqlite_utils import Database
+
+    from archive.cli_export import print_export_report
+    from archive.reexport import export_archive
+    from archive.runner import project_settings
+
+    sources = [str(r.source.absolute()) for r in results if r.status != "failed"]
+    with Database(ctx.archive_dir / "index.db") as db:
+        marks = ", ".join("?" for _ in sources)
+        ids = [row[0] for row in db.execute(
+            f"select id from articles where imported_from in ({marks})", sources)]  # fmt: skip
+    settings = project_settings(ctx.archive_dir, {**ctx.overrides, "ARCHIVE_IMAGE_MODE": image_mode,
+                                                  "ARCHIVE_LOCK_HELD": True})  # fmt: skip
+    report = _locked(ctx.archive_dir, lambda: export_archive(settings, ids=ids))
+    print_export_report(report, image_mode)
 
 
 def _progress() -> Progress:

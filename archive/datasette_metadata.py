@@ -30,8 +30,8 @@ DATABASE = "index"
 PLUGIN = "portal-archive"
 """Key of the plugin's settings under ``plugins:`` (read by ``archive.datasette_plugin``)."""
 
-IMAGES_MOUNT = "/images/"
-"""Where ``serve`` mounts ``DIR/images/`` (``--static images:…``); the default
+IMAGES_MOUNT = "/assets/"
+"""Where ``serve`` mounts ``DIR/assets/`` (``--static assets:…``); the default
 ``ARCHIVE_LOCAL_IMAGE_PREFIX`` too, so local image URLs match the written files."""
 
 POSTS_MOUNT = "/posts/"
@@ -79,10 +79,28 @@ COLUMNS: dict[str, dict[str, str]] = {
         "position": "Order of the image in the body, from 0.",
         "url": "Absolute original image URL (proxy wrappers removed).",
         "alt": "The image's alt text.",
-        "status": "pending (download off), downloaded, failed, or skipped (offsite/robots.txt).",
-        "path": "Downloaded copy relative to images/ (full/<sha1>.<ext>); served at /images/.",
+        "status": "pending (download off), downloaded, failed (retried next run), or skipped "
+        "(offsite/robots.txt, too large, over the per-article limit).",
+        "path": "Downloaded copy relative to assets/ (<sha256>.<ext>); served at /assets/.",
         "checksum": "MD5 of the downloaded bytes.",
-        "error": "Why the download failed, e.g. HTTP 403.",
+        "error": "Why the download failed or was skipped, e.g. HTTP 403.",
+        "sha256": "SHA-256 of the downloaded bytes (the file name under assets/).",
+        "bytes": "Size of the downloaded file in bytes.",
+        "content_type": "MIME type of the downloaded file.",
+    },
+    "image_urls": {
+        "url": "Original image URL: one row per URL ever requested.",
+        "sha256": "SHA-256 of its bytes; two URLs with the same bytes share one file.",
+        "bytes": "File size (for too_large: the size it was refused at).",
+        "content_type": "MIME type (Content-Type header, else sniffed from the bytes).",
+        "path": "The file below assets/ (<sha256>.<ext>).",
+        "checksum": "MD5 of the bytes.",
+        "status": "downloaded, failed (retried by later runs), too_large, or skipped.",
+        "error": "The latest failure.",
+        "first_article": "The article it was first requested for.",
+        "attempts": "How many times it was requested.",
+        "first_tried": "When it was first requested (UTC).",
+        "last_tried": "When it was last requested (UTC).",
     },
     "article_categories": {
         "article_id": "The article.",
@@ -142,6 +160,7 @@ TABLES: dict[str, str] = {
     "articles": "One row per archived article; its front-matter file is under posts/. Search "
     "(FTS5 trigram) needs 3+ characters; for 1–2 characters use the short search query.",
     "images": "The images of each article, in body order, with their download status.",
+    "image_urls": "One row per image URL: its stored file (assets/<sha256>.<ext>) or failure.",
     "article_categories": "The categories of each article, one row each.",
     "failures": "URLs that could not be archived, with their latest reason.",
     "crawl_runs": "One row per crawl run, with its counts.",
@@ -342,8 +361,8 @@ the useful facets are configured."""
 
 
 def static_mounts(archive_dir: Path) -> dict[str, Path]:
-    """Datasette static mounts of an archive: ``images/`` at ``/images/`` when it exists."""
-    images = archive_dir / "images"
+    """Datasette static mounts of an archive: ``assets/`` at ``/assets/`` when it exists."""
+    images = archive_dir / "assets"
     return {IMAGES_MOUNT.strip("/"): images.resolve()} if images.is_dir() else {}
 
 

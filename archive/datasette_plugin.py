@@ -133,7 +133,7 @@ class RenderOptions:
 
 
 def mounted_url(mount: str, relpath: str) -> str:
-    """URL of ``relpath`` below a static mount, percent-encoded (``/images/full/a%20b.jpg``)."""
+    """URL of ``relpath`` below a static mount, percent-encoded (``/assets/a%20b.jpg``)."""
     return mount.rstrip("/") + "/" + urllib.parse.quote(relpath.lstrip("/"))
 
 

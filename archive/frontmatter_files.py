@@ -47,7 +47,7 @@ class ExportOptions:
     image_proxy: str = "https://cors.zfour.workers.dev/?{url}"
     legacy_titles: bool = True
     placeholder: str = "https://picsum.photos/400/300?random={n}"
-    local_prefix: str = "/images/"
+    local_prefix: str = "/assets/"
     fsync: bool = True
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from archive import image_index
 from crawler.items import ArticleItem, FetchFailure
 
 migrations = Migrations("portal-archive")
@@ -77,6 +78,16 @@ def m002_runs_revisions_imports(db: Database) -> None:
     articles.add_column("imported_from", str)
     articles.add_column("render_hints", str)
     db.table("failures").add_column("run_id", int)
+
+
+@migrations()
+def m003_image_assets(db: Database) -> None:
+    """Content-addressed images (issue #5): what each article's image is, and each URL's state."""
+    images = db.table("images")
+    images.add_column("sha256", str)
+    images.add_column("bytes", int)
+    images.add_column("content_type", str)
+    image_index.create_image_urls(db)
 
 
 @migrations()
@@ -182,7 +193,8 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
     article_id = row["id"]
     images = [
         {"article_id": article_id, "position": i, "url": ref.url, "alt": ref.alt,
-         "status": ref.status, "path": ref.path, "checksum": ref.checksum, "error": ref.error}
+         "status": ref.status, "path": ref.path, "checksum": ref.checksum, "error": ref.error,
+         "sha256": ref.sha256, "bytes": ref.bytes, "content_type": ref.content_type}
         for i, ref in enumerate(article.images)
     ]  # fmt: skip
     categories = [
@@ -195,6 +207,7 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
         db.execute("delete from article_categories where article_id = ?", [article_id])
         _upsert(db, "images", images, ("article_id", "position"))
         _upsert(db, "article_categories", categories, ("article_id", "position"))
+        image_index.record_attempts(db, article_id, article.images, now)
         db.execute("delete from failures where url = ?", [article.url])
 
 

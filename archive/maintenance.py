@@ -43,6 +43,7 @@ from archive.store import SIDECAR_SCHEMA, sidecar_path
 from crawler.alarm import FALLBACK_PARSER
 from crawler.items import ArticleItem, ImageRef
 from pipelines.html import html_to_text, map_img_src
+from pipelines.images import ASSETS_DIR, TMP_PREFIX
 
 __all__ = [
     "CARRIED_TABLES",
@@ -58,7 +59,7 @@ __all__ = [
     "verify",
 ]
 
-CARRIED_TABLES: tuple[str, ...] = ("crawl_runs", "failures", "revisions")
+CARRIED_TABLES: tuple[str, ...] = ("crawl_runs", "failures", "revisions", "image_urls")
 """Tables no file can rebuild; ``reindex`` copies them from the old index."""
 
 TEMP_INDEX = ".index.db.reindex"
@@ -73,6 +74,11 @@ ProblemKind = Literal[
     "outside-posts",
     "duplicate-id",
     "unreadable-post",
+    "asset-missing",
+    "asset-mismatch",
+    "asset-orphan",
+    "asset-partial",
+    "legacy-images",
 ]
 
 
@@ -188,7 +194,7 @@ class IndexedPost:
 
 
 def indexed_post(
-    rel: str, text: str, sidecar: Mapping[str, Any], local_prefix: str = "/images/"
+    rel: str, text: str, sidecar: Mapping[str, Any], local_prefix: str = ExportOptions.local_prefix
 ) -> IndexedPost:
     """Rebuild one post's index rows from its file text and sidecar (pure)."""
     if sidecar["profile"] != "hexo":
@@ -206,7 +212,9 @@ def indexed_post(
     )
     images = [
         ImageRef(url=img["url"], alt=img.get("alt") or "", status=img.get("status") or "pending",
-                 path=img.get("path"), checksum=img.get("checksum"), error=img.get("error"))
+                 path=img.get("path"), checksum=img.get("checksum"), error=img.get("error"),
+                 sha256=img.get("sha256"), bytes=img.get("bytes"),
+                 content_type=img.get("content_type"))
         for img in sidecar.get("images") or []
     ]  # fmt: skip
     hints = dict(sidecar.get("render_hints") or {})
@@ -352,7 +360,8 @@ def reindex(root: Path, *, local_prefix: str = ExportOptions.local_prefix) -> Re
                 images += len(indexed.article.images)
                 categories += len(indexed.article.categories)
             for table, rows in carried.items():
-                db.table(table).insert_all(rows, alter=True)
+                # image_urls: the sidecars rebuilt the downloaded rows; failures are added
+                db.table(table).insert_all(rows, alter=True, ignore=True)
     try:
         _release(index_path)
         _fsync(temp_path)
@@ -431,7 +440,49 @@ def verify(root: Path) -> VerifyReport:
     for rel, (aid, _digest) in by_path.items():
         if rel not in on_disk:
             problems.append(Problem("row-without-file", rel, f"row {aid}"))
+    problems += verify_assets(root)
     return VerifyReport(files=len(files), rows=len(rows), problems=sorted(set(problems)))
+
+
+def _stored_images(index_path: Path) -> dict[str, tuple[str | None, str]]:
+    """``assets/`` file name → (sha256, url) of every downloaded image the index lists."""
+    if not index_path.is_file():
+        return {}
+    with closing(Database(index_path)) as db:
+        names = set(db.table_names())
+        if "image_urls" not in names:
+            return {}
+        sql = ("select path, sha256, url from images where status = 'downloaded' "
+               "and path is not null union all select path, sha256, url from image_urls "
+               "where status = 'downloaded' and path is not null")  # fmt: skip
+        return {str(p): (s, str(u)) for p, s, u in db.execute(sql).fetchall()}
+
+
+def verify_assets(root: Path) -> list[Problem]:
+    """``assets/`` against the index: missing or altered files, orphans, partial files, and a
+    legacy ``images/`` folder that ``export`` has not migrated yet."""
+    assets = root / ASSETS_DIR
+    stored = _stored_images(root / "index.db")
+    problems: list[Problem] = []
+    for name, (sha, url) in sorted(stored.items()):
+        path = assets / name
+        if not path.is_file():
+            problems.append(Problem("asset-missing", f"{ASSETS_DIR}/{name}", url))
+        elif sha and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+            problems.append(Problem("asset-mismatch", f"{ASSETS_DIR}/{name}",
+                                    f"bytes do not hash to {sha[:12]}…"))  # fmt: skip
+    if assets.is_dir():
+        for path in sorted(assets.iterdir()):
+            rel = f"{ASSETS_DIR}/{path.name}"
+            if path.name.startswith(TMP_PREFIX):
+                problems.append(Problem("asset-partial", rel, "left by a killed run"))
+            elif path.name not in stored:
+                problems.append(Problem("asset-orphan", rel, "no image row refers to it"))
+    if (root / "images").is_dir():
+        problems.append(Problem("legacy-images", "images/",
+                                "old images/full/ layout: run portal-archive export to move it "
+                                "into assets/"))  # fmt: skip
+    return problems
 
 
 # --------------------------------------------------------------------------- stats

@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlite_utils import Database
 
-from archive import index
+from archive import image_index, index
 from archive.errors import UnsafePathError
 from archive.frontmatter_files import (
     TMP_PREFIX,
@@ -27,7 +27,8 @@ from archive.frontmatter_files import (
     safe_join,
     write_atomic,
 )
-from crawler.items import ArticleItem, FetchFailure
+from crawler.items import ArticleItem, FetchFailure, ImageRetry
+from pipelines.images import ASSETS_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,8 @@ def sidecar_text(row: dict[str, object], article: ArticleItem, options: ExportOp
     data["image_proxy"] = options.image_proxy
     data["images"] = [
         {"url": ref.url, "alt": ref.alt, "status": ref.status, "path": ref.path,
-         "checksum": ref.checksum, "error": ref.error}
+         "checksum": ref.checksum, "error": ref.error, "sha256": ref.sha256,
+         "bytes": ref.bytes, "content_type": ref.content_type}
         for ref in article.images
     ]  # fmt: skip
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
@@ -80,6 +82,8 @@ class Archive:
         self.options = options or ExportOptions()
         self.posts_dir = self.root / "posts"
         self.images_dir = self.root / "images"
+        """Legacy layout (``images/full/<sha1>``), migrated into ``assets/`` by ``export``."""
+        self.assets_dir = self.root / ASSETS_DIR
         self.index_path = self.root / "index.db"
         self._db: Database | None = None
 
@@ -105,7 +109,10 @@ class Archive:
     def remove_partial_files(self) -> int:
         """Delete temp files a killed writer left behind; return how many."""
         removed = 0
-        for tmp in self.posts_dir.rglob(f"{TMP_PREFIX}*"):
+        partial = list(self.posts_dir.rglob(f"{TMP_PREFIX}*"))
+        if self.assets_dir.is_dir():
+            partial += self.assets_dir.glob(f"{TMP_PREFIX}*")
+        for tmp in partial:
             tmp.unlink(missing_ok=True)
             removed += 1
         if removed:
@@ -166,6 +173,65 @@ class Archive:
         else:
             status = "updated" if wrote or stored["content_hash"] != digest else "unchanged"
         return SaveResult(status, target, aid)
+
+    def rewrite(
+        self, article: ArticleItem, *, origin: str = "crawl", imported_from: str | None = None
+    ) -> SaveResult:
+        """Re-render an archived article with the current options (``export``, image retries).
+
+        Not a new version of the article: no revision is kept and ``last_seen`` stays. Files
+        are written only when their bytes change; ``updated`` when any was.
+        """
+        aid = article_id(article.canonical_url)
+        rel = post_relpath(article)
+        target = safe_join(self.posts_dir, rel)
+        text = self.render(article)
+        stored = index.stored_article(self.db, aid)
+        row = index.article_row(
+            article, article_id=aid, path=rel.as_posix(), content_hash=content_hash(text),
+            profile=self.options.profile, image_mode=self.options.image_mode,
+            origin=origin, imported_from=imported_from,
+        )  # fmt: skip
+        row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
+        wrote = write_atomic(target, text, fsync=self.options.fsync)
+        wrote |= write_atomic(sidecar_path(target), sidecar_text(row, article, self.options),
+                              fsync=self.options.fsync)  # fmt: skip
+        if stored is not None and stored["path"] != rel.as_posix():
+            old = safe_join(self.posts_dir, stored["path"])
+            if old != target:
+                old.unlink(missing_ok=True)
+                sidecar_path(old).unlink(missing_ok=True)
+                wrote = True
+        if wrote or stored is None or stored["content_hash"] != row["content_hash"]:
+            seen = self.db.execute("select last_seen from articles where id = ?", [aid]).fetchone()
+            index.save_article(self.db, row, article)
+            if seen is not None:
+                self.db.execute("update articles set last_seen = ? where id = ?", [seen[0], aid])
+        return SaveResult("updated" if wrote else "unchanged", target, aid)
+
+    def record_image_attempts(self, article: ArticleItem) -> str:
+        """Record the downloads and failed requests of an article's images in ``image_urls``
+        (``export`` rewrites the posts afterwards); return the article id."""
+        aid = article_id(article.canonical_url)
+        with self.db.atomic():
+            image_index.record_attempts(self.db, aid, article.images, index.now_iso())
+        return aid
+
+    def retry_images(self, retry: ImageRetry) -> SaveResult:
+        """Record a retried article's image attempts, then rewrite its post.
+
+        Every attempt counts in ``image_urls``; the article's own record of an image that
+        still fails keeps its first error (no rewrite for a changed error text).
+        """
+        article = retry.article
+        aid = self.record_image_attempts(article)
+        before = {r["url"]: r for r in self.db.table("images").rows_where("article_id = ?", [aid])}
+        for ref in article.images:
+            ref.attempted = False  # recorded just above
+            old = before.get(ref.url)
+            if old is not None and ref.status != "downloaded" and old["status"] == ref.status:
+                ref.error, ref.bytes = old["error"], old["bytes"]
+        return self.rewrite(article, origin=retry.origin, imported_from=retry.imported_from)
 
     def _keep_revision(self, stored: dict[str, object], row: dict[str, object]) -> None:
         """Keep the previous version of a changed article in ``revisions``."""

@@ -24,11 +24,20 @@ class ImageRef:
     status: str = "pending"
     """``pending`` (not downloaded), ``downloaded``, ``failed`` or ``skipped`` (filtered)."""
     path: str | None = None
-    """Path of the downloaded copy relative to the archive's ``images/`` folder."""
+    """Path of the downloaded copy relative to the archive's ``assets/`` folder
+    (``<sha256>.<ext>``)."""
     checksum: str | None = None
     """MD5 of the downloaded bytes (as Scrapy's FilesPipeline computes it)."""
     error: str | None = None
-    """Why the download failed, when ``status == "failed"``."""
+    """Why the download failed (``failed``) or was not attempted (``skipped``)."""
+    sha256: str | None = None
+    """SHA-256 of the downloaded bytes: the name of the file under ``assets/``."""
+    bytes: int | None = None
+    """Size of the downloaded file in bytes."""
+    content_type: str | None = None
+    """MIME type of the downloaded file (from Content-Type, else sniffed from the bytes)."""
+    attempted: bool = False
+    """Set by the images pipeline when it requested the URL in this run (never stored)."""
 
 
 @dataclass
@@ -92,3 +101,15 @@ class FetchFailure:
     """Short machine-friendly reason: ``http_404``, ``timeout``, ``dns``, ``no_title`` …"""
     detail: str = ""
     """Human-readable detail for the log and the index."""
+
+
+@dataclass
+class ImageRetry:
+    """An archived article sent through the images pipeline again (its images that failed),
+    so the writer can rewrite its post once they are stored. Not an ``ArticleItem``: the
+    normalize/validate/dedupe pipelines let it pass untouched."""
+
+    article: ArticleItem
+    origin: str = "crawl"
+    """``origin`` of the stored article (``crawl`` or ``import``), kept when rewritten."""
+    imported_from: str | None = None

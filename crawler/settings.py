@@ -51,6 +51,7 @@ LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"  # drop reasons witho
 
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.SkipArchivedMiddleware": 50,
+    "crawler.image_retry.RetryImagesMiddleware": 60,
 }
 
 ITEM_PIPELINES = {
@@ -70,7 +71,7 @@ ARCHIVE_DEGRADED_MIN_PAGES = 10
 ARCHIVE_DEGRADED_THRESHOLD = 0.2
 """Share of pages missing title/body/date above which a run is ``degraded`` (alarm)."""
 ARCHIVE_DIR = "archive-data"
-"""Archive folder: ``posts/`` (front-matter files), ``images/`` and ``index.db``."""
+"""Archive folder: ``posts/`` (front-matter files), ``assets/`` (images) and ``index.db``."""
 ARCHIVE_FSYNC = True
 """fsync each written file before renaming it into place (crash safety over speed)."""
 ARCHIVE_GENERIC_FALLBACK = True
@@ -82,11 +83,19 @@ ARCHIVE_IMAGE_PROXIES = ["https://cors.zfour.workers.dev/?{url}"]
 ARCHIVE_IMAGE_PROXY = "https://cors.zfour.workers.dev/?{url}"
 """Template used by image mode ``proxy``; ``{url}`` is the original URL."""
 ARCHIVE_IMAGES_DOWNLOAD = True
-"""Download images into ``images/`` (Referer = article) and record their status."""
+"""Download images into ``assets/<sha256>.<ext>`` (Referer = article), record their status."""
+ARCHIVE_IMAGES_MAX_ATTEMPTS = 5
+"""A failed image URL is retried by later runs until it has been requested this many times."""
+ARCHIVE_IMAGES_MAX_BYTES = 10_000_000
+"""Largest image downloaded (per-request ``download_maxsize``); 0 = no limit."""
+ARCHIVE_IMAGES_MAX_PER_ARTICLE = 50
+"""Images downloaded per article, in body order (the rest keep their URLs); 0 = no limit."""
+ARCHIVE_IMAGES_RETRY = True
+"""Crawl runs also retry the failed images of archived articles and rewrite their posts."""
 ARCHIVE_LEGACY_TITLES = True
 """Apply the legacy site's title rule (``:/\\?*“”<>|[]`` → ``_``) in front matter."""
-ARCHIVE_LOCAL_IMAGE_PREFIX = "/images/"
-"""URL prefix of downloaded images in image mode ``local`` (Datasette's static mount)."""
+ARCHIVE_LOCAL_IMAGE_PREFIX = "/assets/"
+"""URL prefix of downloaded images in image mode ``local`` (Hexo ``source/assets/``, serve)."""
 ARCHIVE_LOCK_HELD = False
 """Set by the CLI, which holds the archive lock itself; ``scrapy crawl`` runs take it."""
 ARCHIVE_MAX_ATTEMPTS = 5

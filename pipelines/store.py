@@ -20,7 +20,7 @@ from archive.frontmatter_files import IMAGE_MODES, ExportOptions, post_relpath
 from archive.lock import ArchiveLock
 from archive.runs import finish_run, start_run
 from archive.store import Archive, SaveResult
-from crawler.items import ArticleItem, FetchFailure
+from crawler.items import ArticleItem, FetchFailure, ImageRetry
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -121,6 +121,11 @@ class ArchiveWriterPipeline:
             self.stats.inc_value("archive/failed")
             # the spider already logged the failure as a warning; this only notes the attempt
             raise DropItem(f"{item.reason} (attempt {attempts}): {item.url}", log_level="INFO")
+        if isinstance(item, ImageRetry):  # failed images of an archived article, tried again
+            if self.write:
+                result = self.archive.retry_images(item)
+                self.stats.inc_value(f"archive/images/retry_{result.status}")
+            return item
         if not isinstance(item, ArticleItem):
             return item
         if not self.write:

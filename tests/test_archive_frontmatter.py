@@ -31,7 +31,7 @@ def article(**changes: object) -> ArticleItem:
         "categories": ["新媒体", "高科技行业门户", "新闻"],
         "published": datetime(2022, 8, 25, 8, 9, tzinfo=UTC),
         "body_html": f'<p style="text-indent: 2em;">正文</p><p><img src="{IMG}" alt="图"></p>',
-        "images": [ImageRef(url=IMG, alt="图", status="downloaded", path="full/ab.jpg")],
+        "images": [ImageRef(url=IMG, alt="图", status="downloaded", path="ab12.jpg")],
     }
     values.update(changes)
     return ArticleItem(**values)  # type: ignore[arg-type]
@@ -62,7 +62,7 @@ def test_title_rule_can_be_switched_off() -> None:
     [
         ("origin", IMG),
         ("proxy", "https://cors.zfour.workers.dev/?" + IMG),
-        ("local", "/images/full/ab.jpg"),
+        ("local", "/assets/ab12.jpg"),
     ],
 )
 def test_image_modes_apply_at_export(mode: str, expected: str) -> None:

@@ -41,6 +41,7 @@ def test_migrations_apply_twice_safely(tmp_path: Path) -> None:
     assert [m.name for m in index.migrations.applied(db)] == [
         "m001_initial",
         "m002_runs_revisions_imports",
+        "m003_image_assets",
         "m005_parser_alarm",
     ]
 

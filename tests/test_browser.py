@@ -253,7 +253,7 @@ def test_article_page_shows_body_and_image(
         ".filter(i => i.complete && i.naturalWidth > 0).map(i => i.getAttribute('src'))",
         body,
     )
-    assert f"/images/{image_path}" in loaded
+    assert f"/assets/{image_path}" in loaded
     screenshot(browser, screenshots, "article.png")
     link = browser.find_element(By.CSS_SELECTOR, "td.col-path a")
     link.click()

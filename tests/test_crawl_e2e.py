@@ -111,7 +111,7 @@ def test_images_downloaded_with_referer_and_403_recorded(crawled: Any) -> None:
     failed = [r for r in images if r["status"] == "failed"]
     assert downloaded
     for row in downloaded:
-        assert (archive / "images" / row["path"]).is_file()
+        assert (archive / "assets" / row["path"]).is_file()
     assert failed
     assert all("/deleted/" in r["url"] and r["error"] == "HTTP 403" for r in failed)
     assert "img failed" in crawled["first"].stderr

@@ -112,7 +112,7 @@ class Fixture:
 def build_archive(root: Path) -> Fixture:
     """Three articles (two portals, two months), images downloaded and failed, runs."""
     ok = ImageRef(url="http://img.test/1.png", alt="图1", status="downloaded",
-                  path="full/aaa111.png", checksum="x")  # fmt: skip
+                  path="aaa111.png", checksum="x")  # fmt: skip
     bad = ImageRef(url="http://img.test/2.jpg", alt="图2", status="failed", error="HTTP 403")
     items = {
         "lenovo": item(
@@ -178,7 +178,7 @@ def build_archive(root: Path) -> Fixture:
                  "old_hash": "h0", "new_hash": "h1"},
             ]
         )  # fmt: skip
-    image = root / "images" / "full" / "aaa111.png"
+    image = root / "assets" / "aaa111.png"
     image.parent.mkdir(parents=True)
     image.write_bytes(PNG_1PX)
     return Fixture(root, ids)
@@ -277,7 +277,7 @@ def _all_keys(value: Any) -> Iterator[str]:
 
 
 def test_datasette_argv_is_immutable_local_and_loads_the_metadata(tmp_path: Path) -> None:
-    (tmp_path / "images").mkdir()
+    (tmp_path / "assets").mkdir()
     argv = dm.datasette_argv(
         tmp_path / "index.db",
         tmp_path / "m.yaml",
@@ -291,7 +291,7 @@ def test_datasette_argv_is_immutable_local_and_loads_the_metadata(tmp_path: Path
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--port") + 1] == "0"
     assert argv[argv.index("--metadata") + 1] == str(tmp_path / "m.yaml")
-    assert argv[argv.index("--static") + 1] == f"images:{(tmp_path / 'images').resolve()}"
+    assert argv[argv.index("--static") + 1] == f"assets:{(tmp_path / 'assets').resolve()}"
     settings = {argv[i + 1]: argv[i + 2] for i, arg in enumerate(argv) if arg == "--setting"}
     assert settings == {"sql_time_limit_ms": "3000", "suggest_facets": "off"}
     assert argv.count(str(tmp_path / "index.db")) == 1  # only as --immutable, never mutable
@@ -462,7 +462,7 @@ def test_row_page_renders_the_body_with_local_images(ds: Datasette, archive: Fix
     page = fetch(ds, f"/index/articles/{archive.ids['lenovo']}").text
     body = body_cell(page)
     assert "<p>据统计，我国<b>碳排放</b>监测体系完善。</p>" in body
-    assert '<img src="/images/full/aaa111.png" alt="图1"' in body  # downloaded copy
+    assert '<img src="/assets/aaa111.png" alt="图1"' in body  # downloaded copy
     assert '<img src="http://img.test/2.jpg" alt="图2"' in body  # failed: original URL
     assert 'referrerpolicy="no-referrer"' in body
     assert '<a href="http://portal.test/more" rel="noopener nofollow">原文</a>' in body
@@ -589,9 +589,9 @@ def test_pure_helpers() -> None:
     assert plugin.plain_text("<p>One.</p><p>Two<br>three &lt;b&gt;</p>") == "One. Two three <b>"
     assert plugin.mounted_url("/images/", "full/a b.jpg") == "/images/full/a%20b.jpg"
     local = plugin.RenderOptions()
-    assert plugin.image_src(
-        "http://i.test/a.jpg", local, {"http://i.test/a.jpg": "full/a.jpg"}
-    ) == ("/images/full/a.jpg")
+    assert plugin.image_src("http://i.test/a.jpg", local, {"http://i.test/a.jpg": "a.jpg"}) == (
+        "/assets/a.jpg"
+    )
     assert plugin.image_src("http://i.test/b.jpg", local, {}) == "http://i.test/b.jpg"
     with pytest.raises(ValueError, match="image_mode"):
         plugin.RenderOptions.from_config({"image_mode": "inline"})
@@ -625,7 +625,7 @@ def test_posts_route_refuses_anything_but_archived_files(ds: Datasette, path: st
 
 
 def test_downloaded_images_are_served_sandboxed(ds: Datasette) -> None:
-    response = fetch(ds, "/images/full/aaa111.png")
+    response = fetch(ds, "/assets/aaa111.png")
     assert response.status_code == 200
     assert response.content == PNG_1PX
     assert response.headers["x-content-type-options"] == "nosniff"

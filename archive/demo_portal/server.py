@@ -15,7 +15,7 @@ import socketserver
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
@@ -154,6 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
             portal.count_hit(path)
         if portal.faults is not None and portal.faults.handle(self, head=head):
             return  # fault mode (faults.py) answered the request, or broke it on purpose
+        if portal.stream_route is not None and portal.stream_route(self, path, head):
+            return  # answered by a streaming route (archive.demo_portal.image_cases)
         try:
             headers = dict(self.headers.items())  # other portals live under /<portal>/
             resp = other_portals.respond(self.path, headers, portal.base_url) or portal.respond(
@@ -209,6 +211,8 @@ class DemoPortal:
         self.stopping = False
         self.faults: FaultInjector | None = None
         """Fault mode (``faults.fault_portal``): answers requests first, logs ground truth."""
+        self.stream_route: Callable[[BaseHTTPRequestHandler, str, bool], bool] | None = None
+        """Answers a request itself (slow or truncated bodies) when it returns True."""
         self.hits: collections.Counter[str] = collections.Counter()
         self._hits_lock = threading.Lock()
         self._thread: threading.Thread | None = None
