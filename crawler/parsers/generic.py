@@ -13,18 +13,16 @@ is not an article: :class:`ParseError` for ``body``.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
-from pipelines.normalize import LAZY_SRC_ATTRS, clean_body
+from crawler.parsers.generic_body import element_text, extract_body, inner_html
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "html",
@@ -49,10 +47,8 @@ LONG_PARAGRAPH = 200
 MAX_HEADING_SHARE = 0.5
 """Above this share of the body's text inside headings, the page is a list of headlines."""
 
-_PLACEHOLDER = "http://image.invalid/{n}.png"
-"""Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""
-_PLACEHOLDER_RE = re.compile(r"^http://image\.invalid/(\d+)\.png$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_SPACE = re.compile(r"\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»]\s+|\s*[|｜_]\s*|\s*-{2,}\s*|\s+::\s+")
 _DOMAIN = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}$", re.I)
 _SUFFIX_SEPARATOR = r"[-|–—·•»_｜:：]"
@@ -81,8 +77,8 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 def text_weight(text: str) -> int:
     """Non-space characters of ``text``, each CJK character counting ``CJK_WEIGHT``."""
-    compact = "".join(text.split())
-    return len(compact) + (CJK_WEIGHT - 1) * len(_CJK.findall(compact))
+    compact = _SPACE.sub("", text)
+    return len(compact) + (CJK_WEIGHT - 1) * (len(compact) - len(_CJK.sub("", compact)))
 
 
 def plain_text(fragment: str) -> str:
@@ -98,18 +94,21 @@ def plain_text(fragment: str) -> str:
             node.tail = " " + (node.tail or "")
         elif node.tag == "br":
             node.tail = "\n" + (node.tail or "")
-    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    lines = (" ".join(line.split()) for line in _text(root).splitlines())
     return "\n".join(line for line in lines if line)
 
 
 def extract_text(html: str, url: str) -> str:
-    """Plain text of the article body the generic parser stores ('' for a page without one)."""
+    """Plain text of the article body the generic parser stores ('' for a page without one).
+
+    The text of the extracted element itself: ``clean_body`` (which the stored body goes
+    through) removes no text from trafilatura's output, so it is not run here.
+    """
     page = Page.from_html(html, url or "http://localhost/")
     try:
-        body = GenericParser.V1().body(page)
+        return element_text(GenericParser.V1().body_element(page))
     except ParseError:
         return ""
-    return plain_text(clean_body(body, page.url))
 
 
 def _json_ld(page: Page) -> Iterator[dict[str, Any]]:
@@ -161,32 +160,21 @@ def strip_site_suffix(title: str, site_names: set[str], *, split: bool = True) -
     return text
 
 
-def _images_to_placeholders(root: Any, base_url: str) -> list[str]:
-    """Give every image its real URL (lazy attributes first) behind a placeholder ``src``."""
-    urls: list[str] = []
-    for img in root.iter("img"):
-        src = next((img.get(a) for a in LAZY_SRC_ATTRS if (img.get(a) or "").strip()), None)
-        src = src or img.get("src") or (img.get("srcset") or "").split(" ")[0]
-        if not src.strip() or src.strip().lower().startswith("data:"):
-            continue
-        for name in [*LAZY_SRC_ATTRS, "srcset", "data-srcset"]:
-            img.attrib.pop(name, None)
-        img.set("src", _PLACEHOLDER.format(n=len(urls)))
-        urls.append(urljoin(base_url, src.strip()))
-    return urls
+def _text(node: Any) -> str:
+    return "".join(node.itertext())
 
 
 def _text_share(root: Any, tags: tuple[str, ...], total: int) -> float:
-    inside = sum(text_weight(node.text_content()) for node in root.iter(*tags))
+    inside = sum(text_weight(_text(node)) for node in root.iter(*tags))
     return inside / total if total else 0.0
 
 
 def not_an_article(root: Any) -> str | None:
     """Why an extracted body (an lxml element) is not an article, or ``None`` when it is one."""
-    total = text_weight(root.text_content())
+    total = text_weight(_text(root))
     if total < MIN_TEXT_WEIGHT:
         return f"text weight {total} < {MIN_TEXT_WEIGHT}"
-    longest = max((text_weight(p.text_content()) for p in root.iter("p")), default=0)
+    longest = max((text_weight(_text(p)) for p in root.iter("p")), default=0)
     if _text_share(root, ("a",), total) > MAX_LINK_SHARE and longest < LONG_PARAGRAPH:
         return "mostly links"
     if _text_share(root, _HEADINGS, total) > MAX_HEADING_SHARE:
@@ -301,35 +289,20 @@ class GenericParser(ParserProxy):
 
         @attribute
         def body(self, page: Page) -> str:
+            return inner_html(self.body_element(page))
+
+        def body_element(self, page: Page) -> Any:
+            """The article body as an lxml ``<body>`` element (``ParseError`` if none)."""
             reason = "no main content found"
             for retry in RETRY_OPTIONS:
-                root = self._extract(page, {**TRAFILATURA_OPTIONS, **retry})
+                root = extract_body(page.selector.root, page.url, {**TRAFILATURA_OPTIONS, **retry})
                 if root is None:
                     continue
                 reason = not_an_article(root) or ""
                 if not reason:
                     self._drop_headline(root, page)
-                    inner = (root.text or "") + "".join(
-                        etree.tostring(child, encoding="unicode", method="html") for child in root
-                    )
-                    return inner.strip()
+                    return root
             raise ParseError("body", f"page with no article ({reason})")
-
-        def _extract(self, page: Page, options: dict[str, Any]) -> Any:
-            """trafilatura's main content as the ``<body>`` of an lxml tree, or ``None``."""
-            import trafilatura  # imported lazily: ~0.2 s, only fetches of other hosts need it
-
-            tree = copy.deepcopy(page.selector.root)
-            images = _images_to_placeholders(tree, page.url)
-            html = trafilatura.extract(tree, url=page.url, **options)
-            if not html:
-                return None
-            root = lxml_html.document_fromstring(html).find("body")
-            for img in root.iter("img"):
-                match = _PLACEHOLDER_RE.match(img.get("src", ""))
-                if match:
-                    img.set("src", images[int(match.group(1))])
-            return root
 
         def _drop_headline(self, root: Any, page: Page) -> None:
             """Remove a leading heading that repeats the title (it is in the front matter)."""
@@ -340,7 +313,7 @@ class GenericParser(ParserProxy):
                 title = self.title(page)
             except ParseError:
                 return
-            heading = " ".join(first.text_content().split())
+            heading = " ".join(_text(first).split())
             if heading and heading in title:
                 tail = first.tail or ""
                 root.remove(first)
