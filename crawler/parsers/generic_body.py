@@ -98,10 +98,13 @@ def second_opinion_reason(body: Any, length: int, root: Any) -> str | None:
     return None
 
 
+_LINK_TEXTS = etree.XPath("//a//text()", smart_strings=False)
+
+
 def linked_length(body: Any, root: Any) -> int:
     """Characters of ``body``'s lines that are the text of a link on the page ``root``
     (trafilatura can keep a list of links as plain lines)."""
-    links = {" ".join("".join(a.itertext()).split()) for a in root.iter("a")}
+    links = {" ".join(text.split()) for text in _LINK_TEXTS(root)}
     lines = (" ".join(line.split()) for line in "".join(body.itertext()).splitlines())
     return sum(len(line) for line in lines if line in links)
 
@@ -119,11 +122,12 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     urls, saved = _swap_images(root, url)
     try:
         options = {**options, "output_format": "html"}
-        document = trafilatura.bare_extraction(root, url=url, fast=True, **options)
+        # no url: trafilatura would resolve every link of the page; the body's are done below
+        document = trafilatura.bare_extraction(root, fast=True, **options)
         if not isinstance(document, Document) or second_opinion_reason(
             document.body, len(document.raw_text or ""), root
         ):
-            document = trafilatura.bare_extraction(root, url=url, **options)
+            document = trafilatura.bare_extraction(root, **options)
     finally:
         for img, attrib in saved:
             img.attrib.clear()
@@ -135,6 +139,10 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
         src = img.get("src", "")
         if src.startswith(_PLACEHOLDER_PREFIX):
             img.set("src", urls[int(src[len(_PLACEHOLDER_PREFIX) :].split(".")[0])])
+    for link in body.iter("a"):
+        href = link.get("href", "").strip()
+        if href and not href.lower().startswith(("javascript:", "data:", "vbscript:")):
+            link.set("href", urljoin(url, href))
     return body
 
 
