@@ -339,3 +339,40 @@ def test_fetch_of_a_page_without_article_is_a_one_line_error(server: str, tmp_pa
     assert "no article" in errors[0] or "no_body" in errors[0]
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.rglob("*.md"))
+
+
+# --- body extraction details (crawler/parsers/generic_body.py) ----------------------------
+SENTENCE = "The crews replaced {n} relays on the northern feeder before the storm season began. "
+
+
+def test_text_after_an_html_comment_is_kept() -> None:
+    # React pages write "text<!-- -->more": the part after the comment belongs to the body
+    paragraphs = "".join(
+        f"<p>{SENTENCE.format(n=i)}Then<!-- --> the second half of paragraph {i} follows.</p>"
+        for i in range(6)
+    )
+    text = extract_text(_doc("<title>Relays</title>", f"<article>{paragraphs}</article>"), EN_URL)
+    assert "Then the second half of paragraph 5 follows." in text
+
+
+def test_extraction_leaves_the_page_images_as_they_were() -> None:
+    paragraphs = "".join(f"<p>{SENTENCE.format(n=i)}</p>" for i in range(6))
+    image = '<img src="/loading.gif" data-src="/img/88421?w=800" alt="relay">'
+    page = Page.from_html(
+        _doc("<title>Relays</title>", f"<article>{image}{paragraphs}</article>"), EN_URL
+    )
+    body = GenericParser.V1().body(page)
+    assert 'src="https://www.circuitledger.test/img/88421?w=800"' in body
+    img = page.selector.css("img")[0].attrib
+    assert img == {"src": "/loading.gif", "data-src": "/img/88421?w=800", "alt": "relay"}
+
+
+def test_body_links_are_absolute() -> None:
+    paragraphs = "".join(
+        f'<p>{SENTENCE.format(n=i)}<a href="/notes/{i}">Field notes {i}</a> were filed.</p>'
+        for i in range(6)
+    )
+    body = GenericParser.V1().body(
+        Page.from_html(_doc("", f"<article>{paragraphs}</article>"), EN_URL)
+    )
+    assert '<a href="https://www.circuitledger.test/notes/3">Field notes 3</a>' in body

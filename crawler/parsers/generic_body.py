@@ -112,13 +112,18 @@ def linked_length(body: Any, root: Any) -> int:
 def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     """trafilatura's main content of the page ``root`` as a ``<body>`` element, or ``None``.
 
-    ``root`` (the page's ``lxml.html`` tree) is left as it was: trafilatura works on its own
-    copy, and the image attributes changed for the run are put back.
+    ``root`` (the page's ``lxml.html`` tree) loses its HTML comments (their text is joined
+    up, as a parser with ``remove_comments`` does); otherwise it is left as it was:
+    trafilatura works on its own copy, and the image attributes changed for the run are put
+    back.
     """
     import trafilatura  # imported lazily: ~0.2 s, only fetches of other hosts need it
     from trafilatura.htmlprocessing import convert_to_html
     from trafilatura.settings import Document
 
+    # trafilatura parses with remove_comments; left in, a comment loses the text after it
+    # (React's "text<!-- -->more" would keep only "text")
+    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     urls, saved = _swap_images(root, url)
     try:
         options = {**options, "output_format": "html"}
