@@ -376,3 +376,60 @@ def test_body_links_are_absolute() -> None:
         Page.from_html(_doc("", f"<article>{paragraphs}</article>"), EN_URL)
     )
     assert '<a href="https://www.circuitledger.test/notes/3">Field notes 3</a>' in body
+
+
+ZH_SENTENCE = "研究团队在第{n}轮测试中把传感器的良率提高到百分之九十二，检测时间也缩短到六分钟。"
+
+
+def _zh_article(after: str, before: str = "") -> str:
+    paragraphs = "".join(f"<p>{ZH_SENTENCE.format(n=i)}</p>" for i in range(8))
+    return _doc(
+        "<title>传感器</title>", f"<div>{before}<div class='text'>{paragraphs}</div>{after}</div>"
+    )
+
+
+def _trimmed(html: str) -> str:
+    from lxml import html as lxml_html
+
+    from crawler.parsers.generic_clean import trim_boilerplate
+
+    body = lxml_html.fragment_fromstring(html, create_parent="div")
+    trim_boilerplate(body, {ZH_URL}, text_weight)
+    return " ".join(body.itertext())
+
+
+def test_related_links_after_the_article_are_cut() -> None:
+    article = "".join(f"<p>{ZH_SENTENCE.format(n=i)}</p>" for i in range(8))
+    related = "".join(f"<li><a href='/n/{i}'>另一家厂商发布第{i}代芯片</a></li>" for i in range(8))
+    text = _trimmed(f"{article}<p>相关报道：</p><ul>{related}</ul><p>【打印】【关闭】</p>")
+    assert "第7轮测试" in text
+    assert "相关报道" not in text and "另一家厂商" not in text and "打印" not in text
+
+
+def test_copyright_line_ends_the_body() -> None:
+    paragraphs = "".join(f"<p>{SENTENCE.format(n=i)}</p>" for i in range(6))
+    tail = "<p>Copyright 2024 The Ledger. All rights reserved.</p><p>Trending now: relays</p>"
+    text = extract_text(
+        _doc("<title>Relays</title>", f"<article>{paragraphs}{tail}</article>"), EN_URL
+    )
+    assert "replaced 5 relays" in text
+    assert "Copyright" not in text and "Trending" not in text
+
+
+def test_a_marker_before_the_article_cuts_nothing() -> None:
+    header = "".join(f"<p>{ZH_SENTENCE.format(n=i)[:20]}</p>" for i in range(5)) + "<p>最新评论</p>"
+    article = "".join(f"<p>{ZH_SENTENCE.format(n=i) * 2}</p>" for i in range(3))
+    text = _trimmed(header + article)
+    assert "最新评论" in text and "第2轮测试" in text
+
+
+def test_trim_boilerplate_drops_labels_and_the_page_url() -> None:
+    from lxml import html as lxml_html
+
+    from crawler.parsers.generic_clean import trim_boilerplate
+
+    body = lxml_html.fragment_fromstring(
+        f"<div><p>{EN_URL}</p><p>Advertisement</p><p>{SENTENCE.format(n=1)}</p></div>"
+    )
+    trim_boilerplate(body, {EN_URL}, text_weight)
+    assert [p.text for p in body] == [SENTENCE.format(n=1)]

@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
 from crawler.parsers.generic_body import element_text, extract_body, inner_html
+from crawler.parsers.generic_clean import trim_boilerplate
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "html",
@@ -298,6 +299,7 @@ class GenericParser(ParserProxy):
                 root = extract_body(page.selector.root, page.url, {**TRAFILATURA_OPTIONS, **retry})
                 if root is None:
                     continue
+                trim_boilerplate(root, {page.url, self.canonical_url(page)}, text_weight)
                 reason = not_an_article(root) or ""
                 if not reason:
                     self._drop_headline(root, page)
