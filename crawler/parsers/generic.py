@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -24,6 +25,8 @@ from lxml import html as lxml_html
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
 from crawler.parsers.generic_body import element_text, extract_body, inner_html
 from crawler.parsers.generic_clean import trim_boilerplate
+from crawler.parsers.generic_dates import RELATIVE, find_date, parse_page_date
+from crawler.parsers.generic_meta import byline_author, declared_author
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "html",
@@ -54,20 +57,17 @@ _TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»]\s+|\s*[|｜_]\s*|\s*-{2,}\
 _DOMAIN = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}$", re.I)
 _SUFFIX_SEPARATOR = r"[-|–—·•»_｜:：]"
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-DATE_TEXT = re.compile(
-    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
-    r"(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
-    rf"|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?)?"
-    rf"|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}})?"
+DATE_WITH_TIME = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}\s*[:：]\s*\d{2}"
+    r"(?:\s*[:：]\s*\d{2})?"
 )
-"""A date as printed on a page: ``2023年11月20日 14:05``, ``2024-03-05``, ``March 5, 2024``."""
+"""A full date with a clock time: a posting stamp, taken anywhere after the headline."""
 DATE_LABELLED = re.compile(
     r"(?:发布时间|发表时间|发布日期|发表日期|发稿时间|更新时间|发表于|时间|日期"
-    r"|Published(?: on)?|Posted(?: on)?|Updated(?: on)?|Date)\s*[:：]?\s*"
-    rf"(?P<date>{DATE_TEXT.pattern})",
+    r"|Published(?: on)?|Posted(?: on)?|Updated(?: on)?|Date)\s*[:：]?\s*(?P<rest>.{0,40})",
     re.I,
 )
-"""A date behind a label (``发布时间：2022-02-13 04:22``), trusted anywhere on the page."""
+"""A label before a date (``发布时间：2022-02-13 04:22``), trusted anywhere on the page."""
 
 _BLOCKS = frozenset(
     {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
@@ -254,20 +254,41 @@ class GenericParser(ParserProxy):
                 text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
                 if len(text) <= self.DATE_NODE_CHARS:
                     value += " " + text
-                match = DATE_TEXT.search(value)
-                if match:
-                    return match.group(0)
-            texts = [" ".join(t.split()) for t in page.selector.xpath(self.TEXTS).getall()]
-            labelled = DATE_LABELLED.search("\n".join(texts))
-            if labelled:
-                return labelled.group("date")
+                found = find_date(value)
+                if found:
+                    return self._absolute(found)
+            texts = self._texts(page)
+            for labelled in DATE_LABELLED.finditer("\n".join(texts)):
+                found = find_date(labelled.group("rest"))
+                if found and labelled.group("rest").lstrip().startswith(found[:2]):
+                    return self._absolute(found)
             for byline in self._after_headline(page, texts):
-                match = DATE_TEXT.search(byline)
+                found = find_date(byline, relative=False)
+                if found:
+                    return self._absolute(found)
+            for after in self._after_headline(page, texts, window=len(texts)):
+                match = DATE_WITH_TIME.search(after)
                 if match:
-                    return match.group(0)
+                    return self._absolute(match.group(0))
             raise ParseError("published", "no date meta, JSON-LD, <time> or date-looking text")
 
-        def _after_headline(self, page: Page, texts: list[str]) -> Iterator[str]:
+        def _absolute(self, found: str) -> str:
+            """A date found in the text as ISO 8601: naive when the page printed a clock time
+            (the normalizer reads it in the portal's zone), with an offset when it was relative
+            (``3 小时前`` is counted back from now)."""
+            stamp = parse_page_date(found, self.now())
+            if stamp is None:
+                return found
+            if RELATIVE.fullmatch(found.strip()):
+                return stamp.isoformat()
+            return stamp.replace(tzinfo=None).isoformat(sep=" ")
+
+        @staticmethod
+        def now() -> datetime:
+            """The moment relative dates count back from (the parse, i.e. about the fetch)."""
+            return datetime.now(UTC)
+
+        def _after_headline(self, page: Page, texts: list[str], window: int = 0) -> Iterator[str]:
             """The few texts after each occurrence of the headline (the byline area)."""
             try:
                 title = self.title(page)
@@ -275,7 +296,29 @@ class GenericParser(ParserProxy):
                 return
             for i, text in enumerate(texts):
                 if text and (text == title or (len(text) >= len(title) // 2 and text in title)):
-                    yield " ".join(texts[i + 1 : i + 1 + self.AFTER_HEADLINE_TEXTS])
+                    yield " ".join(texts[i + 1 : i + 1 + (window or self.AFTER_HEADLINE_TEXTS)])
+
+        @attribute
+        def author(self, page: Page) -> str:
+            """The byline: declared (``<meta name=author>``, JSON-LD) or printed; '' if none."""
+            declared = declared_author(dict(page.meta), _json_ld(page), _site_names(page))
+            if declared:
+                return declared
+            try:
+                title = self.title(page)
+            except ParseError:
+                title = ""
+            return byline_author(self._texts(page), title)
+
+        def _texts(self, page: Page) -> list[str]:
+            """The page's visible text nodes, whitespace collapsed (computed once per page)."""
+            cache = self.__dict__.setdefault("_texts_cache", {})
+            if id(page) not in cache:
+                texts = page.selector.xpath(self.TEXTS).getall()
+                cache.clear()
+                cache[id(page)] = [" ".join(t.split()) for t in texts]
+            texts_of_page: list[str] = cache[id(page)]
+            return texts_of_page
 
         @attribute
         def source(self, page: Page) -> str:
