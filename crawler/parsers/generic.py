@@ -175,7 +175,11 @@ def not_an_article(root: Any) -> str | None:
     total = text_weight(_text(root))
     if total < MIN_TEXT_WEIGHT:
         return f"text weight {total} < {MIN_TEXT_WEIGHT}"
-    longest = max((text_weight(_text(p)) for p in root.iter("p")), default=0)
+    texts = [_text(p) for p in root.iter("p")]
+    # a paragraph has at most 3 weight per character: shorter ones cannot be the longest
+    longest = max(
+        (text_weight(t) for t in texts if CJK_WEIGHT * len(t) >= LONG_PARAGRAPH), default=0
+    )
     if _text_share(root, ("a",), total) > MAX_LINK_SHARE and longest < LONG_PARAGRAPH:
         return "mostly links"
     if _text_share(root, _HEADINGS, total) > MAX_HEADING_SHARE:

@@ -109,11 +109,37 @@ def linked_length(body: Any, root: Any) -> int:
     return sum(len(line) for line in lines if line in links)
 
 
+_NEVER_CONTENT = etree.XPath("//script[not(@type='application/ld+json')]|//style|//svg|//template")
+"""Elements trafilatura deletes first anyway; gone before it copies and walks the tree."""
+
+
+def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) -> None:
+    """What trafilatura's full precision cascade adds to its fast pass, without redoing it:
+    its comparison with readability and justext (``compare_extraction``), on a copy of the
+    page. ``document`` gets the chosen body."""
+    from copy import copy
+
+    from trafilatura.external import compare_extraction
+    from trafilatura.htmlprocessing import tree_cleaning
+    from trafilatura.settings import Extractor
+
+    extractor = Extractor(
+        output_format="html", precision=True, comments=bool(options.get("include_comments")),
+        links=bool(options.get("include_links")), images=bool(options.get("include_images")),
+        tables=bool(options.get("include_tables", True)),
+    )  # fmt: skip
+    raw = copy(root)
+    cleaned = tree_cleaning(copy(raw), extractor)
+    body, text = compare_extraction(cleaned, raw, document.body, document.raw_text or "", extractor)
+    document.body, document.raw_text = body, text
+
+
 def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     """trafilatura's main content of the page ``root`` as a ``<body>`` element, or ``None``.
 
     ``root`` (the page's ``lxml.html`` tree) loses its HTML comments (their text is joined
-    up, as a parser with ``remove_comments`` does); otherwise it is left as it was:
+    up, as a parser with ``remove_comments`` does) and the scripts (JSON-LD kept), styles,
+    SVG and templates no field reads; otherwise it is left as it was:
     trafilatura works on its own copy, and the image attributes changed for the run are put
     back.
     """
@@ -124,15 +150,20 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     # trafilatura parses with remove_comments; left in, a comment loses the text after it
     # (React's "text<!-- -->more" would keep only "text")
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    for node in _NEVER_CONTENT(root):
+        node.drop_tree()
     urls, saved = _swap_images(root, url)
     try:
         options = {**options, "output_format": "html"}
         # no url: trafilatura would resolve every link of the page; the body's are done below
         document = trafilatura.bare_extraction(root, fast=True, **options)
-        if not isinstance(document, Document) or second_opinion_reason(
-            document.body, len(document.raw_text or ""), root
-        ):
+        if not isinstance(document, Document):
             document = trafilatura.bare_extraction(root, **options)
+        elif second_opinion_reason(document.body, len(document.raw_text or ""), root):
+            if options.get("favor_precision"):
+                _compare_with_external(document, root, options)
+            else:
+                document = trafilatura.bare_extraction(root, **options)
     finally:
         for img, attrib in saved:
             img.attrib.clear()

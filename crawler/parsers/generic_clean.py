@@ -75,8 +75,8 @@ def trim_boilerplate(body: Any, page_urls: set[str], weight: Any) -> None:
     seen = 0
     blocks = _leaf_blocks(body)
     texts = [_text(block) for block in blocks]
-    weights = [weight(text) for text in texts]
-    longest = max(range(len(blocks)), key=weights.__getitem__, default=0)
+    # UTF-8 length: like the text weight, about 3 per CJK character and 1 per Latin one
+    longest = max(range(len(blocks)), key=lambda i: len(texts[i].encode()), default=0)
     for index, (block, text) in enumerate(zip(blocks, texts, strict=True)):
         if not text:
             continue
@@ -89,7 +89,8 @@ def trim_boilerplate(body: Any, page_urls: set[str], weight: Any) -> None:
                 _remove(later)
             _drop_empty_containers(body)
             return
-        seen += weights[index]
+        if seen < MIN_ARTICLE_WEIGHT:  # past the threshold the sum no longer matters
+            seen += weight(text)
 
 
 def _drop_empty_containers(body: Any) -> None:
