@@ -10,6 +10,7 @@ element, block by block, as :func:`crawler.parsers.generic.plain_text` reads a f
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 from urllib.parse import urljoin
@@ -36,18 +37,26 @@ def _image_url(img: Any) -> str:
     return str(src or "").strip()
 
 
+_IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg)(?:[?#]|$)", re.I)
+
+
 def _swap_images(root: Any, base_url: str) -> tuple[list[str], list[tuple[Any, dict[str, str]]]]:
-    """Give every image a placeholder ``src`` that trafilatura keeps; return the real URLs
+    """Give every image trafilatura would lose or misread (lazy attributes, ``srcset``, a URL
+    without an image extension) a placeholder ``src`` that it keeps; return the real URLs
     (lazy attributes first) and what to restore on the page's tree afterwards."""
     urls: list[str] = []
     saved: list[tuple[Any, dict[str, str]]] = []
     for img in root.iter("img"):
+        attrib = img.attrib
+        plain = not any(a in attrib for a in _IMAGE_ATTRS)
+        if plain and _IMAGE_EXTENSION.search(attrib.get("src", "")):
+            continue  # trafilatura keeps it as it is
         src = _image_url(img)
         if not src or src.lower().startswith("data:"):
             continue
-        saved.append((img, dict(img.attrib)))
+        saved.append((img, dict(attrib)))
         for name in _IMAGE_ATTRS:
-            img.attrib.pop(name, None)
+            attrib.pop(name, None)
         img.set("src", _PLACEHOLDER.format(n=len(urls)))
         urls.append(urljoin(base_url, src))
     return urls, saved
@@ -56,8 +65,7 @@ def _swap_images(root: Any, base_url: str) -> tuple[list[str], list[tuple[Any, d
 PROSE_RUN = 80
 """Least characters of one text node that count as prose (a sentence, not a menu item)."""
 _PROSE_TEXTS = etree.XPath(
-    "//body//text()[string-length(normalize-space(.)) >= $run]"
-    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::textarea)]",
+    "//body//text()[string-length(normalize-space(.)) >= $run]",  # scripts are gone by then
     smart_strings=False,
 )
 
@@ -175,6 +183,8 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
         src = img.get("src", "")
         if src.startswith(_PLACEHOLDER_PREFIX):
             img.set("src", urls[int(src[len(_PLACEHOLDER_PREFIX) :].split(".")[0])])
+        elif src:
+            img.set("src", urljoin(url, src))
     for link in body.iter("a"):
         href = link.get("href", "").strip()
         if href and not href.lower().startswith(("javascript:", "data:", "vbscript:")):
