@@ -471,6 +471,12 @@ def test_author_sources(head: str, body: str, author: str) -> None:
     assert _author(head, body) == author
 
 
+def test_an_element_marked_as_the_byline_names_the_author() -> None:
+    body = '<p class="byline">By Morgan Avery | March 5, 2024</p><p>Crews replaced relays.</p>'
+    assert _author("", body) == "Morgan Avery"
+    assert _author("", '<span class="byline">Updated 3 hours ago</span>') == ""
+
+
 def test_a_line_of_names_under_the_title_is_the_byline() -> None:
     body = "<h1>犬儒病</h1><p>胡平</p><p>——当代中国的精神危机</p><p>正文很长。</p>"
     assert _author("<title>犬儒病</title>", body) == "胡平"

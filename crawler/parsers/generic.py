@@ -200,6 +200,11 @@ class GenericParser(ParserProxy):
         DATE_NODES: ClassVar[str] = (
             "[itemprop=datePublished], [class*=time], [class*=date], [id*=time], [id*=date]"
         )
+        AUTHOR_NODES: ClassVar[str] = (
+            "[itemprop=author], [rel=author], [class*=byline], [class*=author-name], "
+            "[class=author], [class*=article-author]"
+        )
+        """Elements that mark the byline (their short text is taken after labelled bylines)."""
         DATE_NODE_CHARS: ClassVar[int] = 200
         """Date-looking text is looked for in short nodes only (not a whole page column)."""
         TEXTS: ClassVar[str] = (
@@ -312,7 +317,11 @@ class GenericParser(ParserProxy):
                 title = self.title(page)
             except ParseError:
                 title = ""
-            return byline_author(self._texts(page), title)
+            marked = [
+                " ".join(" ".join(node.xpath(".//text()").getall()).split())
+                for node in page.selector.css(self.AUTHOR_NODES)[:3]
+            ]
+            return byline_author(self._texts(page), title, marked)
 
         def _texts(self, page: Page) -> list[str]:
             """The page's visible text nodes, whitespace collapsed (computed once per page)."""

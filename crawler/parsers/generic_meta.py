@@ -206,9 +206,22 @@ def name_under_title(texts: list[str], title: str, window: int = 6) -> str:
     return ""
 
 
-def byline_author(texts: list[str], title: str = "") -> str:
-    """The author printed on the page: ``texts`` are its text nodes in document order and
-    ``title`` its headline (a line of names just under it is a byline)."""
+def marked_author(text: str) -> str:
+    """The name in the text of an element marked as the byline (``class=byline``…)."""
+    text = re.sub(r"^\s*(?:By|作者|文)\s*[:：/]?\s*", "", text.strip(), flags=re.I)
+    text = re.split(
+        r"\s*(?:\||•|·|—|–| - |\bon\b|\bupdated\b|\bpublished\b)\s*", text, maxsplit=1, flags=re.I
+    )[0]
+    text = text.strip(" ,;")
+    if not text or len(text) > 60 or re.search(r"\d|@|https?:", text):
+        return ""
+    return text if plausible_person(text) or " and " in text else ""
+
+
+def byline_author(texts: list[str], title: str = "", marked: Iterable[str] = ()) -> str:
+    """The author printed on the page: ``texts`` are its text nodes in document order,
+    ``title`` its headline (a line of names just under it is a byline) and ``marked`` the
+    texts of elements marked as the byline."""
     joined = "\n".join(texts)
     for match in LABELLED.finditer(joined):
         if match.group("names") not in _NOT_NAMES and match.group("names")[0] not in _PARTICLES:
@@ -221,6 +234,10 @@ def byline_author(texts: list[str], title: str = "") -> str:
         ]
         if any(credits):
             return " ".join(dict.fromkeys(" ".join(credits).split()))
+    for text in marked:
+        name = marked_author(text)
+        if name:
+            return name
     if title:
         names = name_under_title(texts, title)
         if names:
