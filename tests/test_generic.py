@@ -22,7 +22,7 @@ from crawler.parsers.generic import (
 )
 from crawler.parsers.generic_dates import parse_page_date
 from crawler.spiders.generic import GenericSpider
-from pipelines.normalize import parse_published
+from pipelines.normalize import clean_body, parse_published
 from tests.conftest import FAST_SETTINGS, FIXTURES, Route, run_cli, serve_routes
 
 PAGES = FIXTURES / "generic"
@@ -77,6 +77,15 @@ def test_extract_text_keeps_the_body_and_drops_furniture(
         assert snippet in text
     for snippet in furniture:
         assert snippet not in text, f"furniture {snippet!r} leaked into the body"
+
+
+@pytest.mark.parametrize(
+    ("name", "url"), [("article-en.html", EN_URL), ("article-zh.html", ZH_URL)]
+)
+def test_extract_text_is_the_text_of_the_stored_body(name: str, url: str) -> None:
+    # extract_text skips clean_body: it must not change the text of what is stored
+    body = GenericParser.V1().body(Page.from_html(page_text(name), url))
+    assert extract_text(page_text(name), url) == plain_text(clean_body(body, url))
 
 
 def test_extract_text_does_not_repeat_the_headline() -> None:
