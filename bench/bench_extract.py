@@ -60,12 +60,16 @@ def harness() -> Any:
     return extract_eval
 
 
-def run_harness(extractor: str, dataset: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """One harness process: its JSON result line and the texts it extracted."""
+def run_harness(
+    extractor: str, dataset: str, bootstrap: bool = True
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """One harness process: its JSON result line and the texts it extracted (``bootstrap``
+    off: 2 resamples instead of 1000, for the rounds that only time)."""
     with tempfile.TemporaryDirectory() as tmp:
         out, texts = Path(tmp) / "result.json", Path(tmp) / "texts.json"
         argv = [sys.executable, str(HARNESS), "--extractor", extractor, *DATASETS[dataset],
-                "--json", str(out), "--save-output", str(texts)]  # fmt: skip
+                "--json", str(out), "--save-output", str(texts),
+                *(() if bootstrap else ("--n-bootstrap", "2"))]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
         result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
@@ -109,7 +113,7 @@ def bodies(rounds: int) -> list[dict[str, Any]]:
         order = extractors[round_no % len(extractors) :] + extractors[: round_no % len(extractors)]
         for dataset in DATASETS:
             for extractor in order:
-                result, extracted = run_harness(extractor, dataset)
+                result, extracted = run_harness(extractor, dataset, bootstrap=round_no == 0)
                 runs.setdefault((extractor, dataset), []).append(result)
                 texts.setdefault((extractor, dataset), extracted)
     rows = []
@@ -118,6 +122,44 @@ def bodies(rounds: int) -> list[dict[str, Any]]:
         rows.append({**results[0], "speeds": speeds, "pages_per_s": statistics.median(speeds),
                      "halves": half_scores(dataset, texts[(extractor, dataset)])})  # fmt: skip
     return rows
+
+
+def cpu_times(rounds: int) -> dict[str, dict[str, float]]:
+    """Pages per CPU second in this process (``time.process_time``), best of ``rounds``
+    interleaved passes over each set after one untimed warm-up pass (imports, justext's
+    stop lists): the steady state, which other processes on a shared machine disturb less
+    than wall time."""
+    import time
+
+    import trafilatura
+
+    from crawler.parsers.generic import extract_text
+
+    ev = harness()
+
+    def peer(html: str, url: str) -> str | None:
+        return trafilatura.extract(html, include_comments=False)
+
+    funcs = {"ours": extract_text, "trafilatura": peer}
+    if available("readability"):
+        funcs["readability"] = ev.load_extractor("readability")[0]
+    result: dict[str, dict[str, float]] = {}
+    for dataset in DATASETS:
+        pages = [(url, load()) for _pid, url, load in ev.DATASETS[dataset]().pages()]
+        best: dict[str, float] = {}
+        for func in funcs.values():
+            for url, html in pages:
+                func(html, url)
+        for _ in range(rounds):
+            for name, func in funcs.items():
+                start = time.process_time()
+                for url, html in pages:
+                    func(html, url)
+                spent = time.process_time() - start
+                best[name] = min(best.get(name, spent), spent)
+        result[dataset] = {name: len(pages) / spent for name, spent in best.items()}
+        print(dataset, {k: round(v, 1) for k, v in result[dataset].items()}, "pages per CPU s")
+    return result
 
 
 def names(text: str) -> set[str]:
@@ -234,7 +276,9 @@ def meta_rows(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render(rows: list[dict[str, Any]], meta: dict[str, Any], rounds: int) -> str:
+def render(
+    rows: list[dict[str, Any]], meta: dict[str, Any], rounds: int, cpu: dict[str, Any]
+) -> str:
     order = {OURS: 0, PRELOADED: 1, "trafilatura": 2, "readability": 3}
     rows = sorted(rows, key=lambda r: (r["dataset"] != "scrapinghub", order.get(r["spec"], 9)))
     agree = meta["title_agreement"]
@@ -282,6 +326,14 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any], rounds: int) -> str
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(row(r) for r in rows),
         "",
+        f"Steady state in one process (`time.process_time`, best of {rounds} interleaved "
+        "passes after an untimed warm-up pass; CPU time, which the machine's other load "
+        "disturbs less than wall time), pages per CPU second:",
+        "",
+        "| dataset | " + " | ".join(cpu["scrapinghub"]) + " |",
+        "| --- |" + " --- |" * len(cpu["scrapinghub"]),
+        *(f"| {ds} | " + " | ".join(f"{v:.1f}" for v in cpu[ds].values()) + " |" for ds in cpu),
+        "",
         "Title, author and date (not timed; `GenericParser.V1().parse(page)` against "
         "`trafilatura.bare_extraction(html, with_metadata=True)`). CWCE has gold authors "
         "(names compared as a set) and dates (compared as the local day in Asia/Shanghai, as "
@@ -320,7 +372,7 @@ def main() -> int:
         return 1
     sys.path.insert(0, str(ROOT))
     rows = bodies(args.rounds)
-    section = render(rows, metadata(), args.rounds)
+    section = render(rows, metadata(), args.rounds, cpu_times(args.rounds))
     if args.no_write:
         print(section)
     else:
