@@ -56,7 +56,6 @@ _SPACE = re.compile(r"\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»]\s+|\s*[|｜_]\s*|\s*-{2,}\s*|\s+::\s+")
 _DOMAIN = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}$", re.I)
 _SUFFIX_SEPARATOR = r"[-|–—·•»_｜:：]"
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 DATE_WITH_TIME = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}\s*[:：]\s*\d{2}"
     r"(?:\s*[:：]\s*\d{2})?"

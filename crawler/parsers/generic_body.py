@@ -75,6 +75,8 @@ def prose_length(root: Any) -> int:
     return sum(len(text.strip()) for text in _PROSE_TEXTS(root, run=PROSE_RUN))
 
 
+_SANITIZED: Any = None
+"""trafilatura's ``SANITIZED_XPATH`` (page chrome in an extraction), compiled once."""
 MIN_EXTRACTED = 250
 """Characters below which a fast extraction is checked again (trafilatura's own minimum)."""
 PROSE_SHARE = 2
@@ -90,11 +92,14 @@ def second_opinion_reason(body: Any, length: int, root: Any) -> str | None:
     (``SANITIZED_XPATH``: nav, aside, buttons …), has no paragraphs or more tables than
     paragraphs, or leaves out much of the page's prose.
     """
-    from trafilatura.external import SANITIZED_XPATH
+    global _SANITIZED
+    if _SANITIZED is None:
+        from trafilatura.external import SANITIZED_XPATH
 
+        _SANITIZED = etree.XPath(SANITIZED_XPATH)
     if length < MIN_EXTRACTED:
         return "short"
-    if body.xpath(SANITIZED_XPATH):
+    if _SANITIZED(body):
         return "page chrome"
     paragraphs = len(body.findall(".//p"))
     if not paragraphs or len(body.findall(".//table")) > paragraphs:
