@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import frontmatter
@@ -19,7 +20,9 @@ from crawler.parsers.generic import (
     strip_site_suffix,
     text_weight,
 )
+from crawler.parsers.generic_dates import parse_page_date
 from crawler.spiders.generic import GenericSpider
+from pipelines.normalize import clean_body, parse_published
 from tests.conftest import FAST_SETTINGS, FIXTURES, Route, run_cli, serve_routes
 
 PAGES = FIXTURES / "generic"
@@ -74,6 +77,15 @@ def test_extract_text_keeps_the_body_and_drops_furniture(
         assert snippet in text
     for snippet in furniture:
         assert snippet not in text, f"furniture {snippet!r} leaked into the body"
+
+
+@pytest.mark.parametrize(
+    ("name", "url"), [("article-en.html", EN_URL), ("article-zh.html", ZH_URL)]
+)
+def test_extract_text_is_the_text_of_the_stored_body(name: str, url: str) -> None:
+    # extract_text skips clean_body: it must not change the text of what is stored
+    body = GenericParser.V1().body(Page.from_html(page_text(name), url))
+    assert extract_text(page_text(name), url) == plain_text(clean_body(body, url))
 
 
 def test_extract_text_does_not_repeat_the_headline() -> None:
@@ -191,11 +203,11 @@ def test_title_missing_everywhere_is_a_parse_error() -> None:
         (_doc("", '<article><h1>T</h1><time datetime="2021-04-02T10:30">Apr 2</time></article>'),
          "2021-04-02T10:30"),
         (_doc("", '<h1>T</h1><div class="info"><span class="pubtime">2022年08月25日 16:09</span>'),
-         "2022年08月25日 16:09"),
+         "2022-08-25 16:09:00"),
         (_doc("", "<h1>T</h1><p>x</p><div>发布时间：2022-02-13 04:22:18 来源：云南日报</div>"),
          "2022-02-13 04:22:18"),
         (_doc("<title>Relays rewired | Ledger</title>",
-              "<h2>Relays rewired</h2><p>By Avery, March 5, 2024</p>"), "March 5, 2024"),
+              "<h2>Relays rewired</h2><p>By Avery, March 5, 2024</p>"), "2024-03-05 00:00:00"),
     ],
     ids=["meta", "json-ld-graph", "time-datetime", "date-class", "labelled", "after-headline"],
 )  # fmt: skip
@@ -339,3 +351,193 @@ def test_fetch_of_a_page_without_article_is_a_one_line_error(server: str, tmp_pa
     assert "no article" in errors[0] or "no_body" in errors[0]
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.rglob("*.md"))
+
+
+# --- body extraction details (crawler/parsers/generic_body.py) ----------------------------
+SENTENCE = "The crews replaced {n} relays on the northern feeder before the storm season began. "
+
+
+def test_text_after_an_html_comment_is_kept() -> None:
+    # React pages write "text<!-- -->more": the part after the comment belongs to the body
+    paragraphs = "".join(
+        f"<p>{SENTENCE.format(n=i)}Then<!-- --> the second half of paragraph {i} follows.</p>"
+        for i in range(6)
+    )
+    text = extract_text(_doc("<title>Relays</title>", f"<article>{paragraphs}</article>"), EN_URL)
+    assert "Then the second half of paragraph 5 follows." in text
+
+
+def test_extraction_leaves_the_page_images_as_they_were() -> None:
+    paragraphs = "".join(f"<p>{SENTENCE.format(n=i)}</p>" for i in range(6))
+    image = '<img src="/loading.gif" data-src="/img/88421?w=800" alt="relay">'
+    page = Page.from_html(
+        _doc("<title>Relays</title>", f"<article>{image}{paragraphs}</article>"), EN_URL
+    )
+    body = GenericParser.V1().body(page)
+    assert 'src="https://www.circuitledger.test/img/88421?w=800"' in body
+    img = page.selector.css("img")[0].attrib
+    assert img == {"src": "/loading.gif", "data-src": "/img/88421?w=800", "alt": "relay"}
+
+
+def test_body_links_are_absolute() -> None:
+    paragraphs = "".join(
+        f'<p>{SENTENCE.format(n=i)}<a href="/notes/{i}">Field notes {i}</a> were filed.</p>'
+        for i in range(6)
+    )
+    body = GenericParser.V1().body(
+        Page.from_html(_doc("", f"<article>{paragraphs}</article>"), EN_URL)
+    )
+    assert '<a href="https://www.circuitledger.test/notes/3">Field notes 3</a>' in body
+
+
+ZH_SENTENCE = "研究团队在第{n}轮测试中把传感器的良率提高到百分之九十二，检测时间也缩短到六分钟。"
+
+
+def _zh_article(after: str, before: str = "") -> str:
+    paragraphs = "".join(f"<p>{ZH_SENTENCE.format(n=i)}</p>" for i in range(8))
+    return _doc(
+        "<title>传感器</title>", f"<div>{before}<div class='text'>{paragraphs}</div>{after}</div>"
+    )
+
+
+def _trimmed(html: str) -> str:
+    from lxml import html as lxml_html
+
+    from crawler.parsers.generic_clean import trim_boilerplate
+
+    body = lxml_html.fragment_fromstring(html, create_parent="div")
+    trim_boilerplate(body, {ZH_URL}, text_weight)
+    return " ".join(body.itertext())
+
+
+def test_related_links_after_the_article_are_cut() -> None:
+    article = "".join(f"<p>{ZH_SENTENCE.format(n=i)}</p>" for i in range(8))
+    related = "".join(f"<li><a href='/n/{i}'>另一家厂商发布第{i}代芯片</a></li>" for i in range(8))
+    text = _trimmed(f"{article}<p>相关报道：</p><ul>{related}</ul><p>【打印】【关闭】</p>")
+    assert "第7轮测试" in text
+    assert "相关报道" not in text and "另一家厂商" not in text and "打印" not in text
+
+
+def test_copyright_line_ends_the_body() -> None:
+    paragraphs = "".join(f"<p>{SENTENCE.format(n=i)}</p>" for i in range(6))
+    tail = "<p>Copyright 2024 The Ledger. All rights reserved.</p><p>Trending now: relays</p>"
+    text = extract_text(
+        _doc("<title>Relays</title>", f"<article>{paragraphs}{tail}</article>"), EN_URL
+    )
+    assert "replaced 5 relays" in text
+    assert "Copyright" not in text and "Trending" not in text
+
+
+def test_a_marker_before_the_article_cuts_nothing() -> None:
+    header = "".join(f"<p>{ZH_SENTENCE.format(n=i)[:20]}</p>" for i in range(5)) + "<p>最新评论</p>"
+    article = "".join(f"<p>{ZH_SENTENCE.format(n=i) * 2}</p>" for i in range(3))
+    text = _trimmed(header + article)
+    assert "最新评论" in text and "第2轮测试" in text
+
+
+def test_trim_boilerplate_drops_labels_and_the_page_url() -> None:
+    from lxml import html as lxml_html
+
+    from crawler.parsers.generic_clean import trim_boilerplate
+
+    body = lxml_html.fragment_fromstring(
+        f"<div><p>{EN_URL}</p><p>Advertisement</p><p>{SENTENCE.format(n=1)}</p></div>"
+    )
+    trim_boilerplate(body, {EN_URL}, text_weight)
+    assert [p.text for p in body] == [SENTENCE.format(n=1)]
+
+
+# --- author (crawler/parsers/generic_meta.py) ----------------------------------------------
+def _author(head: str, body: str) -> str:
+    return GenericParser.V1().author(Page.from_html(_doc(head, body), ZH_URL))
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "author"),
+    [
+        ('<meta name="author" content="林晓">', "<p>正文</p>", "林晓"),
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "author": '
+         '[{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "Li Wei"}]}'
+         "</script>", "<p>x</p>", "Jane Doe, Li Wei"),
+        ('<meta name="author" content="www.yunnan.cn,云南网">', "<p>（记者 胡晓蓉）正文</p>",
+         "胡晓蓉"),
+        ("", "<div>21世纪经济报道 作者：宋怡 杨志华 我要说说 打印</div>", "宋怡 杨志华"),
+        ("", "<p>光明日报记者 王建宏 张文攀</p><p>土豆，听名字就很朴实。</p>", "王建宏 张文攀"),
+        ("", "<p>本报实习生 刘国栋 周炜 本报记者 王燕平 方云凤</p>", "刘国栋 周炜 王燕平 方云凤"),
+        ("", "<p>新京报记者 彭冲 山东冠县报道</p>", "彭冲"),
+        ("", "<p>By Morgan Avery</p><p>Text.</p>", "Morgan Avery"),
+        ("", "<p>到头来，一位自甘穷酸的外科医生。（袁源）</p>", "袁源"),
+        ("", "<p>本贴由 大卫 于2005年8月12日16:12:21在论坛发表</p>", "大卫"),
+        ("", "<p>正文。</p><p>（ 责任编辑：刘林源 ）</p>", "刘林源"),
+        ("", "<p>记者近日从西藏自治区了解到，厕所改造进展顺利。</p>", ""),
+        ("", "<p>他说：“这样的说法没有道理。”（组图）</p>", ""),
+    ],
+    ids=["meta", "json-ld", "site-meta-rejected", "labelled", "reporters", "interns-and-reporters",
+         "reporter-reporting-from", "by-line", "closing-bracket", "forum", "editor", "no-name",
+         "bracket-not-a-name"],
+)  # fmt: skip
+def test_author_sources(head: str, body: str, author: str) -> None:
+    assert _author(head, body) == author
+
+
+def test_an_element_marked_as_the_byline_names_the_author() -> None:
+    body = '<p class="byline">By Morgan Avery | March 5, 2024</p><p>Crews replaced relays.</p>'
+    assert _author("", body) == "Morgan Avery"
+    assert _author("", '<span class="byline">Updated 3 hours ago</span>') == ""
+
+
+def test_a_line_of_names_under_the_title_is_the_byline() -> None:
+    body = "<h1>犬儒病</h1><p>胡平</p><p>——当代中国的精神危机</p><p>正文很长。</p>"
+    assert _author("<title>犬儒病</title>", body) == "胡平"
+
+
+# --- dates (crawler/parsers/generic_dates.py) -----------------------------------------------
+NOW = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2022年08月25日 16:09", "2022-08-25T16:09:00+08:00"),
+        ("发布时间：2022-8-5 9:03:11", "2022-08-05T09:03:11+08:00"),
+        ("9/17/2004 5:54:13 PM", "2004-09-17T17:54:13+08:00"),
+        ("March 5, 2024 at 3:04 pm", "2024-03-05T15:04:00+08:00"),
+        ("5 Mar 2024", "2024-03-05T00:00:00+08:00"),
+        ("2024-03-05T10:00:00Z", "2024-03-05T10:00:00+00:00"),
+        ("3 小时前", "2024-03-05T17:00:00+08:00"),
+        ("5分钟前", "2024-03-05T19:55:00+08:00"),
+        ("刚刚", "2024-03-05T20:00:00+08:00"),
+        ("昨天 14:20", "2024-03-04T14:20:00+08:00"),
+        ("2 天前", "2024-03-03T20:00:00+08:00"),
+        ("3 hours ago", "2024-03-05T17:00:00+08:00"),
+    ],
+)
+def test_parse_page_date(text: str, iso: str) -> None:
+    parsed = parse_page_date(text, NOW)
+    assert parsed is not None and parsed.isoformat() == iso
+
+
+def test_parse_page_date_without_a_date_is_none() -> None:
+    assert parse_page_date("没有日期的文字", NOW) is None
+    assert parse_page_date("2024年13月45日", NOW) is None
+
+
+class _FixedClock(GenericParser.V1):
+    @staticmethod
+    def now() -> datetime:
+        return NOW
+
+
+def test_a_relative_date_is_published_as_an_aware_time() -> None:
+    html = _doc("", '<h1>T</h1><div class="info"><span class="time">3 小时前</span></div>')
+    published = _FixedClock().published(Page.from_html(html, ZH_URL))
+    assert published == "2024-03-05T17:00:00+08:00"
+    assert parse_published(published) == datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
+
+
+def test_a_posting_stamp_after_the_headline_is_the_date() -> None:
+    body = "<h1>会议议程</h1>" + "<p>内容段落</p>" * 20 + "<p>张三 发表于 2004-12-10 09:51</p>"
+    published = GenericParser.V1().published(
+        Page.from_html(_doc("<title>会议议程</title>", body), ZH_URL)
+    )
+    assert published == "2004-12-10 09:51:00"

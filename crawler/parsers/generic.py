@@ -13,18 +13,20 @@ is not an article: :class:`ParseError` for ``body``.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
-from pipelines.normalize import LAZY_SRC_ATTRS, clean_body
+from crawler.parsers.generic_body import element_text, extract_body, inner_html
+from crawler.parsers.generic_clean import trim_boilerplate
+from crawler.parsers.generic_dates import RELATIVE, find_date, parse_page_date
+from crawler.parsers.generic_meta import byline_author, declared_author
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "html",
@@ -49,28 +51,22 @@ LONG_PARAGRAPH = 200
 MAX_HEADING_SHARE = 0.5
 """Above this share of the body's text inside headings, the page is a list of headlines."""
 
-_PLACEHOLDER = "http://image.invalid/{n}.png"
-"""Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""
-_PLACEHOLDER_RE = re.compile(r"^http://image\.invalid/(\d+)\.png$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_SPACE = re.compile(r"\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»]\s+|\s*[|｜_]\s*|\s*-{2,}\s*|\s+::\s+")
 _DOMAIN = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}$", re.I)
 _SUFFIX_SEPARATOR = r"[-|–—·•»_｜:：]"
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-DATE_TEXT = re.compile(
-    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
-    r"(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
-    rf"|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?)?"
-    rf"|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}})?"
+DATE_WITH_TIME = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}\s*[:：]\s*\d{2}"
+    r"(?:\s*[:：]\s*\d{2})?"
 )
-"""A date as printed on a page: ``2023年11月20日 14:05``, ``2024-03-05``, ``March 5, 2024``."""
+"""A full date with a clock time: a posting stamp, taken anywhere after the headline."""
 DATE_LABELLED = re.compile(
     r"(?:发布时间|发表时间|发布日期|发表日期|发稿时间|更新时间|发表于|时间|日期"
-    r"|Published(?: on)?|Posted(?: on)?|Updated(?: on)?|Date)\s*[:：]?\s*"
-    rf"(?P<date>{DATE_TEXT.pattern})",
+    r"|Published(?: on)?|Posted(?: on)?|Updated(?: on)?|Date)\s*[:：]?\s*(?P<rest>.{0,40})",
     re.I,
 )
-"""A date behind a label (``发布时间：2022-02-13 04:22``), trusted anywhere on the page."""
+"""A label before a date (``发布时间：2022-02-13 04:22``), trusted anywhere on the page."""
 
 _BLOCKS = frozenset(
     {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
@@ -81,8 +77,8 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 def text_weight(text: str) -> int:
     """Non-space characters of ``text``, each CJK character counting ``CJK_WEIGHT``."""
-    compact = "".join(text.split())
-    return len(compact) + (CJK_WEIGHT - 1) * len(_CJK.findall(compact))
+    compact = _SPACE.sub("", text)
+    return len(compact) + (CJK_WEIGHT - 1) * (len(compact) - len(_CJK.sub("", compact)))
 
 
 def plain_text(fragment: str) -> str:
@@ -98,18 +94,21 @@ def plain_text(fragment: str) -> str:
             node.tail = " " + (node.tail or "")
         elif node.tag == "br":
             node.tail = "\n" + (node.tail or "")
-    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    lines = (" ".join(line.split()) for line in _text(root).splitlines())
     return "\n".join(line for line in lines if line)
 
 
 def extract_text(html: str, url: str) -> str:
-    """Plain text of the article body the generic parser stores ('' for a page without one)."""
+    """Plain text of the article body the generic parser stores ('' for a page without one).
+
+    The text of the extracted element itself: ``clean_body`` (which the stored body goes
+    through) removes no text from trafilatura's output, so it is not run here.
+    """
     page = Page.from_html(html, url or "http://localhost/")
     try:
-        body = GenericParser.V1().body(page)
+        return element_text(GenericParser.V1().body_element(page))
     except ParseError:
         return ""
-    return plain_text(clean_body(body, page.url))
 
 
 def _json_ld(page: Page) -> Iterator[dict[str, Any]]:
@@ -161,32 +160,25 @@ def strip_site_suffix(title: str, site_names: set[str], *, split: bool = True) -
     return text
 
 
-def _images_to_placeholders(root: Any, base_url: str) -> list[str]:
-    """Give every image its real URL (lazy attributes first) behind a placeholder ``src``."""
-    urls: list[str] = []
-    for img in root.iter("img"):
-        src = next((img.get(a) for a in LAZY_SRC_ATTRS if (img.get(a) or "").strip()), None)
-        src = src or img.get("src") or (img.get("srcset") or "").split(" ")[0]
-        if not src.strip() or src.strip().lower().startswith("data:"):
-            continue
-        for name in [*LAZY_SRC_ATTRS, "srcset", "data-srcset"]:
-            img.attrib.pop(name, None)
-        img.set("src", _PLACEHOLDER.format(n=len(urls)))
-        urls.append(urljoin(base_url, src.strip()))
-    return urls
+def _text(node: Any) -> str:
+    return "".join(node.itertext())
 
 
 def _text_share(root: Any, tags: tuple[str, ...], total: int) -> float:
-    inside = sum(text_weight(node.text_content()) for node in root.iter(*tags))
+    inside = sum(text_weight(_text(node)) for node in root.iter(*tags))
     return inside / total if total else 0.0
 
 
 def not_an_article(root: Any) -> str | None:
     """Why an extracted body (an lxml element) is not an article, or ``None`` when it is one."""
-    total = text_weight(root.text_content())
+    total = text_weight(_text(root))
     if total < MIN_TEXT_WEIGHT:
         return f"text weight {total} < {MIN_TEXT_WEIGHT}"
-    longest = max((text_weight(p.text_content()) for p in root.iter("p")), default=0)
+    texts = [_text(p) for p in root.iter("p")]
+    # a paragraph has at most 3 weight per character: shorter ones cannot be the longest
+    longest = max(
+        (text_weight(t) for t in texts if CJK_WEIGHT * len(t) >= LONG_PARAGRAPH), default=0
+    )
     if _text_share(root, ("a",), total) > MAX_LINK_SHARE and longest < LONG_PARAGRAPH:
         return "mostly links"
     if _text_share(root, _HEADINGS, total) > MAX_HEADING_SHARE:
@@ -207,6 +199,11 @@ class GenericParser(ParserProxy):
         DATE_NODES: ClassVar[str] = (
             "[itemprop=datePublished], [class*=time], [class*=date], [id*=time], [id*=date]"
         )
+        AUTHOR_NODES: ClassVar[str] = (
+            "[itemprop=author], [rel=author], [class*=byline], [class*=author-name], "
+            "[class=author], [class*=article-author]"
+        )
+        """Elements that mark the byline (their short text is taken after labelled bylines)."""
         DATE_NODE_CHARS: ClassVar[int] = 200
         """Date-looking text is looked for in short nodes only (not a whole page column)."""
         TEXTS: ClassVar[str] = (
@@ -265,20 +262,41 @@ class GenericParser(ParserProxy):
                 text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
                 if len(text) <= self.DATE_NODE_CHARS:
                     value += " " + text
-                match = DATE_TEXT.search(value)
-                if match:
-                    return match.group(0)
-            texts = [" ".join(t.split()) for t in page.selector.xpath(self.TEXTS).getall()]
-            labelled = DATE_LABELLED.search("\n".join(texts))
-            if labelled:
-                return labelled.group("date")
+                found = find_date(value)
+                if found:
+                    return self._absolute(found)
+            texts = self._texts(page)
+            for labelled in DATE_LABELLED.finditer("\n".join(texts)):
+                found = find_date(labelled.group("rest"))
+                if found and labelled.group("rest").lstrip().startswith(found[:2]):
+                    return self._absolute(found)
             for byline in self._after_headline(page, texts):
-                match = DATE_TEXT.search(byline)
+                found = find_date(byline, relative=False)
+                if found:
+                    return self._absolute(found)
+            for after in self._after_headline(page, texts, window=len(texts)):
+                match = DATE_WITH_TIME.search(after)
                 if match:
-                    return match.group(0)
+                    return self._absolute(match.group(0))
             raise ParseError("published", "no date meta, JSON-LD, <time> or date-looking text")
 
-        def _after_headline(self, page: Page, texts: list[str]) -> Iterator[str]:
+        def _absolute(self, found: str) -> str:
+            """A date found in the text as ISO 8601: naive when the page printed a clock time
+            (the normalizer reads it in the portal's zone), with an offset when it was relative
+            (``3 小时前`` is counted back from now)."""
+            stamp = parse_page_date(found, self.now())
+            if stamp is None:
+                return found
+            if RELATIVE.fullmatch(found.strip()):
+                return stamp.isoformat()
+            return stamp.replace(tzinfo=None).isoformat(sep=" ")
+
+        @staticmethod
+        def now() -> datetime:
+            """The moment relative dates count back from (the parse, i.e. about the fetch)."""
+            return datetime.now(UTC)
+
+        def _after_headline(self, page: Page, texts: list[str], window: int = 0) -> Iterator[str]:
             """The few texts after each occurrence of the headline (the byline area)."""
             try:
                 title = self.title(page)
@@ -286,7 +304,33 @@ class GenericParser(ParserProxy):
                 return
             for i, text in enumerate(texts):
                 if text and (text == title or (len(text) >= len(title) // 2 and text in title)):
-                    yield " ".join(texts[i + 1 : i + 1 + self.AFTER_HEADLINE_TEXTS])
+                    yield " ".join(texts[i + 1 : i + 1 + (window or self.AFTER_HEADLINE_TEXTS)])
+
+        @attribute
+        def author(self, page: Page) -> str:
+            """The byline: declared (``<meta name=author>``, JSON-LD) or printed; '' if none."""
+            declared = declared_author(dict(page.meta), _json_ld(page), _site_names(page))
+            if declared:
+                return declared
+            try:
+                title = self.title(page)
+            except ParseError:
+                title = ""
+            marked = [
+                " ".join(" ".join(node.xpath(".//text()").getall()).split())
+                for node in page.selector.css(self.AUTHOR_NODES)[:3]
+            ]
+            return byline_author(self._texts(page), title, marked)
+
+        def _texts(self, page: Page) -> list[str]:
+            """The page's visible text nodes, whitespace collapsed (computed once per page)."""
+            cache = self.__dict__.setdefault("_texts_cache", {})
+            if id(page) not in cache:
+                texts = page.selector.xpath(self.TEXTS).getall()
+                cache.clear()
+                cache[id(page)] = [" ".join(t.split()) for t in texts]
+            texts_of_page: list[str] = cache[id(page)]
+            return texts_of_page
 
         @attribute
         def source(self, page: Page) -> str:
@@ -301,35 +345,21 @@ class GenericParser(ParserProxy):
 
         @attribute
         def body(self, page: Page) -> str:
+            return inner_html(self.body_element(page))
+
+        def body_element(self, page: Page) -> Any:
+            """The article body as an lxml ``<body>`` element (``ParseError`` if none)."""
             reason = "no main content found"
             for retry in RETRY_OPTIONS:
-                root = self._extract(page, {**TRAFILATURA_OPTIONS, **retry})
+                root = extract_body(page.selector.root, page.url, {**TRAFILATURA_OPTIONS, **retry})
                 if root is None:
                     continue
+                trim_boilerplate(root, {page.url, self.canonical_url(page)}, text_weight)
                 reason = not_an_article(root) or ""
                 if not reason:
                     self._drop_headline(root, page)
-                    inner = (root.text or "") + "".join(
-                        etree.tostring(child, encoding="unicode", method="html") for child in root
-                    )
-                    return inner.strip()
+                    return root
             raise ParseError("body", f"page with no article ({reason})")
-
-        def _extract(self, page: Page, options: dict[str, Any]) -> Any:
-            """trafilatura's main content as the ``<body>`` of an lxml tree, or ``None``."""
-            import trafilatura  # imported lazily: ~0.2 s, only fetches of other hosts need it
-
-            tree = copy.deepcopy(page.selector.root)
-            images = _images_to_placeholders(tree, page.url)
-            html = trafilatura.extract(tree, url=page.url, **options)
-            if not html:
-                return None
-            root = lxml_html.document_fromstring(html).find("body")
-            for img in root.iter("img"):
-                match = _PLACEHOLDER_RE.match(img.get("src", ""))
-                if match:
-                    img.set("src", images[int(match.group(1))])
-            return root
 
         def _drop_headline(self, root: Any, page: Page) -> None:
             """Remove a leading heading that repeats the title (it is in the front matter)."""
@@ -340,7 +370,7 @@ class GenericParser(ParserProxy):
                 title = self.title(page)
             except ParseError:
                 return
-            heading = " ".join(first.text_content().split())
+            heading = " ".join(_text(first).split())
             if heading and heading in title:
                 tail = first.tail or ""
                 root.remove(first)

@@ -1,0 +1,232 @@
+"""The generic parser's body: trafilatura on the page's own tree, parsed once.
+
+:func:`extract_body` runs trafilatura's extraction (``bare_extraction``) on the tree parsel
+already built for every field, turns trafilatura's internal XML into simple HTML with its own
+``convert_to_html`` and gives back that element: no HTML string is serialized and parsed
+again, and nothing is computed that only ``trafilatura.extract`` needs (its content
+fingerprint, a pretty-printed string). :func:`element_text` is the plain text of such an
+element, block by block, as :func:`crawler.parsers.generic.plain_text` reads a fragment.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from pipelines.normalize import LAZY_SRC_ATTRS
+
+_PLACEHOLDER = "http://image.invalid/{n}.png"
+"""Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""
+_PLACEHOLDER_PREFIX = "http://image.invalid/"
+_IMAGE_ATTRS = (*LAZY_SRC_ATTRS, "srcset", "data-srcset")
+
+BLOCK_TAGS = frozenset(
+    {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
+     "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "hr", "section", "article", "body"}
+)  # fmt: skip
+"""Elements whose text stands on its own lines in :func:`element_text`."""
+
+
+def _image_url(img: Any) -> str:
+    src = next((img.get(a) for a in LAZY_SRC_ATTRS if (img.get(a) or "").strip()), None)
+    src = src or img.get("src") or (img.get("srcset") or "").split(" ")[0]
+    return str(src or "").strip()
+
+
+_IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg)(?:[?#]|$)", re.I)
+
+
+def _swap_images(root: Any, base_url: str) -> tuple[list[str], list[tuple[Any, dict[str, str]]]]:
+    """Give every image trafilatura would lose or misread (lazy attributes, ``srcset``, a URL
+    without an image extension) a placeholder ``src`` that it keeps; return the real URLs
+    (lazy attributes first) and what to restore on the page's tree afterwards."""
+    urls: list[str] = []
+    saved: list[tuple[Any, dict[str, str]]] = []
+    for img in root.iter("img"):
+        attrib = img.attrib
+        plain = not any(a in attrib for a in _IMAGE_ATTRS)
+        if plain and _IMAGE_EXTENSION.search(attrib.get("src", "")):
+            continue  # trafilatura keeps it as it is
+        src = _image_url(img)
+        if not src or src.lower().startswith("data:"):
+            continue
+        saved.append((img, dict(attrib)))
+        for name in _IMAGE_ATTRS:
+            attrib.pop(name, None)
+        img.set("src", _PLACEHOLDER.format(n=len(urls)))
+        urls.append(urljoin(base_url, src))
+    return urls, saved
+
+
+PROSE_RUN = 80
+"""Least characters of one text node that count as prose (a sentence, not a menu item)."""
+_PROSE_TEXTS = etree.XPath(
+    "//body//text()[string-length(normalize-space(.)) >= $run]",  # scripts are gone by then
+    smart_strings=False,
+)
+
+
+def prose_length(root: Any) -> int:
+    """Characters of the page in prose text nodes (``PROSE_RUN``): what a body can hold."""
+    return sum(len(text.strip()) for text in _PROSE_TEXTS(root, run=PROSE_RUN))
+
+
+_SANITIZED: Any = None
+"""trafilatura's ``SANITIZED_XPATH`` (page chrome in an extraction), compiled once."""
+MIN_EXTRACTED = 250
+"""Characters below which a fast extraction is checked again (trafilatura's own minimum)."""
+PROSE_SHARE = 2
+"""A fast extraction with less than 1/``PROSE_SHARE`` of the page's prose is checked again."""
+
+
+def second_opinion_reason(body: Any, length: int, root: Any) -> str | None:
+    """Why trafilatura's fast extraction (``body``, its XML, ``length`` characters of text) of
+    the page ``root`` may be wrong, so that its full cascade (readability and justext
+    compared) should run; ``None`` when it looks like the article.
+
+    The full cascade only changes the result when the fast one is short, holds page chrome
+    (``SANITIZED_XPATH``: nav, aside, buttons …), has no paragraphs or more tables than
+    paragraphs, or leaves out much of the page's prose.
+    """
+    global _SANITIZED
+    if _SANITIZED is None:
+        from trafilatura.external import SANITIZED_XPATH
+
+        _SANITIZED = etree.XPath(SANITIZED_XPATH)
+    if length < MIN_EXTRACTED:
+        return "short"
+    if _SANITIZED(body):
+        return "page chrome"
+    paragraphs = len(body.findall(".//p"))
+    if not paragraphs or len(body.findall(".//table")) > paragraphs:
+        return "no paragraphs"
+    if prose_length(root) > PROSE_SHARE * length:
+        return "prose left out"
+    if linked_length(body, root) > length / 2:
+        return "mostly link texts"
+    return None
+
+
+_LINK_TEXTS = etree.XPath("//a//text()", smart_strings=False)
+
+
+def linked_length(body: Any, root: Any) -> int:
+    """Characters of ``body``'s lines that are the text of a link on the page ``root``
+    (trafilatura can keep a list of links as plain lines)."""
+    links = {" ".join(text.split()) for text in _LINK_TEXTS(root)}
+    lines = (" ".join(line.split()) for line in "".join(body.itertext()).splitlines())
+    return sum(len(line) for line in lines if line in links)
+
+
+_NEVER_CONTENT = etree.XPath("//script[not(@type='application/ld+json')]|//style|//svg|//template")
+"""Elements trafilatura deletes first anyway; gone before it copies and walks the tree."""
+
+
+def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) -> None:
+    """What trafilatura's full precision cascade adds to its fast pass, without redoing it:
+    its comparison with readability and justext (``compare_extraction``), on a copy of the
+    page. ``document`` gets the chosen body."""
+    from copy import copy
+
+    from trafilatura.external import compare_extraction
+    from trafilatura.htmlprocessing import tree_cleaning
+    from trafilatura.settings import Extractor
+
+    extractor = Extractor(
+        output_format="html", precision=True, comments=bool(options.get("include_comments")),
+        links=bool(options.get("include_links")), images=bool(options.get("include_images")),
+        tables=bool(options.get("include_tables", True)),
+    )  # fmt: skip
+    raw = copy(root)
+    cleaned = tree_cleaning(copy(raw), extractor)
+    body, text = compare_extraction(cleaned, raw, document.body, document.raw_text or "", extractor)
+    document.body, document.raw_text = body, text
+
+
+def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
+    """trafilatura's main content of the page ``root`` as a ``<body>`` element, or ``None``.
+
+    ``root`` (the page's ``lxml.html`` tree) loses its HTML comments (their text is joined
+    up, as a parser with ``remove_comments`` does) and the scripts (JSON-LD kept), styles,
+    SVG and templates no field reads; otherwise it is left as it was:
+    trafilatura works on its own copy, and the image attributes changed for the run are put
+    back.
+    """
+    import trafilatura  # imported lazily: ~0.2 s, only fetches of other hosts need it
+    from trafilatura.htmlprocessing import convert_to_html
+    from trafilatura.settings import Document
+
+    # trafilatura parses with remove_comments; left in, a comment loses the text after it
+    # (React's "text<!-- -->more" would keep only "text")
+    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    for node in _NEVER_CONTENT(root):
+        node.drop_tree()
+    urls, saved = _swap_images(root, url)
+    try:
+        options = {**options, "output_format": "html"}
+        # no url: trafilatura would resolve every link of the page; the body's are done below
+        document = trafilatura.bare_extraction(root, fast=True, **options)
+        if not isinstance(document, Document):
+            document = trafilatura.bare_extraction(root, **options)
+        elif second_opinion_reason(document.body, len(document.raw_text or ""), root):
+            if options.get("favor_precision"):
+                _compare_with_external(document, root, options)
+            else:
+                document = trafilatura.bare_extraction(root, **options)
+    finally:
+        for img, attrib in saved:
+            img.attrib.clear()
+            img.attrib.update(attrib)
+    if not isinstance(document, Document) or document.body is None or not len(document.body):
+        return None
+    body = convert_to_html(document.body).find("body")
+    for img in body.iter("img"):
+        src = img.get("src", "")
+        if src.startswith(_PLACEHOLDER_PREFIX):
+            img.set("src", urls[int(src[len(_PLACEHOLDER_PREFIX) :].split(".")[0])])
+        elif src:
+            img.set("src", urljoin(url, src))
+    for link in body.iter("a"):
+        href = link.get("href", "").strip()
+        if href and not href.lower().startswith(("javascript:", "data:", "vbscript:")):
+            link.set("href", urljoin(url, href))
+    return body
+
+
+def inner_html(element: Any) -> str:
+    """The children of ``element`` (its text first) as an NFC-normalized HTML string."""
+    html = (element.text or "") + "".join(
+        etree.tostring(child, encoding="unicode", method="html") for child in element
+    )
+    return unicodedata.normalize("NFC", html.strip())
+
+
+def element_text(element: Any) -> str:
+    """Plain text of ``element``: one line per block, table cells apart, whitespace collapsed."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        block = tag in BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if node.text and tag:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+        if block:
+            parts.append("\n")
+        elif tag in {"td", "th"}:
+            parts.append(" ")
+        elif tag == "br":
+            parts.append("\n")
+        if node.tail:
+            parts.append(node.tail)
+
+    walk(element)
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    return unicodedata.normalize("NFC", "\n".join(line for line in lines if line))

@@ -1,0 +1,146 @@
+"""Dates as pages print them, to time-zone-aware datetimes.
+
+:func:`parse_page_date` reads ISO 8601 (with or without an offset), Chinese forms
+(``2022年08月25日 16:09``, ``2022-8-25 16:09:05``, ``2022/08/25``), US numeric forms
+(``9/17/2004 5:54:13 AM``), English month names (``March 5, 2024``, ``5 Mar 2024``) and
+relative dates (``3 小时前``, ``5分钟前``, ``刚刚``, ``昨天 14:20``, ``前天``, ``2 天前``,
+``3 hours ago``, ``yesterday``), the last against a given "now". A date without a zone is
+read in the page's zone (``Asia/Shanghai`` unless told otherwise).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+_MONTH_NAMES = {
+    m: i + 1
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    )
+}
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_TIME = (
+    r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+)
+
+CN_DATE = re.compile(
+    rf"(?P<y>(?:19|20)\d{{2}})\s*[-/.年]\s*(?P<m>\d{{1,2}})\s*[-/.月]\s*(?P<d>\d{{1,2}})\s*日?{_TIME}"
+)
+US_DATE = re.compile(rf"(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>(?:19|20)\d{{2}}){_TIME}")
+EN_DATE = re.compile(
+    rf"(?P<mon>{_MONTHS})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})"
+    rf"(?:,?\s*(?:at\s+)?{_TIME})?",
+    re.I,
+)
+EN_DATE_DMY = re.compile(
+    rf"(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTHS})\s+(?P<y>(?:19|20)\d{{2}}){_TIME}", re.I
+)
+RELATIVE = re.compile(
+    r"(?P<n>\d+)\s*(?P<unit>秒|分钟|分|小时|个小时|天|日|周|星期|个月|月|年)\s*前"
+    r"|(?P<word>刚刚|刚才|今天|昨天|前天|just now|today|yesterday)"
+    r"(?:\s*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2}))?"
+    r"|(?P<en_n>\d+|an?|one)\s+(?P<en_unit>second|minute|min|hour|hr|day|week|month|year)s?\s+ago",
+    re.I,
+)
+"""``3 小时前``, ``5分钟前``, ``昨天 14:20``, ``刚刚``, ``2 hours ago``, ``yesterday``."""
+ABSOLUTE = (CN_DATE, US_DATE, EN_DATE, EN_DATE_DMY)
+
+
+def find_date(text: str, *, relative: bool = True) -> str | None:
+    """The first date-looking part of ``text`` (absolute, or also relative), or ``None``."""
+    patterns = (*ABSOLUTE, RELATIVE) if relative else ABSOLUTE
+    matches = [m for p in patterns if (m := p.search(text))]
+    return min(matches, key=lambda m: m.start()).group(0).strip() if matches else None
+
+
+_UNITS = {
+    "秒": timedelta(seconds=1), "second": timedelta(seconds=1),
+    "分钟": timedelta(minutes=1), "分": timedelta(minutes=1), "minute": timedelta(minutes=1),
+    "min": timedelta(minutes=1),
+    "小时": timedelta(hours=1), "个小时": timedelta(hours=1), "hour": timedelta(hours=1),
+    "hr": timedelta(hours=1),
+    "天": timedelta(days=1), "日": timedelta(days=1), "day": timedelta(days=1),
+    "周": timedelta(weeks=1), "星期": timedelta(weeks=1), "week": timedelta(weeks=1),
+    "个月": timedelta(days=30), "月": timedelta(days=30), "month": timedelta(days=30),
+    "年": timedelta(days=365), "year": timedelta(days=365),
+}  # fmt: skip
+_DAYS_BACK = {"刚刚": 0, "刚才": 0, "just now": 0, "今天": 0, "today": 0, "昨天": 1,
+              "yesterday": 1, "前天": 2}  # fmt: skip
+
+
+def _clock(parts: dict[str, str | None]) -> tuple[int, int, int]:
+    hour = int(parts.get("H") or 0)
+    ampm = (parts.get("ampm") or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    return hour, int(parts.get("M") or 0), int(parts.get("S") or 0)
+
+
+def relative_date(text: str, now: datetime, tz: str = DEFAULT_TZ) -> datetime | None:
+    """``3 小时前`` … as an aware datetime, counted back from ``now``."""
+    match = RELATIVE.search(text)
+    if not match:
+        return None
+    local_now = now.astimezone(ZoneInfo(tz))
+    if match.group("n"):
+        return local_now - int(match.group("n")) * _UNITS[match.group("unit")]
+    if match.group("en_n"):
+        count = match.group("en_n").lower()
+        n = 1 if count in {"a", "an", "one"} else int(count)
+        return local_now - n * _UNITS[match.group("en_unit").lower()]
+    word = match.group("word").lower()
+    day = local_now - timedelta(days=_DAYS_BACK[word])
+    if match.group("H"):
+        return day.replace(hour=int(match.group("H")), minute=int(match.group("M")), second=0,
+                           microsecond=0)  # fmt: skip
+    if word in {"刚刚", "刚才", "just now"}:
+        return local_now
+    return day.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def parse_page_date(
+    text: str, now: datetime | None = None, tz: str = DEFAULT_TZ
+) -> datetime | None:
+    """The first date in ``text`` as an aware datetime (``None`` when there is none).
+
+    >>> parse_page_date("发布时间：2022年08月25日 16:09").isoformat()
+    '2022-08-25T16:09:00+08:00'
+    >>> now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+    >>> parse_page_date("3 小时前", now).isoformat()
+    '2024-03-05T17:00:00+08:00'
+    """
+    stripped = text.strip()
+    zone = ZoneInfo(tz)
+    try:
+        iso = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    else:
+        return iso if iso.tzinfo else iso.replace(tzinfo=zone)
+    for pattern in (CN_DATE, US_DATE):
+        match = pattern.search(stripped)
+        if match:
+            parts = match.groupdict()
+            try:
+                return datetime(int(parts["y"] or 0), int(parts["m"] or 0), int(parts["d"] or 0),
+                                *_clock(parts), tzinfo=zone)  # fmt: skip
+            except ValueError:
+                return None
+    for pattern in (EN_DATE, EN_DATE_DMY):
+        match = pattern.search(stripped)
+        if match:
+            parts = match.groupdict()
+            month = _MONTH_NAMES[(parts["mon"] or "")[:3].lower()]
+            try:
+                return datetime(int(parts["y"] or 0), month, int(parts["d"] or 0),
+                                *_clock(parts), tzinfo=zone)  # fmt: skip
+            except ValueError:
+                return None
+    return relative_date(stripped, now or datetime.now(UTC), tz)
