@@ -79,6 +79,18 @@ def m002_runs_revisions_imports(db: Database) -> None:
     db.table("failures").add_column("run_id", int)
 
 
+@migrations()
+def m004_warc_records(db: Database) -> None:
+    """Where each stored WARC response is (issue #5 part 3; ``archive/replay.py``)."""
+    db.table("warc_records").create(
+        {"file": str, "offset": int, "length": int, "uri": str, "date": str, "kind": str,
+         "portal": str, "status": int, "content_type": str, "payload_digest": str,
+         "record_id": str},
+        pk=("file", "offset"),
+    )  # fmt: skip
+    db.table("warc_records").create_index(["uri", "date"])
+
+
 def open_index(path: Path) -> Database:
     """Open (creating and migrating as needed) the index at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,12 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.SkipArchivedMiddleware": 50,
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    # above HttpCompressionMiddleware (590): records keep the payload as received
+    "crawler.warc.WarcCaptureMiddleware": 950,
+    "crawler.warc.WarcReplayMiddleware": 960,
+}
+
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizeContentPipeline": 100,
     "pipelines.image_urls.RewriteImageUrlsPipeline": 200,
@@ -77,8 +83,14 @@ ARCHIVE_PROFILE = "hexo"
 """Front-matter profile of written files."""
 ARCHIVE_REFRESH = False
 """Re-fetch articles already archived (changed ones are rewritten, old version kept)."""
+ARCHIVE_REPLAY = False
+"""Serve every request from the archive's WARC files, no network (set by ``reextract``)."""
 ARCHIVE_TAXONOMY: dict[str, dict[str, object]] = {}
 """Per-portal override of front-matter ``categories`` and ``author``."""
+ARCHIVE_WARC = False
+"""Write each run's article and image responses to WARC files (``--warc``; docs/warc.md)."""
+ARCHIVE_WARC_DIR = ""
+"""Folder of the WARC files; empty = ``<ARCHIVE_DIR>/warc``."""
 ARCHIVE_WRITE = True
 """Write files and index; off, the writer only renders (``fetch --stdout``)."""
 COMMANDS_MODULE = "crawler.commands"
