@@ -43,7 +43,7 @@ from tests.conftest import FAST_SETTINGS, run_cli
 
 def sha1_digest(data: bytes) -> str:
     """``WARC-Payload-Digest`` / ``WARC-Block-Digest`` form, computed independently."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
+    return "sha1:" + base64.b32encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode()
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -206,7 +206,7 @@ def test_reextract_offline_reproduces_the_same_articles_byte_for_byte(tmp_path: 
     db = Database(tmp_path / "index.db")
     assert {r["id"]: r["last_seen"] for r in db["articles"].rows} == seen_before
     assert db["revisions"].count == 0
-    run = list(db["crawl_runs"].rows_where(order_by="id desc", limit=1))[0]
+    run = next(iter(db["crawl_runs"].rows_where(order_by="id desc", limit=1)))
     assert "reextract" in run["command"]
     assert (run["status"], run["new"], run["updated"]) == ("finished", 0, 0)
     assert run["unchanged"] == len(seen_before)
@@ -414,8 +414,8 @@ def test_index_payload_and_headers_are_consistent(tmp_path: Path) -> None:
 
     request = Request("http://x/a.html", meta={"archive_article": True})
     body = "<html><body><h1>碳化硅</h1></body></html>".encode("gbk")
-    response = HtmlResponse("http://x/a.html", body=body, request=request,
-                            headers=Headers({"Content-Type": "text/html; charset=gbk"}))  # fmt: skip
+    headers = Headers({"Content-Type": "text/html; charset=gbk"})
+    response = HtmlResponse("http://x/a.html", body=body, request=request, headers=headers)
     data = encode_pair(request, response, kind="article", portal="ofweek",
                        moment=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))  # fmt: skip
     path = tmp_path / "one.warc.gz"
