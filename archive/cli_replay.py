@@ -72,7 +72,7 @@ def reextract(portals: tuple[str, ...]) -> None:
     for label, _ in SUMMARY:
         table.add_column(label, justify="right")
     table.add_column("older than live", justify="right")
-    table.add_column("error pages", justify="right")
+    table.add_column("not 200", justify="right")
     plan = report.plan
     names = sorted({*plan.targets, *plan.stale, *plan.not_ok})
     stats = report.run.stats if report.run is not None else {}

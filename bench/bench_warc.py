@@ -289,6 +289,36 @@ def write_doc(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> Non
     tmp.replace(path)
 
 
+def cost_table(summaries: list[Summary]) -> str:
+    """The disk-cost table of ``docs/warc.md`` (between its ``warc-cost`` markers)."""
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    lines = [
+        "<!-- warc-cost -->",
+        f"Written by `bench/bench_warc.py` on {today} (do not edit by hand):",
+        "",
+        "| capture | N | WARC MB | MB per 1,000 articles | KB per article |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for s in summaries:
+        if not s.warcs:
+            continue
+        size = min(w.bytes for w in s.warcs)
+        what = "articles + images" if s.variant.images else "articles only (images off)"
+        lines.append(
+            f"| {what} | {s.n:,} | {size / 1e6:.2f} | {per_1000(s):.2f} | {size / s.n / 1e3:.1f} |"
+        )
+    lines.append("<!-- /warc-cost -->")
+    return "\n".join(lines) + "\n"
+
+
+def write_cost(table: str, path: Path = ROOT / "docs" / "warc.md") -> None:
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(r"<!-- warc-cost -->.*?<!-- /warc-cost -->\n?", re.S)
+    if not pattern.search(text):
+        raise BenchError(f"{path} has no warc-cost markers")
+    path.write_text(pattern.sub(lambda _: table, text, count=1), encoding="utf-8")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000], metavar="N")
@@ -332,7 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
             commands.append(".venv/bin/python -m archive --archive DIR reextract")
             write_doc(render(summaries, replays, args, info, commands))
-            progress("wrote docs/benchmarks.md")
+            write_cost(cost_table(summaries))
+            progress("wrote docs/benchmarks.md and the disk-cost table of docs/warc.md")
     except BenchError as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1
