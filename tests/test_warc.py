@@ -185,6 +185,7 @@ def test_crawl_warc_records_read_back_with_warcio(tmp_path: Path) -> None:
     for image in images:
         if image["status"] == "200":
             assert image["http"].get_header("Content-Type").startswith("image/")
+    assert any(image["status"] == "403" for image in images)  # a refused image, kept as it came
     # listing pages, the feed and robots.txt are not article responses: not captured
     assert not any("CATList" in uri or "/rss/" in uri or "robots" in uri for uri in responses)
     assert portal.missing_url in responses  # the 404 article page is captured as it came
@@ -304,6 +305,7 @@ def test_capture_older_than_a_live_refetch_is_left_alone(tmp_path: Path) -> None
     with DemoPortal(port=port, extra_articles=[second]) as portal:
         refreshed = _crawl(tmp_path, portal, "--refresh")  # live, without --warc
         assert refreshed.returncode == 0, refreshed.stderr
+    assert len(warc_files(tmp_path)) == 1  # the run without --warc wrote none
     before = snapshot(tmp_path)
     result = run_cli(tmp_path, "reextract")
     assert result.returncode == 0, result.stderr
