@@ -239,6 +239,13 @@ def verdict(summaries: list[Summary], replays: list[Replay]) -> list[str]:
                 f"CPU, less disturbed by the other processes: {cpu:.2f} against {base_cpu:.2f} "
                 f"ms per article ({cpu - base_cpu:+.2f} ms, {cpu / base_cpu - 1:+.1%}). "
                 f"{per_1000(s):.2f} MB of WARC per 1,000 articles."
+                + (
+                    " The run with capture came out faster in wall time: that is the load of "
+                    "other processes on this shared machine (last column), not a gain; compare "
+                    "the CPU figures."
+                    if s.rate > b.rate
+                    else ""
+                )
             )
     for r in replays:
         out.append(
