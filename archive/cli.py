@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from archive.cli_replay import warc_option
 from archive.errors import ArchiveError, ArchiveLockedError
 from archive.frontmatter_files import IMAGE_MODES
 from archive.lock import EXIT_LOCKED
@@ -212,6 +213,7 @@ class PortalsEpilog(click.Command):
     help="Re-fetch archived articles; rewrite changed ones, keep old versions.",
 )
 @export_options
+@warc_option
 @click.pass_obj
 def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None, max_pages: int | None,
           listing_urls: tuple[str, ...], start_urls: tuple[str, ...], url_pattern: str | None,
@@ -326,6 +328,7 @@ FETCH_OK = {"new", "updated", "unchanged", "rendered"}
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the post instead of writing it.")
 @click.option("--force", is_flag=True, help="Fetch URLs that are already archived again.")
 @export_options
+@warc_option
 @click.pass_obj
 def fetch(ctx: Context, urls: tuple[str, ...], portal: str | None, as_json: bool,
           to_stdout: bool, force: bool) -> None:  # fmt: skip
@@ -496,3 +499,4 @@ def main() -> None:
 
 __import__("archive.cli_maintenance").cli_maintenance.register(cli)  # import/reindex/verify/stats
 __import__("archive.cli_export").cli_export.register(cli)  # export
+__import__("archive.cli_replay").cli_replay.register(cli)  # reextract

@@ -147,6 +147,19 @@ COLUMNS: dict[str, dict[str, str]] = {
         "old_path": "Previous path below posts/ (when the title change moved the file).",
         "old_text": "Previous body text.",
     },
+    "warc_records": {
+        "file": "WARC file under warc/ holding the record (docs/warc.md).",
+        "offset": "Byte offset of the record (its gzip member) in the file.",
+        "length": "Length in bytes of the record's gzip member.",
+        "uri": "WARC-Target-URI: the URL requested.",
+        "date": "WARC-Date: when the response was captured (UTC).",
+        "kind": "article or image.",
+        "portal": "Portal of the run that captured it.",
+        "status": "HTTP status of the stored response.",
+        "content_type": "Content-Type of the stored response.",
+        "payload_digest": "WARC-Payload-Digest (sha1, base32) of the stored payload.",
+        "record_id": "WARC-Record-ID of the response record.",
+    },
     "_sqlite_migrations": {
         "id": "Row number.",
         "migration_set": "Migration set (portal-archive).",
@@ -165,6 +178,7 @@ TABLES: dict[str, str] = {
     "failures": "URLs that could not be archived, with their latest reason.",
     "crawl_runs": "One row per crawl run, with its counts.",
     "revisions": "Earlier versions of articles that changed when re-fetched.",
+    "warc_records": "Stored raw responses (crawl --warc): where each is, for reextract.",
     "_sqlite_migrations": "Schema migrations applied to this index (sqlite-utils); hidden.",
 }
 

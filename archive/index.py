@@ -91,6 +91,18 @@ def m003_image_assets(db: Database) -> None:
 
 
 @migrations()
+def m004_warc_records(db: Database) -> None:
+    """Where each stored WARC response is (issue #5 part 3; ``archive/replay.py``)."""
+    db.table("warc_records").create(
+        {"file": str, "offset": int, "length": int, "uri": str, "date": str, "kind": str,
+         "portal": str, "status": int, "content_type": str, "payload_digest": str,
+         "record_id": str},
+        pk=("file", "offset"),
+    )  # fmt: skip
+    db.table("warc_records").create_index(["uri", "date"])
+
+
+@migrations()
 def m005_parser_alarm(db: Database) -> None:
     """Parser-breakage alarm (issue #7): per-run page counts; ``status`` may be ``degraded``."""
     runs = db.table("crawl_runs")

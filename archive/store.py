@@ -123,11 +123,18 @@ class Archive:
         return render_article(article, self.options)
 
     def save(
-        self, article: ArticleItem, *, origin: str = "crawl", imported_from: str | None = None
+        self,
+        article: ArticleItem,
+        *,
+        origin: str = "crawl",
+        imported_from: str | None = None,
+        touch: bool = True,
     ) -> SaveResult:
         """Write the article's file and sidecar (if changed) and index row; report it.
 
         ``origin`` is ``crawl`` or ``import`` (then ``imported_from`` names the source file).
+        ``touch=False`` leaves an unchanged article's ``last_seen`` alone (``reextract``:
+        the portal was not visited).
         """
         aid = article_id(article.canonical_url)
         rel = post_relpath(article)
@@ -144,7 +151,8 @@ class Archive:
             and (stored.get("origin"), stored.get("imported_from")) == (origin, imported_from)
             and stored.get("parser") == article.parser  # a fixed parser replaces a fallback
         ):
-            index.touch_article(self.db, aid)
+            if touch:
+                index.touch_article(self.db, aid)
             return SaveResult("unchanged", target, aid)
         row = index.article_row(
             article,

@@ -39,6 +39,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloader.SafeMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.downloader.SafeRedirectMiddleware": 600,
+    # above HttpCompressionMiddleware (590): WARC records keep the payload as received
+    "crawler.warc.WarcCaptureMiddleware": 950,
+    "crawler.warc.WarcReplayMiddleware": 960,
 }
 
 # --- Unattended operation ----------------------------------------------------------------
@@ -110,6 +113,8 @@ ARCHIVE_PROFILE = "hexo"
 """Front-matter profile of written files."""
 ARCHIVE_REFRESH = False
 """Re-fetch articles already archived (changed ones are rewritten, old version kept)."""
+ARCHIVE_REPLAY = False
+"""Serve every request from the archive's WARC files, no network (set by ``reextract``)."""
 ARCHIVE_RETRY_AFTER_MAX = 120.0
 """Longest ``Retry-After`` (seconds) honoured; a server asking for more is retried next run."""
 ARCHIVE_RETRY_BACKOFF = 1.0
@@ -120,6 +125,10 @@ ARCHIVE_TRACKING_PARAMS = list(_urls.DEFAULT_TRACKING_PARAMS)
 """Query parameters (fnmatch patterns) stripped from article URLs before requesting them."""
 ARCHIVE_TAXONOMY: dict[str, dict[str, object]] = {}
 """Per-portal override of front-matter ``categories`` and ``author``."""
+ARCHIVE_WARC = False
+"""Write each run's article and image responses to WARC files (``--warc``; docs/warc.md)."""
+ARCHIVE_WARC_DIR = ""
+"""Folder of the WARC files; empty = ``<ARCHIVE_DIR>/warc``."""
 ARCHIVE_WRITE = True
 """Write files and index; off, the writer only renders (``fetch --stdout``)."""
 COMMANDS_MODULE = "crawler.commands"

@@ -60,6 +60,8 @@ class ArchiveWriterPipeline:
         self.run_id: int | None = None
         self.locked_out = False
         self.write = crawler.settings.getbool("ARCHIVE_WRITE", True)
+        self.replay = crawler.settings.getbool("ARCHIVE_REPLAY")
+        """``reextract``: the portal is not visited, so no ``last_seen`` and no failure rows."""
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -115,7 +117,9 @@ class ArchiveWriterPipeline:
         if self.locked_out:
             raise DropItem("archive locked by another run", log_level="DEBUG")
         if isinstance(item, FetchFailure):
-            if not self.write:
+            if self.replay:
+                self.stats.inc_value("archive/failed")
+            if not self.write or self.replay:
                 raise DropItem(f"{item.reason}: {item.url}", log_level="INFO")
             attempts = self.archive.record_failure(item, run_id=self.run_id)
             self.stats.inc_value("archive/failed")
@@ -133,7 +137,7 @@ class ArchiveWriterPipeline:
             result = SaveResult("rendered", self.archive.posts_dir / post_relpath(item), "", text)
             self.signals.send_catch_log(article_saved, item=item, result=result)
             return item
-        result = self.archive.save(item)
+        result = self.archive.save(item, touch=not self.replay)
         self.stats.inc_value(f"archive/{result.status}")
         self.signals.send_catch_log(article_saved, item=item, result=result)
         logger.info("%s %s -> %s", result.status, item.url, result.path)
@@ -141,7 +145,11 @@ class ArchiveWriterPipeline:
 
     def item_dropped(self, item: Any, response: Any, exception: Exception, **kwargs: Any) -> None:
         """Record articles dropped by validation as failures (duplicates are not failures)."""
-        if self.write and isinstance(item, ArticleItem) and str(exception).startswith("missing"):
+        if not (isinstance(item, ArticleItem) and str(exception).startswith("missing")):
+            return
+        if self.replay:
+            self.stats.inc_value("archive/failed")
+        elif self.write:
             reason = "no_" + str(exception).split(":")[0].removeprefix("missing ").split(",")[0]
             self.archive.record_failure(
                 FetchFailure(

@@ -37,11 +37,13 @@ def test_migrations_apply_twice_safely(tmp_path: Path) -> None:
         "articles_fts",
         "crawl_runs",
         "revisions",
+        "warc_records",
     } <= set(db.table_names())
     assert [m.name for m in index.migrations.applied(db)] == [
         "m001_initial",
         "m002_runs_revisions_imports",
         "m003_image_assets",
+        "m004_warc_records",
         "m005_parser_alarm",
     ]
 

@@ -379,7 +379,9 @@ class PortalSpider(scrapy.Spider):
             body_raw=fields.get("body", ""),
             parser=result.parser,
             encoding=fixed.encoding,
-            fetched_at=datetime.now(UTC).replace(microsecond=0),
+            # the WARC-Date when the response was captured or replayed (crawler/warc.py)
+            fetched_at=fixed.meta.get("archive_fetched_at")
+            or datetime.now(UTC).replace(microsecond=0),
             feed_published=parse_published(feed_date) if feed_date else None,
             parse_errors=result.failed,
             language=fields.get("language") or self.language,
