@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from archive.crashpoints import crashpoint
 from crawler.items import ArticleItem, FetchFailure
 
 migrations = Migrations("portal-archive")
@@ -187,6 +188,7 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
         _upsert(db, "images", images, ("article_id", "position"))
         _upsert(db, "article_categories", categories, ("article_id", "position"))
         db.execute("delete from failures where url = ?", [article.url])
+        crashpoint("index.before-commit")
 
 
 REVISION_FIELDS = ("title", "author", "source", "categories", "published", "body", "path",

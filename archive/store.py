@@ -16,8 +16,10 @@ from typing import Literal
 from sqlite_utils import Database
 
 from archive import index
+from archive.crashpoints import crashpoint
 from archive.errors import UnsafePathError
 from archive.frontmatter_files import (
+    TMP_DIR,
     TMP_PREFIX,
     ExportOptions,
     article_id,
@@ -81,6 +83,8 @@ class Archive:
         self.posts_dir = self.root / "posts"
         self.images_dir = self.root / "images"
         self.index_path = self.root / "index.db"
+        self.tmp_dir = self.root / TMP_DIR
+        """Where files are written before their rename into ``posts/`` (same file system)."""
         self._db: Database | None = None
 
     @property
@@ -103,9 +107,16 @@ class Archive:
         self.close()
 
     def remove_partial_files(self) -> int:
-        """Delete temp files a killed writer left behind; return how many."""
+        """Delete temp files a killed writer left behind; return how many.
+
+        They are in :attr:`tmp_dir` (or, when that was on another file system, hidden
+        ``.tmp-*`` files beside their targets in ``posts/``).
+        """
         removed = 0
-        for tmp in self.posts_dir.rglob(f"{TMP_PREFIX}*"):
+        partial = [*self.posts_dir.rglob(f"{TMP_PREFIX}*")]
+        if self.tmp_dir.is_dir():
+            partial += self.tmp_dir.glob(f"{TMP_PREFIX}*")
+        for tmp in partial:
             tmp.unlink(missing_ok=True)
             removed += 1
         if removed:
@@ -151,9 +162,12 @@ class Archive:
         row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
         if stored is not None and stored["content_hash"] != digest:
             self._keep_revision(stored, row)
-        wrote = write_atomic(target, text, fsync=self.options.fsync)
+        fsync, tmp_dir = self.options.fsync, self.tmp_dir
+        wrote = write_atomic(target, text, fsync=fsync, tmp_dir=tmp_dir)
+        crashpoint("save.after-post")
         write_atomic(sidecar_path(target), sidecar_text(row, article, self.options),
-                     fsync=self.options.fsync)  # fmt: skip
+                     fsync=fsync, tmp_dir=tmp_dir)  # fmt: skip
+        crashpoint("save.before-index")
         if stored is not None and stored["path"] != rel.as_posix():
             old = safe_join(self.posts_dir, stored["path"])
             if old != target:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.pipelines.files import FilesPipeline
+from scrapy.pipelines.files import FilesPipeline, FSFilesStore
 
+from archive.frontmatter_files import TMP_PREFIX, write_bytes_atomic
 from crawler.items import ArticleItem, ImageRef
 
 if TYPE_CHECKING:
+    from io import BytesIO
+    from os import PathLike
     from typing import Self
 
     from scrapy.crawler import Crawler
@@ -32,8 +35,44 @@ def _downloadable(item: ArticleItem) -> list[ImageRef]:
     return [ref for ref in item.images if ref.url.startswith(("http://", "https://"))]
 
 
+class AtomicFSFilesStore(FSFilesStore):
+    """Scrapy's file store, except that a file appears complete or not at all.
+
+    The stock ``persist_file`` is ``path.write_bytes(…)``: a run killed mid-write leaves a
+    truncated image, which the next run finds by name, stats as ``uptodate`` and never fetches
+    again. Here the bytes go to a hidden temp file in ``.tmp/`` of the store, are fsynced and
+    renamed into place; ``.tmp/`` leftovers of a killed run are removed on open.
+    """
+
+    def __init__(self, basedir: str | PathLike[str]) -> None:
+        super().__init__(basedir)
+        self.tmp_dir = Path(self.basedir) / ".tmp"
+        self.fsync = True
+        """``ARCHIVE_FSYNC``, set by the pipeline."""
+        if self.tmp_dir.is_dir():
+            for leftover in self.tmp_dir.glob(f"{TMP_PREFIX}*"):
+                leftover.unlink(missing_ok=True)
+
+    def persist_file(
+        self,
+        path: str | PathLike[str],
+        buf: BytesIO,
+        info: MediaPipeline.SpiderInfo,
+        meta: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        write_bytes_atomic(self._get_filesystem_path(path), buf.getvalue(),
+                           fsync=self.fsync, tmp_dir=self.tmp_dir)  # fmt: skip
+
+
 class ArchiveImagesPipeline(FilesPipeline):
     """Fills ``status``/``path``/``checksum``/``error`` of each :class:`ImageRef`."""
+
+    STORE_SCHEMES: ClassVar[dict[str, Any]] = {
+        **FilesPipeline.STORE_SCHEMES,
+        "": AtomicFSFilesStore,
+        "file": AtomicFSFilesStore,
+    }
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -44,7 +83,10 @@ class ArchiveImagesPipeline(FilesPipeline):
             Path(settings.get("ARCHIVE_DIR", "archive-data")) / "images"
         )
         cls._update_stores(settings)
-        return cls(store, crawler=crawler)
+        pipeline = cls(store, crawler=crawler)
+        if isinstance(pipeline.store, AtomicFSFilesStore):
+            pipeline.store.fsync = settings.getbool("ARCHIVE_FSYNC", True)
+        return pipeline
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         if not isinstance(item, ArticleItem):
