@@ -267,9 +267,10 @@ def safe_component(text: str, max_bytes: int = 120, fallback: str = "untitled") 
     value = " ".join(value.split()).strip(" ._-")
     encoded = value.encode("utf-8")[:max_bytes]
     value = encoded.decode("utf-8", errors="ignore").rstrip(" ._-")
-    if not value or value.upper() in _WINDOWS_RESERVED:
-        return fallback
-    return value
+    stem, dot, rest = value.partition(".")
+    if stem.rstrip().upper() in _WINDOWS_RESERVED:  # Windows: CON, and CON.txt too
+        return f"{stem.rstrip()}_{dot}{rest}" if dot else fallback
+    return value or fallback
 
 
 def post_relpath(article: ArticleItem) -> PurePosixPath:

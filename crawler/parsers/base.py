@@ -51,9 +51,11 @@ class Page:
         """A page from an already parsed document (e.g. ``response.selector``)."""
         meta: dict[str, str] = {}
         for node in selector.xpath("//head/meta[@content]"):
-            key = node.attrib.get("name") or node.attrib.get("property")
+            # attributes by XPath, not ``node.attrib``: lxml's dict view raises on hostile
+            # attribute names such as ``{}"`` (read as a namespace)
+            key = node.xpath("@name").get() or node.xpath("@property").get()
             if key:
-                meta.setdefault(key.lower(), node.attrib["content"])
+                meta.setdefault(key.lower(), node.xpath("@content").get() or "")
         return cls(url=url, selector=selector, meta=meta)
 
 
