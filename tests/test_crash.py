@@ -361,7 +361,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     assert rows == prepared.reference_rows
 
 
-def test_zz_write_kill_figures() -> None:
+def test_zz_write_kill_figures(request: pytest.FixtureRequest) -> None:
     """Write the figures of the trials above (runs last in this module)."""
     if not _PREPARED:
         pytest.skip("no kill trial ran in this session (deselected)")
@@ -376,5 +376,6 @@ def test_zz_write_kill_figures() -> None:
             "differing": sum(r["differing"] for r in results),
             "landed": dict(sorted(Counter(r["landed"] for r in results).items())),
         }
-    write_figures("kill", {"seed": SEED, "trials_per_command": TRIALS, "commands": per_command})
+    write_figures("kill", {"seed": SEED, "trials_per_command": TRIALS, "commands": per_command,
+                           "failed_tests": request.session.testsfailed})  # fmt: skip
     assert all(c["trials"] == TRIALS for c in per_command.values()), per_command

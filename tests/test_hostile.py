@@ -386,7 +386,7 @@ def test_import_parses_or_refuses_cleanly(title: str, categories: list[str], bod
     assert not Path("/tmp/pwned").exists()  # noqa: S108 - the payload's own path
 
 
-def test_zz_write_hostile_figures() -> None:
+def test_zz_write_hostile_figures(request: pytest.FixtureRequest) -> None:
     """Write how many hostile inputs each test above tried (runs last in this module)."""
     if not TRIED:
         pytest.skip("no hostile-input test ran in this session (deselected)")
@@ -396,4 +396,5 @@ def test_zz_write_hostile_figures() -> None:
 
     profile = current._current_profile  # the name of the loaded profile
     write_figures("hostile", {"profile": profile, "inputs": dict(sorted(TRIED.items())),
-                              "total": sum(TRIED.values())})  # fmt: skip
+                              "total": sum(TRIED.values()),
+                              "failed_tests": request.session.testsfailed})  # fmt: skip

@@ -246,11 +246,20 @@ def test_import_of_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert "does not exist" in result.output
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads unreadable files")
-def test_import_of_an_unreadable_file_is_a_one_line_failure(tmp_path: Path) -> None:
+def test_import_of_an_unreadable_file_is_a_one_line_failure(tmp_path: Path, monkeypatch: Any
+                                                            ) -> None:  # fmt: skip
     post = tmp_path / "src" / "a.md"
     post.parent.mkdir()
     post.write_text("---\ntitle: x\n---\nbody\n", encoding="utf-8")
+    if os.geteuid() == 0:  # root reads a chmod-0 file: make the read fail as it would for a user
+        real = Path.read_bytes
+
+        def read_bytes(self: Path) -> bytes:
+            if self == post:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real(self)
+
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
     post.chmod(0)
     try:
         result = CliRunner().invoke(cli, ["--archive", str(tmp_path / "a"), "import", str(post)])
