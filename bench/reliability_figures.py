@@ -45,13 +45,14 @@ def render(kill: dict[str, Any] | None, hostile: dict[str, Any] | None) -> str:
             f"{_failures(kill)}.",
             "",
             "| command | kill trials | verify failures | missing | duplicates | bytes differ "
-            "| where the kills landed |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| s per trial | where the kills landed |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for name, c in commands.items():
             landed = ", ".join(f"{k} {v}" for k, v in c["landed"].items())
             lines.append(f"| `{name}` | {c['trials']} | {c['verify_failures']} | {c['missing']} "
-                         f"| {c['duplicates']} | {c['differing']} | {landed} |")  # fmt: skip
+                         f"| {c['duplicates']} | {c['differing']} "
+                         f"| {c.get('seconds_per_trial', '')} | {landed} |")  # fmt: skip
         total = sum(c["trials"] for c in commands.values())
         lines += ["", f"Kill trials in all: **{total}**, verify failures "
                       f"**{sum(c['verify_failures'] for c in commands.values())}**, missing "

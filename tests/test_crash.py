@@ -290,7 +290,7 @@ def _kill_external(proc: subprocess.Popen[bytes], archive: Path, after_posts: in
         if sum(1 for _ in posts.rglob("*.md")) >= after_posts:
             time.sleep(delay)
             break
-        time.sleep(0.002)
+        time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
 
 
@@ -319,6 +319,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     shutil.copytree(prepared.base, archive)
     before = len(list((archive / "posts").rglob("*.md")))
 
+    started = time.monotonic()
     crashpoint = None
     if trial % 2:  # odd trials: the process kills itself at an exact phase
         crashpoint = f"{POINTS[(trial // 2) % len(POINTS)]}:{rng.randint(1, NEW_ITEMS)}"
@@ -339,6 +340,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     landed = _landed(state, crashpoint)
 
     _resume(archive, case, env)
+    seconds = time.monotonic() - started
 
     verify_ok, verify_output = _verify(archive)
     got = _snapshot(archive, case.trees)
@@ -350,7 +352,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     ids = Counter(aid for aid, _path, _hash in rows)
     duplicates = len(extra) + sum(n - 1 for n in ids.values())
     prepared.results.append({"trial": trial, "landed": landed, "killed_state": state,
-                             "verify_ok": verify_ok, "missing": len(missing),
+                             "verify_ok": verify_ok, "seconds": seconds, "missing": len(missing),
                              "duplicates": duplicates, "differing": len(differing)})  # fmt: skip
     assert verify_ok, verify_output
     assert list((archive / TMP_DIR).glob("*")) == []
@@ -375,6 +377,9 @@ def test_zz_write_kill_figures(request: pytest.FixtureRequest) -> None:
             "duplicates": sum(r["duplicates"] for r in results),
             "differing": sum(r["differing"] for r in results),
             "landed": dict(sorted(Counter(r["landed"] for r in results).items())),
+            "seconds_per_trial": round(
+                sum(r["seconds"] for r in results) / max(len(results), 1), 2
+            ),
         }
     write_figures("kill", {"seed": SEED, "trials_per_command": TRIALS, "commands": per_command,
                            "failed_tests": request.session.testsfailed})  # fmt: skip
