@@ -22,13 +22,12 @@ CI, more in ``make soak``), seeds ``PORTAL_ARCHIVE_KILL_SEED`` + trial.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -48,6 +47,7 @@ from archive.frontmatter_files import TMP_DIR, TMP_PREFIX
 from archive.hexo import FRAMES, parse_post, render_post
 from tests.conftest import run_cli
 from tests.figures import write_figures
+from tests.forkserver import ForkServer
 
 TRIALS = int(os.environ.get("PORTAL_ARCHIVE_KILL_TRIALS", "20"))
 SEED = int(os.environ.get("PORTAL_ARCHIVE_KILL_SEED", "6"))
@@ -246,10 +246,10 @@ def _killed_state(archive: Path) -> dict[str, int]:
     posts = [p for p in (archive / "posts").rglob("*.md") if not p.name.startswith(".")]
     no_sidecar = sum(not p.with_name(f".{p.stem}.json").is_file() for p in posts)
     indexed = {row[1] for row in _rows(archive)}
-    tmp = archive / TMP_DIR
+    temp = [p for tmp in (archive / TMP_DIR, archive / "images" / ".tmp") for p in tmp.glob("*")]
     return {
         "posts": len(posts),
-        "temp_files": len(list(tmp.glob("*"))) if tmp.is_dir() else 0,
+        "temp_files": len(temp),
         "posts_without_sidecar": no_sidecar,
         "posts_without_row": sum(
             p.relative_to(archive / "posts").as_posix() not in indexed for p in posts
@@ -270,31 +270,42 @@ def _landed(state: dict[str, int], crashpoint: str | None) -> str:
 # --------------------------------------------------------------------------- the kill
 
 
-def _start(archive: Path, argv: list[str], crashpoint: str | None) -> subprocess.Popen[bytes]:
-    full = [sys.executable, "-m", "archive", "--archive", str(archive)]
+def _argv(archive: Path, argv: list[str]) -> list[str]:
+    full = ["--archive", str(archive)]
     for setting in SETTINGS:
         full += ["--set", setting]
+    return [*full, *argv]
+
+
+def _env(crashpoint: str | None) -> dict[str, str]:
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
     env.pop(CRASHPOINT_ENV, None)
     if crashpoint:
         env[CRASHPOINT_ENV] = crashpoint
-    return subprocess.Popen([*full, *argv], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=env)  # fmt: skip
+    return env
 
 
-def _kill_external(proc: subprocess.Popen[bytes], archive: Path, after_posts: int,
-                   delay: float) -> None:  # fmt: skip
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _kill_external(pid: int, archive: Path, after_posts: int, delay: float) -> None:
     posts = archive / "posts"
     deadline = time.monotonic() + 60
-    while proc.poll() is None and time.monotonic() < deadline:
+    while _alive(pid) and time.monotonic() < deadline:
         if sum(1 for _ in posts.rglob("*.md")) >= after_posts:
             time.sleep(delay)
             break
         time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
 
 
-def _resume(archive: Path, case: KillCase, env: Env) -> None:
+def _resume(archive: Path, case: KillCase, env: Env, server: ForkServer, log: Path) -> None:
     """Run the killed command again, to completion."""
     if case.resume_in_process:
         argv = ["--archive", str(archive)]
@@ -303,15 +314,23 @@ def _resume(archive: Path, case: KillCase, env: Env) -> None:
         result = CliRunner().invoke(cli, [*argv, *case.run(env)], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         return
-    resumed = run_cli(archive, *case.run(env), settings=SETTINGS)
-    assert resumed.returncode == 0, resumed.stderr
+    server.start(_argv(archive, case.run(env)), _env(None), log)
+    code = server.wait()
+    assert code == 0, log.read_text(encoding="utf-8")[-3000:]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ForkServer]:
+    forks = ForkServer()
+    yield forks
+    forks.close()
 
 
 @pytest.mark.parametrize("trial", range(TRIALS))
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_kill_and_resume_loses_and_duplicates_nothing(
-    case: KillCase, trial: int, env: Env, tmp_path_factory: pytest.TempPathFactory,
-    tmp_path: Path,
+    case: KillCase, trial: int, env: Env, server: ForkServer,
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
 ) -> None:  # fmt: skip
     prepared = _prepared(case, env, tmp_path_factory.getbasetemp())
     rng = random.Random(f"{SEED}-{case.name}-{trial}")  # noqa: S311 - seeded test schedule
@@ -323,13 +342,13 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     crashpoint = None
     if trial % 2:  # odd trials: the process kills itself at an exact phase
         crashpoint = f"{POINTS[(trial // 2) % len(POINTS)]}:{rng.randint(1, NEW_ITEMS)}"
-    proc = _start(archive, case.run(env), crashpoint)
+    log = tmp_path / "killed.log"
+    pid = server.start(_argv(archive, case.run(env)), _env(crashpoint), log)
     if crashpoint is None:
-        _kill_external(proc, archive, before + rng.randint(0, NEW_ITEMS - 3),
-                       rng.uniform(0, 0.03))  # fmt: skip
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, (
-        f"the run was not killed (exit {proc.returncode}): {stderr.decode()[-2000:]}"
+        _kill_external(pid, archive, before + rng.randint(0, NEW_ITEMS - 3), rng.uniform(0, 0.03))
+    code = server.wait()
+    assert code == -signal.SIGKILL, (
+        f"the run was not killed (exit {code}): {log.read_text(encoding='utf-8')[-2000:]}"
     )
 
     # right after the kill: nothing partial inside posts/, every post there complete
@@ -339,7 +358,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     state = _killed_state(archive)
     landed = _landed(state, crashpoint)
 
-    _resume(archive, case, env)
+    _resume(archive, case, env, server, tmp_path / "resumed.log")
     seconds = time.monotonic() - started
 
     verify_ok, verify_output = _verify(archive)
