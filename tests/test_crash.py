@@ -23,11 +23,14 @@ CI, more in ``make soak``), seeds ``PORTAL_ARCHIVE_KILL_SEED`` + trial.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import random
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -403,3 +406,25 @@ def test_zz_write_kill_figures(request: pytest.FixtureRequest) -> None:
     write_figures("kill", {"seed": SEED, "trials_per_command": TRIALS, "commands": per_command,
                            "failed_tests": request.session.testsfailed})  # fmt: skip
     assert all(c["trials"] == TRIALS for c in per_command.values()), per_command
+
+
+def test_a_killed_image_write_leaves_no_partial_image(tmp_path: Path) -> None:
+    """The image store writes whole files or none (Scrapy's stock store writes in place)."""
+    store = tmp_path / "images"
+    script = (
+        "import io, sys\n"
+        "from pipelines.images import AtomicFSFilesStore\n"
+        "store = AtomicFSFilesStore(sys.argv[1])\n"
+        "store.persist_file('full/a.png', io.BytesIO(b'x' * 4096), None)\n"
+    )
+    env = _env("write.before-rename:1")
+    done = subprocess.run([sys.executable, "-c", script, str(store)], env=env, check=False,
+                          capture_output=True, timeout=60)  # fmt: skip
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert not (store / "full" / "a.png").exists()
+    assert len(list((store / ".tmp").glob(f"{TMP_PREFIX}*"))) == 1  # the complete temp file
+    from pipelines.images import AtomicFSFilesStore
+
+    AtomicFSFilesStore(str(store)).persist_file("full/a.png", io.BytesIO(b"y" * 10), None)
+    assert list((store / ".tmp").glob("*")) == []  # leftovers removed on open
+    assert (store / "full" / "a.png").read_bytes() == b"y" * 10
