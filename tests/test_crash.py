@@ -385,6 +385,28 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     assert rows == prepared.reference_rows
 
 
+def test_a_killed_image_write_leaves_no_partial_image(tmp_path: Path) -> None:
+    """The image store writes whole files or none (Scrapy's stock store writes in place)."""
+    store = tmp_path / "images"
+    script = (
+        "import io, sys\n"
+        "from pipelines.images import AtomicFSFilesStore\n"
+        "store = AtomicFSFilesStore(sys.argv[1])\n"
+        "store.persist_file('full/a.png', io.BytesIO(b'x' * 4096), None)\n"
+    )
+    env = _env("write.before-rename:1")
+    done = subprocess.run([sys.executable, "-c", script, str(store)], env=env, check=False,
+                          capture_output=True, timeout=60)  # fmt: skip
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert not (store / "full" / "a.png").exists()
+    assert len(list((store / ".tmp").glob(f"{TMP_PREFIX}*"))) == 1  # the complete temp file
+    from pipelines.images import AtomicFSFilesStore
+
+    AtomicFSFilesStore(str(store)).persist_file("full/a.png", io.BytesIO(b"y" * 10), None)
+    assert list((store / ".tmp").glob("*")) == []  # leftovers removed on open
+    assert (store / "full" / "a.png").read_bytes() == b"y" * 10
+
+
 def test_zz_write_kill_figures(request: pytest.FixtureRequest) -> None:
     """Write the figures of the trials above (runs last in this module)."""
     if not _PREPARED:
@@ -406,25 +428,3 @@ def test_zz_write_kill_figures(request: pytest.FixtureRequest) -> None:
     write_figures("kill", {"seed": SEED, "trials_per_command": TRIALS, "commands": per_command,
                            "failed_tests": request.session.testsfailed})  # fmt: skip
     assert all(c["trials"] == TRIALS for c in per_command.values()), per_command
-
-
-def test_a_killed_image_write_leaves_no_partial_image(tmp_path: Path) -> None:
-    """The image store writes whole files or none (Scrapy's stock store writes in place)."""
-    store = tmp_path / "images"
-    script = (
-        "import io, sys\n"
-        "from pipelines.images import AtomicFSFilesStore\n"
-        "store = AtomicFSFilesStore(sys.argv[1])\n"
-        "store.persist_file('full/a.png', io.BytesIO(b'x' * 4096), None)\n"
-    )
-    env = _env("write.before-rename:1")
-    done = subprocess.run([sys.executable, "-c", script, str(store)], env=env, check=False,
-                          capture_output=True, timeout=60)  # fmt: skip
-    assert done.returncode == -signal.SIGKILL, done.stderr
-    assert not (store / "full" / "a.png").exists()
-    assert len(list((store / ".tmp").glob(f"{TMP_PREFIX}*"))) == 1  # the complete temp file
-    from pipelines.images import AtomicFSFilesStore
-
-    AtomicFSFilesStore(str(store)).persist_file("full/a.png", io.BytesIO(b"y" * 10), None)
-    assert list((store / ".tmp").glob("*")) == []  # leftovers removed on open
-    assert (store / "full" / "a.png").read_bytes() == b"y" * 10
