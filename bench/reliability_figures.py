@@ -53,11 +53,14 @@ def render(kill: dict[str, Any] | None, hostile: dict[str, Any] | None) -> str:
             lines.append(f"| `{name}` | {c['trials']} | {c['verify_failures']} | {c['missing']} "
                          f"| {c['duplicates']} | {c['differing']} "
                          f"| {c.get('seconds_per_trial', '')} | {landed} |")  # fmt: skip
+        retried = sum(c.get("kills_retried", 0) for c in commands.values())
         total = sum(c["trials"] for c in commands.values())
         lines += ["", f"Kill trials in all: **{total}**, verify failures "
                       f"**{sum(c['verify_failures'] for c in commands.values())}**, missing "
                       f"**{sum(c['missing'] for c in commands.values())}**, duplicates "
-                      f"**{sum(c['duplicates'] for c in commands.values())}**.", ""]  # fmt: skip
+                      f"**{sum(c['duplicates'] for c in commands.values())}** "
+                      f"({retried} external kill(s) came after the run had finished and were "
+                      "redone from a fresh copy).", ""]  # fmt: skip
     else:
         lines += ["Kill trials: no figures yet (run `make test` or `make soak`).", ""]
     if hostile:
