@@ -264,13 +264,18 @@ def safe_component(text: str, max_bytes: int = 120, fallback: str = "untitled") 
     """One path component derived from arbitrary text: no separators, no dot-names."""
     value = unicodedata.normalize("NFC", text)
     value = _UNSAFE_CHARS.sub("_", value)
-    value = " ".join(value.split()).strip(" ._-")
-    encoded = value.encode("utf-8")[:max_bytes]
-    value = encoded.decode("utf-8", errors="ignore").rstrip(" ._-")
+    value = _cut(" ".join(value.split()).strip(" ._-"), max_bytes)
     stem, dot, rest = value.partition(".")
     if stem.rstrip().upper() in _WINDOWS_RESERVED:  # Windows: CON, and CON.txt too
-        return f"{stem.rstrip()}_{dot}{rest}" if dot else fallback
+        value = _cut(f"{stem.rstrip()}_{dot}{rest}", max_bytes) if dot else ""
+        if value.partition(".")[0].rstrip().upper() in _WINDOWS_RESERVED:
+            value = ""
     return value or fallback
+
+
+def _cut(value: str, max_bytes: int) -> str:
+    """``value`` cut to ``max_bytes`` of UTF-8 (whole characters), no trailing `` ._-``."""
+    return value.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore").rstrip(" ._-")
 
 
 def post_relpath(article: ArticleItem) -> PurePosixPath:
