@@ -44,7 +44,8 @@ class Page:
 
     @classmethod
     def from_html(cls, html: str, url: str) -> Page:
-        return cls.from_selector(Selector(text=html, base_url=url), url)
+        # type="html": parsel would read a body such as "[]" or "1" as JSON and refuse XPath
+        return cls.from_selector(Selector(text=html, type="html", base_url=url), url)
 
     @classmethod
     def from_selector(cls, selector: Selector, url: str) -> Page:
