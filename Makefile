@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARCHIVE ?= archive-data
 
-.PHONY: install demo test lint bench bench-search bench-import browser-deps clean
+.PHONY: install demo test lint soak bench bench-search bench-import browser-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ test: $(STAMP) $(CHROMEDRIVER)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+# Heavier reliability runs (docs/reliability.md): more seeded kill trials per writing command,
+# the hypothesis "soak" profile (random, 2000 examples per property), then the figures section.
+SOAK_TRIALS ?= 200
+soak: $(STAMP)
+	PORTAL_ARCHIVE_KILL_TRIALS=$(SOAK_TRIALS) HYPOTHESIS_PROFILE=soak \
+		$(BIN)/python -m pytest -W error -p no:cacheprovider -q tests/test_crash.py tests/test_hostile.py
+	$(BIN)/python bench/reliability_figures.py --check
+# (the fault-injection soak of issue #6 parts 1-2 is added above the figures line)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_archive.py

@@ -12,6 +12,7 @@ so an imported legacy post re-renders byte for byte. Crawled articles have no hi
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import os
@@ -26,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from archive.crashpoints import crashpoint
 from archive.errors import UnknownProfileError, UnsafePathError
 from archive.hexo import DEFAULT_FRAME, FRAMES, HexoFrame, legacy_title, render_post
 from crawler.items import ArticleItem, ImageRef
@@ -262,12 +264,18 @@ def safe_component(text: str, max_bytes: int = 120, fallback: str = "untitled") 
     """One path component derived from arbitrary text: no separators, no dot-names."""
     value = unicodedata.normalize("NFC", text)
     value = _UNSAFE_CHARS.sub("_", value)
-    value = " ".join(value.split()).strip(" ._-")
-    encoded = value.encode("utf-8")[:max_bytes]
-    value = encoded.decode("utf-8", errors="ignore").rstrip(" ._-")
-    if not value or value.upper() in _WINDOWS_RESERVED:
-        return fallback
-    return value
+    value = _cut(" ".join(value.split()).strip(" ._-"), max_bytes)
+    stem, dot, rest = value.partition(".")
+    if stem.rstrip().upper() in _WINDOWS_RESERVED:  # Windows: CON, and CON.txt too
+        value = _cut(f"{stem.rstrip()}_{dot}{rest}", max_bytes) if dot else ""
+        if value.partition(".")[0].rstrip().upper() in _WINDOWS_RESERVED:
+            value = ""
+    return value or fallback
+
+
+def _cut(value: str, max_bytes: int) -> str:
+    """``value`` cut to ``max_bytes`` of UTF-8 (whole characters), no trailing `` ._-``."""
+    return value.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore").rstrip(" ._-")
 
 
 def post_relpath(article: ArticleItem) -> PurePosixPath:
@@ -289,24 +297,65 @@ def safe_join(root: Path, relpath: PurePosixPath | str) -> Path:
     return target
 
 
-def write_atomic(target: Path, text: str, *, fsync: bool = True) -> bool:
-    """Write ``text`` to ``target`` via a temp file + rename; ``False`` if already identical."""
-    data = text.encode("utf-8")
+TMP_DIR = ".tmp"
+"""Folder (in the archive root, beside ``posts/``) where files are written before being renamed
+into place: a killed writer never leaves a partial file inside ``posts/``."""
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (the rename itself is a write to the directory)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(
+    target: Path, data: bytes, *, fsync: bool = True, tmp_dir: Path | None = None
+) -> bool:
+    """Write ``data`` to ``target`` via a temp file + rename; ``False`` if already identical.
+
+    The temp file is created in ``tmp_dir`` (same file system as ``target``, e.g. the archive's
+    :data:`TMP_DIR`) or, without one or when ``tmp_dir`` is on another file system, beside the
+    target as a hidden ``.tmp-*.part``. Readers therefore see the old file or the new one, never
+    a part. With ``fsync`` the data is flushed before the rename and the directory after it, so
+    the new name survives a power cut too.
+    """
     try:
         if target.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    folders = [target.parent] if tmp_dir is None else [tmp_dir, target.parent]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".part", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                if fsync:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            crashpoint("write.before-rename")
+            Path(tmp).replace(target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            if exc.errno == errno.EXDEV and folder != target.parent:
+                continue  # tmp_dir is on another file system: write beside the target instead
+            raise
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        break
+    if fsync:
+        _fsync_dir(target.parent)
     return True
+
+
+def write_atomic(
+    target: Path, text: str, *, fsync: bool = True, tmp_dir: Path | None = None
+) -> bool:
+    """:func:`write_bytes_atomic` of ``text`` as UTF-8."""
+    return write_bytes_atomic(target, text.encode("utf-8"), fsync=fsync, tmp_dir=tmp_dir)

@@ -80,6 +80,11 @@ _CLOSE_TAG = "</div>"
 _DELIMITER = "---"
 #: Emitter line width: never fold long titles or URLs.
 _NO_WRAP = sys.maxsize
+_NEEDS_ESCAPES = re.compile(
+    "[^\x09\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029\ufeff]"
+)
+"""Characters YAML cannot carry unescaped (non-printables) or that readers normalize (NEL, LS,
+PS, a BOM): values holding one are written double-quoted, with escapes."""
 
 
 class HexoFormatError(ValueError):
@@ -225,8 +230,21 @@ class HexoDumper(HexoEmitter, Serializer, SafeRepresenter, Resolver):
         ]
         return MappingNode(_MAP_TAG, pairs, flow_style=False)
 
+    def represent_str(self, data: str) -> ScalarNode:
+        """PyYAML's choice, except that text a reader would change is double-quoted (escaped).
+
+        YAML readers turn NEL/LS/PS into ``\\n`` and refuse other non-printables in any other
+        style, so such a title or category would not read back as written.
+        """
+        if _NEEDS_ESCAPES.search(data):
+            return ScalarNode(_STR_TAG, data, style='"')
+        node: ScalarNode = super().represent_str(data)
+        return node
+
     def represent_field(self, key: str, value: object) -> Node:
         """Represent one top-level value, choosing the legacy quote style for ``key``."""
+        if isinstance(value, str) and _NEEDS_ESCAPES.search(value):
+            return self.represent_str(value)
         if isinstance(value, str):
             if key in QUOTED_KEYS:
                 return ScalarNode(_STR_TAG, value, style='"' if "'" in value else "'")
@@ -245,6 +263,7 @@ class HexoDumper(HexoEmitter, Serializer, SafeRepresenter, Resolver):
 
 
 HexoDumper.add_representer(_FrontMatter, HexoDumper.represent_front_matter)
+HexoDumper.add_representer(str, HexoDumper.represent_str)
 
 
 def _ordered(metadata: Mapping[str, object]) -> _FrontMatter:
@@ -377,6 +396,8 @@ def _load_metadata(fm_text: str) -> dict[str, object]:
         data = HexoYAMLHandler().load(fm_text)
     except yaml.YAMLError as exc:
         raise HexoFormatError(f"front matter is not valid YAML: {exc}") from exc
+    except RecursionError:
+        raise HexoFormatError("front matter is nested too deeply") from None
     if not isinstance(data, dict):
         raise HexoFormatError(f"front matter must be a YAML mapping, got {type(data).__name__}")
     bad_keys = [key for key in data if not isinstance(key, str)]

@@ -317,7 +317,7 @@ def _parse_generic(
         raise PostImportError("no front matter ('---' YAML or '+++' TOML)")
     try:
         post = frontmatter.loads(stripped, handler=handler)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
         raise PostImportError(f"invalid {fmt.upper()} front matter: {exc}") from exc
     meta = dict(post.metadata)
     jekyll = _JEKYLL_NAME.fullmatch(PurePosixPath(relpath.name).stem)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 
 from archive import image_index
+from archive.crashpoints import crashpoint
 from crawler.items import ArticleItem, FetchFailure
 
 migrations = Migrations("portal-archive")
@@ -221,6 +222,7 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
         _upsert(db, "article_categories", categories, ("article_id", "position"))
         image_index.record_attempts(db, article_id, article.images, now)
         db.execute("delete from failures where url = ?", [article.url])
+        crashpoint("index.before-commit")
 
 
 REVISION_FIELDS = ("title", "author", "source", "categories", "published", "body", "path",

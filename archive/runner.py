@@ -147,7 +147,7 @@ class RunReport:
             self._add(UrlOutcome(item.url, item.reason, detail=item.detail))
         elif isinstance(item, ArticleItem):
             reason = str(exception).split(":", 1)[0].replace("missing ", "no_").split(",")[0]
-            detail = NO_ARTICLE.get(reason, str(exception))
+            detail = NO_ARTICLE.get(reason, str(exception).removeprefix(f"{reason}: "))
             self._add(UrlOutcome(item.url, reason, detail=detail))
 
 

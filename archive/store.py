@@ -16,8 +16,10 @@ from typing import Literal
 from sqlite_utils import Database
 
 from archive import image_index, index
+from archive.crashpoints import crashpoint
 from archive.errors import UnsafePathError
 from archive.frontmatter_files import (
+    TMP_DIR,
     TMP_PREFIX,
     ExportOptions,
     article_id,
@@ -85,6 +87,8 @@ class Archive:
         """Legacy layout (``images/full/<sha1>``), migrated into ``assets/`` by ``export``."""
         self.assets_dir = self.root / ASSETS_DIR
         self.index_path = self.root / "index.db"
+        self.tmp_dir = self.root / TMP_DIR
+        """Where files are written before their rename into ``posts/`` (same file system)."""
         self._db: Database | None = None
 
     @property
@@ -107,11 +111,17 @@ class Archive:
         self.close()
 
     def remove_partial_files(self) -> int:
-        """Delete temp files a killed writer left behind; return how many."""
+        """Delete temp files a killed writer left behind; return how many.
+
+        They are in :attr:`tmp_dir` (or, when that was on another file system, hidden
+        ``.tmp-*`` files beside their targets in ``posts/``).
+        """
         removed = 0
         partial = list(self.posts_dir.rglob(f"{TMP_PREFIX}*"))
         if self.assets_dir.is_dir():
             partial += self.assets_dir.glob(f"{TMP_PREFIX}*")
+        if self.tmp_dir.is_dir():
+            partial += self.tmp_dir.glob(f"{TMP_PREFIX}*")
         for tmp in partial:
             tmp.unlink(missing_ok=True)
             removed += 1
@@ -167,9 +177,7 @@ class Archive:
         row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
         if stored is not None and stored["content_hash"] != digest:
             self._keep_revision(stored, row)
-        wrote = write_atomic(target, text, fsync=self.options.fsync)
-        write_atomic(sidecar_path(target), sidecar_text(row, article, self.options),
-                     fsync=self.options.fsync)  # fmt: skip
+        wrote, _ = self._write_post(target, text, sidecar_text(row, article, self.options))
         if stored is not None and stored["path"] != rel.as_posix():
             old = safe_join(self.posts_dir, stored["path"])
             if old != target:
@@ -181,6 +189,16 @@ class Archive:
         else:
             status = "updated" if wrote or stored["content_hash"] != digest else "unchanged"
         return SaveResult(status, target, aid)
+
+    def _write_post(self, target: Path, text: str, sidecar: str) -> tuple[bool, bool]:
+        """Write a post, then its sidecar, atomically (temp files in ``.tmp/``, never in
+        ``posts/``); whether each was (re)written. The index row comes after both."""
+        fsync, tmp_dir = self.options.fsync, self.tmp_dir
+        wrote_post = write_atomic(target, text, fsync=fsync, tmp_dir=tmp_dir)
+        crashpoint("save.after-post")
+        wrote_sidecar = write_atomic(sidecar_path(target), sidecar, fsync=fsync, tmp_dir=tmp_dir)
+        crashpoint("save.before-index")
+        return wrote_post, wrote_sidecar
 
     def rewrite(
         self, article: ArticleItem, *, origin: str = "crawl", imported_from: str | None = None
@@ -201,9 +219,7 @@ class Archive:
             origin=origin, imported_from=imported_from,
         )  # fmt: skip
         row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
-        wrote = write_atomic(target, text, fsync=self.options.fsync)
-        wrote |= write_atomic(sidecar_path(target), sidecar_text(row, article, self.options),
-                              fsync=self.options.fsync)  # fmt: skip
+        wrote = any(self._write_post(target, text, sidecar_text(row, article, self.options)))
         if stored is not None and stored["path"] != rel.as_posix():
             old = safe_join(self.posts_dir, stored["path"])
             if old != target:

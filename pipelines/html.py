@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import nh3
@@ -40,7 +41,69 @@ STORE_ATTRS: dict[str, set[str]] = {
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 """Link/image schemes kept; ``javascript:``, ``data:``, ``vbscript:`` … are dropped."""
 
+STYLE_PROPERTIES: frozenset[str] = frozenset(
+    {"background-color", "border", "border-collapse", "clear", "color", "display", "float",
+     "font-size", "font-style", "font-weight", "height", "line-height", "list-style-type",
+     "margin", "margin-bottom", "margin-left", "margin-right", "margin-top", "max-width",
+     "padding", "padding-bottom", "padding-left", "padding-right", "padding-top", "text-align",
+     "text-decoration", "text-indent", "vertical-align", "white-space", "width"}
+)  # fmt: skip
+"""CSS properties kept in ``style`` attributes: typography and box layout of the text, no
+positioning (overlays), no ``url()``/``expression()`` values (beacons, old-IE script)."""
+
+_STYLE_VALUE = re.compile(r"[-#%.,\w\s]*(?:(?:rgba?|hsla?)\([-#%.,\w\s/]*\)[-#%.,\w\s]*)*")
+"""A declaration value of words, numbers, units, colours: no function but rgb()/hsl()."""
+
 AttributeFilter = Callable[[str, str, str], str | None]
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the control characters lxml refuses (``ValueError``): NUL, ESC, …
+
+    Pages do contain them (a stray ``\\x1b`` or NUL in a CMS body); browsers ignore them.
+    """
+    return _NOT_XML.sub("", text)
+
+
+def safe_style(value: str) -> str | None:
+    """A ``style`` value with only the declarations of :data:`STYLE_PROPERTIES` and plain values.
+
+    A value that is already safe comes back unchanged, byte for byte (legacy bodies keep
+    ``text-indent: 2em;``); otherwise the safe declarations are kept, ``None`` when none is.
+
+    >>> safe_style("text-indent: 2em; text-align: left;")
+    'text-indent: 2em; text-align: left;'
+    >>> safe_style("color: red; background: url(http://tracker.example/p.gif); position: fixed")
+    'color: red'
+    """
+    kept: list[str] = []
+    dropped = False
+    for declaration in value.split(";"):
+        name, colon, val = declaration.partition(":")
+        if not declaration.strip():
+            continue
+        prop = name.strip().lower()
+        if colon and prop in STYLE_PROPERTIES and _STYLE_VALUE.fullmatch(val.strip()):
+            kept.append(f"{prop}: {val.strip()}")
+        else:
+            dropped = True
+    if not dropped:
+        return value
+    return "; ".join(kept) or None
+
+
+def _style_filter(chain: AttributeFilter | None) -> AttributeFilter:
+    def _filter(tag: str, attr: str, value: str) -> str | None:
+        if attr == "style":
+            style = safe_style(value)
+            if style is None:
+                return None
+            value = style
+        return chain(tag, attr, value) if chain else value
+
+    return _filter
 
 
 def sanitize(
@@ -49,7 +112,8 @@ def sanitize(
     attribute_filter: AttributeFilter | None = None,
     set_attributes: dict[str, dict[str, str]] | None = None,
 ) -> str:
-    """Clean ``html`` with the archive allow-list (nh3/ammonia); idempotent.
+    """Clean ``html`` with the archive allow-list (nh3/ammonia), ``style`` through
+    :func:`safe_style`; idempotent.
 
     >>> sanitize('<p onclick="x()">hi<script>alert(1)</script></p>')
     '<p>hi</p>'
@@ -62,7 +126,7 @@ def sanitize(
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         strip_comments=True,
-        attribute_filter=attribute_filter,
+        attribute_filter=_style_filter(attribute_filter),
         set_tag_attribute_values=set_attributes,
     )
 
@@ -82,7 +146,7 @@ def img_refs(html: str) -> list[tuple[str, str]]:
     """``(src, alt)`` of every ``<img>`` with a ``src`` in document order."""
     if "<img" not in html:
         return []
-    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    root = lxml_html.fragment_fromstring(xml_safe(html), create_parent="div")
     return [
         (img.get("src", ""), img.get("alt", "") or "") for img in root.iter("img") if img.get("src")
     ]
@@ -98,7 +162,7 @@ def html_to_text(html: str) -> str:
     """Plain text of a body: paragraphs separated by newlines, whitespace collapsed."""
     if not html.strip():
         return ""
-    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    root = lxml_html.fragment_fromstring(xml_safe(html), create_parent="div")
     for cell in root.iter("td", "th"):
         cell.tail = " " + (cell.tail or "")
     for block in root.iter(*TEXT_BLOCKS):

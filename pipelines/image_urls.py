@@ -36,15 +36,19 @@ def unwrap_proxy_url(url: str, proxies: Sequence[str] = DEFAULT_IMAGE_PROXIES) -
     >>> unwrap_proxy_url("https://cors.zfour.workers.dev/?http://images.ofweek.com/a.jpg?x=1&y=2")
     'http://images.ofweek.com/a.jpg?x=1&y=2'
     """
-    for template in proxies:
-        prefix, suffix = _split_template(template)
-        if not prefix or not url.startswith(prefix) or not url.endswith(suffix):
-            continue
-        inner = url[len(prefix) : len(url) - len(suffix)]
-        if inner.lower().startswith(("http%3a", "https%3a")):
-            inner = unquote(inner)
-        if inner.lower().startswith(("http://", "https://")):
-            return unwrap_proxy_url(inner, proxies)
+    templates = [_split_template(template) for template in proxies]
+    unwrapped = True
+    while unwrapped:  # a loop, not recursion: a hostile feed may nest wrappers thousands deep
+        unwrapped = False
+        for prefix, suffix in templates:
+            if not prefix or not url.startswith(prefix) or not url.endswith(suffix):
+                continue
+            inner = url[len(prefix) : len(url) - len(suffix)]
+            if inner.lower().startswith(("http%3a", "https%3a")):
+                inner = unquote(inner)
+            if inner.lower().startswith(("http://", "https://")):
+                url, unwrapped = inner, True
+                break
     return url
 
 

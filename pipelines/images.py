@@ -23,7 +23,6 @@ import mimetypes
 import os
 import re
 import sqlite3
-import tempfile
 from collections import defaultdict
 from io import BytesIO
 from pathlib import Path, PurePosixPath
@@ -35,10 +34,12 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol, FSFilesStore
 
+from archive.frontmatter_files import TMP_DIR, write_bytes_atomic
 from archive.image_index import known_download, open_readonly
 from crawler.items import ArticleItem, ImageRef, ImageRetry
 
 if TYPE_CHECKING:
+    from io import BytesIO
     from typing import Self
 
     from scrapy.crawler import Crawler
@@ -143,18 +144,9 @@ class AtomicFilesStore(FSFilesStore):
         target = self._get_filesystem_path(path)
         if target.is_file():
             return
-        self._mkdir(target.parent, info)
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".part", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(buf.getvalue())
-                if self.fsync:
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            Path(tmp).replace(target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # the temp file goes to the archive's .tmp/ (cleared when the archive opens)
+        write_bytes_atomic(target, buf.getvalue(), fsync=self.fsync,
+                           tmp_dir=Path(self.basedir).parent / TMP_DIR)  # fmt: skip
 
 
 def referer_for(article: ArticleItem, image_url: str) -> str:

@@ -21,7 +21,7 @@ from lxml.cssselect import CSSSelector
 from w3lib.url import canonicalize_url, safe_url_string
 
 from crawler.items import ArticleItem, ImageRef
-from pipelines.html import DROP_WITH_CONTENT, html_to_text, img_refs, sanitize
+from pipelines.html import DROP_WITH_CONTENT, html_to_text, img_refs, sanitize, xml_safe
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -185,7 +185,7 @@ def clean_body(
     """
     if not raw.strip():
         return ""
-    root = lxml_html.fragment_fromstring(raw, create_parent="div")
+    root = lxml_html.fragment_fromstring(xml_safe(raw), create_parent="div")
     for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         _drop(node)
     for node in list(root.iter(*DROP_WITH_CONTENT)):

@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from archive.errors import ArchiveLockedError
+from archive.errors import ArchiveLockedError, UnsafePathError
 from archive.frontmatter_files import IMAGE_MODES, ExportOptions, post_relpath
 from archive.lock import ArchiveLock
 from archive.runs import finish_run, start_run
@@ -137,7 +137,17 @@ class ArchiveWriterPipeline:
             result = SaveResult("rendered", self.archive.posts_dir / post_relpath(item), "", text)
             self.signals.send_catch_log(article_saved, item=item, result=result)
             return item
-        result = self.archive.save(item, touch=not self.replay)
+        try:
+            result = self.archive.save(item, touch=not self.replay)
+        except UnsafePathError as exc:  # e.g. posts/<portal> is a link leading out of posts/
+            self.archive.record_failure(
+                FetchFailure(url=item.url, portal=item.portal, reason="unsafe_path",
+                             detail=str(exc)),
+                run_id=self.run_id,
+            )  # fmt: skip
+            self.stats.inc_value("archive/failed")
+            logger.error("Not written (%s): %s", exc, item.url)
+            raise DropItem(f"unsafe_path: {exc}", log_level="INFO") from None
         self.stats.inc_value(f"archive/{result.status}")
         self.signals.send_catch_log(article_saved, item=item, result=result)
         logger.info("%s %s -> %s", result.status, item.url, result.path)

@@ -44,16 +44,19 @@ class Page:
 
     @classmethod
     def from_html(cls, html: str, url: str) -> Page:
-        return cls.from_selector(Selector(text=html, base_url=url), url)
+        # type="html": parsel would read a body such as "[]" or "1" as JSON and refuse XPath
+        return cls.from_selector(Selector(text=html, type="html", base_url=url), url)
 
     @classmethod
     def from_selector(cls, selector: Selector, url: str) -> Page:
         """A page from an already parsed document (e.g. ``response.selector``)."""
         meta: dict[str, str] = {}
         for node in selector.xpath("//head/meta[@content]"):
-            key = node.attrib.get("name") or node.attrib.get("property")
+            # attributes by XPath, not ``node.attrib``: lxml's dict view raises on hostile
+            # attribute names such as ``{}"`` (read as a namespace)
+            key = node.xpath("@name").get() or node.xpath("@property").get()
             if key:
-                meta.setdefault(key.lower(), node.attrib["content"])
+                meta.setdefault(key.lower(), node.xpath("@content").get() or "")
         return cls(url=url, selector=selector, meta=meta)
 
 
