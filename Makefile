@@ -36,13 +36,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 # Heavier reliability runs (docs/reliability.md): more seeded kill trials per writing command,
-# the hypothesis "soak" profile (random, 2000 examples per property), then the figures section.
+# the hypothesis "soak" profile (random, 2000 examples per property), the fault-injection soak
+# (scripts/fault_soak.py: 10 seeds x 3 crawls of the fault portal), then the figures section.
 SOAK_TRIALS ?= 200
 soak: $(STAMP)
 	PORTAL_ARCHIVE_KILL_TRIALS=$(SOAK_TRIALS) HYPOTHESIS_PROFILE=soak \
 		$(BIN)/python -m pytest -W error -p no:cacheprovider -q tests/test_crash.py tests/test_hostile.py
+	$(BIN)/python scripts/fault_soak.py --write-docs docs/reliability.md
 	$(BIN)/python bench/reliability_figures.py --check
-# (the fault-injection soak of issue #6 parts 1-2 is added above the figures line)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_archive.py
