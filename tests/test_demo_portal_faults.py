@@ -7,7 +7,8 @@ import http.client
 import io
 import re
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,13 @@ def _get(portal: Any, path: str, host: str | None = None) -> Got:
         return Got(resp.status, resp.headers, resp.read())
     finally:
         conn.close()
+
+
+def _settle(done: Callable[[], bool], timeout: float = 5) -> None:
+    """Wait for the server thread: it logs a request after sending its answer."""
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _path(portal: Any, fault: str) -> str:
@@ -188,6 +196,7 @@ def test_robots_and_violations_are_logged(portal: Any) -> None:
     before = len(portal.faults.violations())
     _get(portal, forbidden)
     _get(portal, _path(portal, "dup_tracking"), host=f"localhost:{portal.port}")
+    _settle(lambda: len(portal.faults.violations()) >= before + 2)
     outcomes = [v.outcome for v in portal.faults.violations()[before:]]
     assert outcomes == ["forbidden", "offsite"]
 
@@ -197,6 +206,7 @@ def test_ground_truth_log_file(tmp_path: Path) -> None:
     with make_fault_portal("http_404", seed=1, generated=3, log_path=log) as p:
         for a in p.articles:
             _get(p, p.article_url(a).removeprefix(p.base_url))
+        _settle(lambda: len(p.faults.log) >= len(p.articles))
         summary = p.faults.summary()
     assert summary["served_ok"] == 2 and summary["never_served_ok"] == 1
     lines = log.read_text(encoding="utf-8").splitlines()
