@@ -11,18 +11,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 from crawler.parsers.base import (
-    BaseParser,
     Page,
-    ParseError,
     ParserProxy,
     attribute,
-    first_text,
-    inner_html,
 )
-from crawler.parsers.helpers import body_without, canonical_href
+from crawler.parsers.helpers import CssParser, body_without
 
 
 def news_article_ld(page: Page) -> dict[str, Any]:
@@ -43,51 +38,20 @@ class ArstechnicaParser(ParserProxy):
     name = "arstechnica"
     dates = "ISO 8601 with offset (`time[datetime]`, JSON-LD); feed `pubDate` RFC 822 UTC"
 
-    class V1(BaseParser):
+    class V1(CssParser):
         """Microdata layout (until the 2024 redesign): `itemprop` headline/author/articleBody."""
 
         VERSION = "V1"
         VALID_UNTIL: ClassVar[date | None] = date(2024, 10, 14)
-        TITLE: ClassVar[str] = 'h1[itemprop="headline"]'
-        AUTHOR: ClassVar[str] = '[itemprop~="author"] [itemprop="name"]'
-        TIME: ClassVar[str] = "header time::attr(datetime)"
-        SECTION: ClassVar[str] = "section.post-meta a.site-section"
-        BODY: ClassVar[str] = '[itemprop="articleBody"]'
-
-        @classmethod
-        def matches(cls, page: Page) -> bool:
-            return bool(page.selector.css(cls.BODY))
-
-        @attribute
-        def canonical_url(self, page: Page) -> str:
-            return urljoin(page.url, canonical_href(page))
-
-        @attribute
-        def title(self, page: Page) -> str:
-            return first_text(page.selector, self.TITLE)
-
-        @attribute
-        def published(self, page: Page) -> str:
-            value = (page.selector.css(self.TIME).get() or "").strip()
-            if not value:
-                raise ParseError("published", f"no {self.TIME}")
-            return value
-
-        @attribute
-        def author(self, page: Page) -> str:
-            return first_text(page.selector, self.AUTHOR)
+        TITLE = 'h1[itemprop="headline"]'
+        AUTHOR = '[itemprop~="author"] [itemprop="name"]'
+        TIME = "header time::attr(datetime)"
+        CHANNEL = "section.post-meta a.site-section"
+        BODY = '[itemprop="articleBody"]'
 
         @attribute
         def source(self, page: Page) -> str:
             return page.meta.get("og:site_name", "")
-
-        @attribute
-        def category(self, page: Page) -> str:
-            return first_text(page.selector, self.SECTION)
-
-        @attribute
-        def body(self, page: Page) -> str:
-            return inner_html(page.selector, self.BODY).strip()
 
     class V2(V1):
         """Current layout (2024-10 redesign): JSON-LD `NewsArticle`, body `div.post-content`."""

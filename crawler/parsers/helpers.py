@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 from lxml import html as lxml_html
 from parsel import Selector
 
-from crawler.parsers.base import Page
+from crawler.parsers.base import BaseParser, Page, ParseError, attribute, first_text, inner_html
 
 
 def body_without(selector: Selector, css: str, drop_css: tuple[str, ...] = ()) -> str:
@@ -59,3 +60,75 @@ def dig(data: Any, path: str) -> Any:
 def canonical_href(page: Page) -> str:
     """``<link rel=canonical href>`` ('' when absent), as found."""
     return (page.selector.css('link[rel="canonical"]::attr(href)').get() or "").strip()
+
+
+def css_value(selector: Selector, css: str) -> str:
+    """The first match of ``css``: an ``::attr()``/``::text`` value as is, else the node's text."""
+    if "::" in css:
+        return (selector.css(css).get() or "").strip()
+    return first_text(selector, css)
+
+
+class CssParser(BaseParser):
+    """A layout whose fields are CSS selectors in class constants; most portal versions.
+
+    ``TITLE``, ``TIME`` and the body are required: ``BODY`` (inner HTML of its first match,
+    without ``FURNITURE``) or ``PARTS`` (several blocks, each wrapped in a ``<div>``).
+    ``AUTHOR``, ``SOURCE`` and ``CHANNEL`` are optional (empty: the field stays empty). A version
+    overrides a field's method only where it needs more (a JSON state, a meta tag).
+    """
+
+    TITLE: ClassVar[str] = ""
+    TIME: ClassVar[str] = ""
+    AUTHOR: ClassVar[str] = ""
+    SOURCE: ClassVar[str] = ""
+    CHANNEL: ClassVar[str] = ""
+    BODY: ClassVar[str] = ""
+    PARTS: ClassVar[tuple[str, ...]] = ()
+    FURNITURE: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        return bool(page.selector.css(cls.BODY or cls.PARTS[-1]))
+
+    def _required(self, page: Page, name: str, css: str) -> str:
+        value = css_value(page.selector, css) if css else ""
+        if not value:
+            raise ParseError(name, f"no text in {css}")
+        return value
+
+    def _optional(self, page: Page, css: str) -> str:
+        return css_value(page.selector, css) if css else ""
+
+    @attribute
+    def canonical_url(self, page: Page) -> str:
+        return urljoin(page.url, canonical_href(page))
+
+    @attribute
+    def title(self, page: Page) -> str:
+        return self._required(page, "title", self.TITLE)
+
+    @attribute
+    def published(self, page: Page) -> str:
+        return self._required(page, "published", self.TIME)
+
+    @attribute
+    def author(self, page: Page) -> str:
+        return self._optional(page, self.AUTHOR)
+
+    @attribute
+    def source(self, page: Page) -> str:
+        return self._optional(page, self.SOURCE)
+
+    @attribute
+    def category(self, page: Page) -> str:
+        return self._optional(page, self.CHANNEL)
+
+    @attribute
+    def body(self, page: Page) -> str:
+        if self.PARTS:
+            parts = (body_without(page.selector, css, self.FURNITURE) for css in self.PARTS)
+            return "".join(f"<div>{p.strip()}</div>" for p in parts if p.strip())
+        if self.FURNITURE:
+            return body_without(page.selector, self.BODY, self.FURNITURE).strip()
+        return inner_html(page.selector, self.BODY).strip()

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
-from crawler.parsers.helpers import body_without, canonical_href, dig, state_json
+from crawler.parsers.base import Page, ParseError, ParserProxy, attribute
+from crawler.parsers.helpers import CssParser, body_without, dig, state_json
 
 SHOUQUAN = (".neirong-shouquan",)
 """Huxiu's authorisation box inside bodies."""
@@ -26,48 +25,21 @@ class HuxiuParser(ParserProxy):
     name = "huxiu"
     dates = "V2 `dateline` epoch seconds (UTC); V1 `.article__time` `2023-09-01 17:00`, Beijing"
 
-    class V1(BaseParser):
+    class V1(CssParser):
         """Older HTML layout: `.article__title`, `.article__time`, `_src` lazy images."""
 
         VERSION = "V1"
         VALID_UNTIL: ClassVar[date | None] = date(2023, 12, 31)
-        TITLE: ClassVar[str] = "h1.article__title"
-        TIME: ClassVar[str] = ".article__time"
-        AUTHOR: ClassVar[str] = ".author-info__username"
-        CHANNEL: ClassVar[str] = ".column-link"
-        PARTS: ClassVar[tuple[str, ...]] = (".top-img", ".article__content")
+        TITLE = "h1.article__title"
+        TIME = ".article__time"
+        AUTHOR = ".author-info__username"
+        CHANNEL = ".column-link"
+        PARTS = (".top-img", ".article__content")
+        FURNITURE = SHOUQUAN
 
         @classmethod
         def matches(cls, page: Page) -> bool:
             return bool(page.selector.css(cls.TITLE))
-
-        @attribute
-        def canonical_url(self, page: Page) -> str:
-            return urljoin(page.url, canonical_href(page))
-
-        @attribute
-        def title(self, page: Page) -> str:
-            return first_text(page.selector, self.TITLE)
-
-        @attribute
-        def published(self, page: Page) -> str:
-            text = first_text(page.selector, self.TIME)
-            if not text:
-                raise ParseError("published", f"no text in {self.TIME}")
-            return text
-
-        @attribute
-        def author(self, page: Page) -> str:
-            return first_text(page.selector, self.AUTHOR)
-
-        @attribute
-        def category(self, page: Page) -> str:
-            return first_text(page.selector, self.CHANNEL)
-
-        @attribute
-        def body(self, page: Page) -> str:
-            parts = (body_without(page.selector, css, SHOUQUAN) for css in self.PARTS)
-            return "".join(f"<div>{p.strip()}</div>" for p in parts if p.strip())
 
     class V2(V1):
         """JSON state `window.__INITIAL_STATE__` → `articleDetail.articleDetail`."""
