@@ -132,3 +132,34 @@ class CssParser(BaseParser):
         if self.FURNITURE:
             return body_without(page.selector, self.BODY, self.FURNITURE).strip()
         return inner_html(page.selector, self.BODY).strip()
+
+
+class JsonStateParser(BaseParser):
+    """A layout whose article is a JSON object a ``<script>`` assigns (``window.initialState``).
+
+    ``STATE_MARKER`` in the page's text selects the version, ``STATE_RE`` captures the JSON and
+    ``DATA`` is the dotted path of the article in it; fields read it with :meth:`field`.
+    """
+
+    STATE_MARKER: ClassVar[str] = ""
+    STATE_RE: ClassVar[str] = ""
+    DATA: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        self._data: dict[str, Any] | None = None  # a version instance parses one page
+
+    @classmethod
+    def matches(cls, page: Page) -> bool:
+        return cls.STATE_MARKER in page.selector.xpath("string(//body)").get("")
+
+    def data(self, page: Page) -> dict[str, Any]:
+        """The article object of the state, parsed once per page (``{}`` when absent)."""
+        if self._data is None:
+            found = dig(state_json(page, self.STATE_RE), self.DATA)
+            self._data = found if isinstance(found, dict) else {}
+        return self._data
+
+    def field(self, page: Page, key: str) -> str:
+        """The stripped string at the dotted ``key`` of the article ('' when absent)."""
+        value = dig(self.data(page), key)
+        return "" if value is None else str(value).strip()

@@ -10,12 +10,12 @@ Current pages: ``window.__INITIAL_STATE__={…};(function(){…}())`` →
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from parsel import Selector
 
 from crawler.parsers.base import Page, ParseError, ParserProxy, attribute
-from crawler.parsers.helpers import CssParser, body_without, dig, state_json
+from crawler.parsers.helpers import CssParser, JsonStateParser, body_without
 
 SHOUQUAN = (".neirong-shouquan",)
 """Huxiu's authorisation box inside bodies."""
@@ -41,53 +41,37 @@ class HuxiuParser(ParserProxy):
         def matches(cls, page: Page) -> bool:
             return bool(page.selector.css(cls.TITLE))
 
-    class V2(V1):
+    class V2(JsonStateParser, V1):
         """JSON state `window.__INITIAL_STATE__` → `articleDetail.articleDetail`."""
 
         VERSION = "V2"
         VALID_UNTIL = None
-        STATE_RE: ClassVar[str] = r"window\.__INITIAL_STATE__\s*=\s*(\{.*\})\s*;\s*\(function"
-        DATA: ClassVar[str] = "articleDetail.articleDetail"
-
-        def __init__(self) -> None:
-            self._data: dict[str, Any] | None = None
-
-        @classmethod
-        def matches(cls, page: Page) -> bool:
-            return "window.__INITIAL_STATE__" in page.selector.xpath("string(//body)").get("")
-
-        def data(self, page: Page) -> dict[str, Any]:
-            if self._data is None:
-                found = dig(state_json(page, self.STATE_RE), self.DATA)
-                self._data = found if isinstance(found, dict) else {}
-            return self._data
-
-        def _field(self, page: Page, key: str) -> str:
-            value = dig(self.data(page), key)
-            return "" if value is None else str(value).strip()
+        STATE_RE = r"window\.__INITIAL_STATE__\s*=\s*(\{.*\})\s*;\s*\(function"
+        STATE_MARKER = "window.__INITIAL_STATE__"
+        DATA = "articleDetail.articleDetail"
 
         @attribute
         def title(self, page: Page) -> str:
-            return self._field(page, "title")
+            return self.field(page, "title")
 
         @attribute
         def published(self, page: Page) -> str:
-            value = self._field(page, "dateline")
+            value = self.field(page, "dateline")
             if not value:
                 raise ParseError("published", "no dateline in the state")
             return value
 
         @attribute
         def author(self, page: Page) -> str:
-            return self._field(page, "user_info.username")
+            return self.field(page, "user_info.username")
 
         @attribute
         def category(self, page: Page) -> str:
-            return self._field(page, "channel_info.name")
+            return self.field(page, "channel_info.name")
 
         @attribute
         def body(self, page: Page) -> str:
-            content = self._field(page, "content")
+            content = self.field(page, "content")
             if not content:
                 return ""
             return body_without(Selector(text=content), "body", SHOUQUAN).strip()

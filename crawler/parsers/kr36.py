@@ -8,41 +8,23 @@ pages (``"isEncrypt":true``) is not handled: such a page fails ``title`` and ``b
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute
-from crawler.parsers.helpers import canonical_href, dig, state_json
+from crawler.parsers.base import Page, ParseError, ParserProxy, attribute
+from crawler.parsers.helpers import JsonStateParser, canonical_href
 
 
 class Kr36Parser(ParserProxy):
     name = "36kr"
     dates = "`publishTime` epoch milliseconds in the JSON state (UTC)"
 
-    class V1(BaseParser):
+    class V1(JsonStateParser):
         """JSON state `window.initialState` → `articleDetail.articleDetailData.data`."""
 
         VERSION = "V1"
-        STATE_RE: ClassVar[str] = r"window\.initialState\s*=\s*(\{.*\})\s*;?\s*$"
-        DATA: ClassVar[str] = "articleDetail.articleDetailData.data"
-
-        def __init__(self) -> None:
-            self._data: dict[str, Any] | None = None
-
-        @classmethod
-        def matches(cls, page: Page) -> bool:
-            return "window.initialState" in page.selector.xpath("string(//body)").get("")
-
-        def data(self, page: Page) -> dict[str, Any]:
-            """The article object of the state, parsed once per page."""
-            if self._data is None:
-                found = dig(state_json(page, self.STATE_RE), self.DATA)
-                self._data = found if isinstance(found, dict) else {}
-            return self._data
-
-        def _field(self, page: Page, key: str) -> str:
-            value = dig(self.data(page), key)
-            return "" if value is None else str(value).strip()
+        STATE_RE = r"window\.initialState\s*=\s*(\{.*\})\s*;?\s*$"
+        STATE_MARKER = "window.initialState"
+        DATA = "articleDetail.articleDetailData.data"
 
         @attribute
         def canonical_url(self, page: Page) -> str:
@@ -50,25 +32,25 @@ class Kr36Parser(ParserProxy):
 
         @attribute
         def title(self, page: Page) -> str:
-            return self._field(page, "widgetTitle")
+            return self.field(page, "widgetTitle")
 
         @attribute
         def published(self, page: Page) -> str:
-            value = self._field(page, "publishTime")
+            value = self.field(page, "publishTime")
             if not value:
                 raise ParseError("published", "no publishTime in the state")
             return value
 
         @attribute
         def author(self, page: Page) -> str:
-            return self._field(page, "author")
+            return self.field(page, "author")
 
         @attribute
         def category(self, page: Page) -> str:
-            return self._field(page, "column.name")
+            return self.field(page, "column.name")
 
         @attribute
         def body(self, page: Page) -> str:
-            return self._field(page, "widgetContent")
+            return self.field(page, "widgetContent")
 
     versions = (V1,)
