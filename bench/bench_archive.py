@@ -58,16 +58,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docsection import write_section  # bench/docsection.py
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION_START = "<!-- bench:archive -->"
 SECTION_END = "<!-- /bench:archive -->"
-DOC_HEADER = (
-    "# Benchmarks\n\n"
-    "Measured figures, each section written by its script under `bench/` "
-    "(see `bench/README.md`). Do not edit the generated sections by hand: rerun the script.\n"
-)
 PAGE_SIZE = 50
 GOAL = 0.8
 CRAWL_TIMEOUT = 3600.0
@@ -1030,19 +1027,6 @@ def render_section(
     return "\n".join(lines) + "\n"
 
 
-def write_doc(section: str, path: Path = DOC) -> None:
-    """Replace (or add) our section of ``docs/benchmarks.md``, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else DOC_HEADER
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def print_table(summaries: list[Summary]) -> None:
     by = {(s.variant.key, s.n): s for s in summaries}
     print()
@@ -1150,7 +1134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
             section = render_section(summaries, args, info, profile, example, guard)
             doc = args.doc or DOC
-            write_doc(section, doc)
+            write_section(section, SECTION_START, SECTION_END, doc)
             progress(f"wrote {doc}")
     except BenchError as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)

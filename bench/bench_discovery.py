@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import platform
-import re
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from docsection import write_section  # bench/docsection.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -25,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 from archive.demo_portal.discovery import atom_feed, news_urlset  # noqa: E402
 from crawler import discovery  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 MARK = "discovery"
 
 
@@ -96,15 +96,8 @@ def main() -> int:
     section = "\n".join(lines)
     print(section)
     if not args.quick:
-        text = DOC.read_text(encoding="utf-8")
-        block = f"<!-- bench:{MARK} -->\n{section}\n<!-- /bench:{MARK} -->"
-        pattern = re.compile(rf"<!-- bench:{MARK} -->.*?<!-- /bench:{MARK} -->", re.S)
-        text = (
-            pattern.sub(block, text)
-            if pattern.search(text)
-            else text.rstrip() + "\n\n" + block + "\n"
-        )
-        DOC.write_text(text, encoding="utf-8")
+        start, end = f"<!-- bench:{MARK} -->", f"<!-- /bench:{MARK} -->"
+        write_section(f"{start}\n{section}\n{end}\n", start, end)
     return 0
 
 

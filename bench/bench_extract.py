@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from docsection import write_section  # bench/docsection.py
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
 HARNESS = SHARED_BENCH / "extract_eval.py"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:extract -->", "<!-- /bench:extract -->"
-HEADER = "# Benchmarks\n"
 OURS = "crawler.parsers.generic:extract_text"
 PRELOADED = "bench.generic_preloaded:extract_text"
 """The same function, trafilatura imported before timing (as the harness does for its peer)."""
@@ -351,17 +352,6 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str, doc: Path = DOC) -> None:
-    """Replace (or append) the delimited section; other sections stay as they are."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else HEADER
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    doc.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
@@ -376,7 +366,7 @@ def main() -> int:
     if args.no_write:
         print(section)
     else:
-        write_section(section)
+        write_section(section, BEGIN, END)
         print(f"rewrote the {BEGIN} section of {DOC.relative_to(ROOT)}")
     return 0
 

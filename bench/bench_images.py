@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -35,13 +34,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from docsection import write_section  # bench/docsection.py
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive.demo_portal import DemoPortal  # noqa: E402 - after the path set-up
 from archive.demo_portal.image_cases import bench_articles, install_image_cases  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:images -->", "<!-- /bench:images -->"
 PER_ARTICLE = 3
 PAGE = 50
@@ -127,14 +127,6 @@ def section(best: dict[str, float], n_articles: int, repeat: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    doc = (pattern.sub(lambda _: text, doc, count=1) if pattern.search(doc)
-           else doc.rstrip("\n") + "\n\n" + text)  # fmt: skip
-    DOC.write_text(doc, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--articles", type=int, default=200)
@@ -152,7 +144,7 @@ def main() -> int:
     text = section(best, n, repeat)
     print(text)
     if not args.quick:
-        write_section(text)
+        write_section(text, BEGIN, END)
     return 0
 
 

@@ -54,6 +54,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from docsection import write_section  # bench/docsection.py
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -65,7 +67,6 @@ from pipelines.normalize import rfc822  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DOC = ROOT / "docs" / "benchmarks.md"
-DOC_HEADER = "# Benchmarks\n\nMeasured figures; each section is written by its bench script.\n"
 SECTION_START = "<!-- bench:import -->"
 SECTION_END = "<!-- /bench:import -->"
 CORPUS = ROOT.parent / "shared" / "corpus" / "rsshub-page" / "posts"
@@ -966,19 +967,6 @@ def render_section(res: Results, info: dict[str, Any]) -> str:
     return "\n".join([SECTION_START, *render_body(res, info), SECTION_END]) + "\n"
 
 
-def write_doc(section: str, path: Path = DOC) -> None:
-    """Replace (or add) our section of ``docs/benchmarks.md``, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else DOC_HEADER
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    tmp = path.with_name(f".{path.name}.import.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000],
@@ -1033,7 +1021,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("\n".join(render_body(res, machine_info())))
     if args.quick:
         return
-    write_doc(render_section(res, machine_info()))
+    write_section(render_section(res, machine_info()), SECTION_START, SECTION_END)
     print(f"\nwrote the {SECTION_START} section of {DOC}")
 
 

@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docsection import write_section  # bench/docsection.py
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -55,7 +57,6 @@ from archive.index import open_index  # noqa: E402 - after the path set-up above
 
 OUT = ROOT / "bench" / "out"
 DOC = ROOT / "docs" / "benchmarks.md"
-DOC_HEADER = "# Benchmarks\n\nMeasured figures; each section is written by its bench script.\n"
 SECTION_START = "<!-- bench:search -->"
 SECTION_END = "<!-- /bench:search -->"
 SEED = 4
@@ -327,19 +328,6 @@ def render_section(summaries: list[Summary], n: int, info: dict[str, Any]) -> st
     return "\n".join(lines) + "\n"
 
 
-def write_doc(section: str, path: Path = DOC) -> None:
-    """Replace (or add) our section of ``docs/benchmarks.md``, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else DOC_HEADER
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    tmp = path.with_name(f".{path.name}.search.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def print_table(summaries: list[Summary]) -> None:
     print(f"\n{'query':<6} {'request':<13} {'matches':>15} {'n':>4} {'p50 ms':>8} {'p95 ms':>8}")
     for s in summaries:
@@ -383,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "generate_s": generate_s,
         "repeat": args.repeat,
     }
-    write_doc(render_section(summaries, n, info))
+    write_section(render_section(summaries, n, info), SECTION_START, SECTION_END)
     print(f"wrote the {SECTION_START} section of {DOC}")
 
 

@@ -51,6 +51,7 @@ from bench_archive import (
     project_settings_line,
     source_digest,
 )
+from docsection import write_section  # bench/docsection.py
 
 SECTION_START = "<!-- bench:warc -->"
 SECTION_END = "<!-- /bench:warc -->"
@@ -291,19 +292,6 @@ def render(summaries: list[Summary], replays: list[Replay], args: argparse.Names
     return "\n".join(lines) + "\n"
 
 
-def write_doc(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
-    """Replace (or add) our section of ``docs/benchmarks.md``, leaving the rest alone."""
-    text = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def cost_table(summaries: list[Summary]) -> str:
     """The disk-cost table of ``docs/warc.md`` (between its ``warc-cost`` markers)."""
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
@@ -376,7 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for v in variants(work)
             ]
             commands.append(".venv/bin/python -m archive --archive DIR reextract")
-            write_doc(render(summaries, replays, args, info, commands))
+            write_section(
+                render(summaries, replays, args, info, commands), SECTION_START, SECTION_END
+            )
             write_cost(cost_table(summaries))
             progress("wrote docs/benchmarks.md and the disk-cost table of docs/warc.md")
     except BenchError as exc:
