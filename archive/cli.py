@@ -50,20 +50,39 @@ class Context:
 def export_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--image-mode``, ``--image-proxy``, ``--profile`` shared by crawl and fetch."""
 
-    @click.option("--image-mode", type=click.Choice(IMAGE_MODES), default=None,
-                  help="How images appear in written files.  [default: origin]")  # fmt: skip
-    @click.option("--image-proxy", metavar="TEMPLATE", default=None,
-                  help="Proxy template for --image-mode proxy, e.g. "
-                       "'https://cors.zfour.workers.dev/?{url}'.")  # fmt: skip
-    @click.option("--profile", type=click.Choice(["hexo"]), default=None,
-                  help="Front-matter profile.  [default: hexo]")  # fmt: skip
+    @click.option(
+        "--image-mode",
+        type=click.Choice(IMAGE_MODES),
+        default=None,
+        help="How images appear in written files.  [default: origin]",
+    )
+    @click.option(
+        "--image-proxy",
+        metavar="TEMPLATE",
+        default=None,
+        help="Proxy template for --image-mode proxy, e.g. 'https://cors.zfour.workers.dev/?{url}'.",
+    )
+    @click.option(
+        "--profile",
+        type=click.Choice(["hexo"]),
+        default=None,
+        help="Front-matter profile.  [default: hexo]",
+    )
     @functools.wraps(func)
-    def wrapper(*args: Any, image_mode: str | None, image_proxy: str | None,
-                profile: str | None, **kwargs: Any) -> Any:  # fmt: skip
+    def wrapper(
+        *args: Any,
+        image_mode: str | None,
+        image_proxy: str | None,
+        profile: str | None,
+        **kwargs: Any,
+    ) -> Any:
         ctx = click.get_current_context().find_object(Context)
         assert ctx is not None
-        for key, value in (("ARCHIVE_IMAGE_MODE", image_mode), ("ARCHIVE_IMAGE_PROXY", image_proxy),
-                           ("ARCHIVE_PROFILE", profile)):  # fmt: skip
+        for key, value in (
+            ("ARCHIVE_IMAGE_MODE", image_mode),
+            ("ARCHIVE_IMAGE_PROXY", image_proxy),
+            ("ARCHIVE_PROFILE", profile),
+        ):
             if value is not None:
                 ctx.overrides[key] = value
         return func(*args, **kwargs)
@@ -99,21 +118,38 @@ def _summary(report: Any, archive_dir: Path, title: str) -> None:
     from archive.runs import run_status
 
     for name, stats in report.stats.items():
-        counts = [sum(int(stats.get(f"archive/{k}", 0) or 0) for k in keys)
-                  for _, keys in SUMMARY_COLUMNS]  # fmt: skip
+        counts = [
+            sum(int(stats.get(f"archive/{k}", 0) or 0) for k in keys) for _, keys in SUMMARY_COLUMNS
+        ]
         table.add_row(name, *map(str, counts), run_status(stats))
     console.print(table)
     console.print(f"files: {archive_dir / 'posts'}   index: {archive_dir / 'index.db'}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--archive", "archive_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("archive-data"), envvar="PORTAL_ARCHIVE_DIR", show_default=True,
-              help="Archive folder: posts/ (front-matter files), assets/, index.db.")  # fmt: skip
-@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="Override a Scrapy or ARCHIVE_* setting (repeatable).")  # fmt: skip
-@click.option("--log-level", default="WARNING", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))  # fmt: skip
+@click.option(
+    "--archive",
+    "archive_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("archive-data"),
+    envvar="PORTAL_ARCHIVE_DIR",
+    show_default=True,
+    help="Archive folder: posts/ (front-matter files), assets/, index.db.",
+)
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a Scrapy or ARCHIVE_* setting (repeatable).",
+)
+@click.option(
+    "--log-level",
+    default="WARNING",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+)
 @click.version_option(package_name="portal-archive")
 @click.pass_context
 def cli(ctx: click.Context, archive_dir: Path, settings: tuple[str, ...], log_level: str) -> None:
@@ -129,17 +165,39 @@ def cli(ctx: click.Context, archive_dir: Path, settings: tuple[str, ...], log_le
 @click.option("--port", type=int, default=DEFAULT_DEMO_PORT, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--generated", type=int, default=0, help="Also serve N generated articles.")
-@click.option("--redesigned", is_flag=True,
-              help="Serve article pages in a layout the OFweek parser does not know.")  # fmt: skip
-@click.option("--faults", "fault_spec", metavar="SPEC",
-              help="Fault mode on the generated articles: 'all' or a comma list of faults, "
-                   "e.g. 'http_503,timeout=3' (docs/reliability.md).")  # fmt: skip
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed choosing which articles get which fault.")  # fmt: skip
-@click.option("--faults-log", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the fault mode's ground truth (one JSON line per request).")  # fmt: skip
-def demo_portal(port: int, host: str, generated: int, redesigned: bool,
-                fault_spec: str | None, seed: int, faults_log: Path | None) -> None:  # fmt: skip
+@click.option(
+    "--redesigned",
+    is_flag=True,
+    help="Serve article pages in a layout the OFweek parser does not know.",
+)
+@click.option(
+    "--faults",
+    "fault_spec",
+    metavar="SPEC",
+    help="Fault mode on the generated articles: 'all' or a comma list of faults, "
+    "e.g. 'http_503,timeout=3' (docs/reliability.md).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed choosing which articles get which fault.",
+)
+@click.option(
+    "--faults-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the fault mode's ground truth (one JSON line per request).",
+)
+def demo_portal(
+    port: int,
+    host: str,
+    generated: int,
+    redesigned: bool,
+    fault_spec: str | None,
+    seed: int,
+    faults_log: Path | None,
+) -> None:
     """Serve the bundled offline demo portal in the foreground until stopped.
 
     Example: portal-archive demo-portal --port 8765 --faults all --seed 7
@@ -149,8 +207,15 @@ def demo_portal(port: int, host: str, generated: int, redesigned: bool,
 
     try:
         if fault_spec:
-            portal = fault_portal(fault_spec, seed=seed, generated=generated or 60, port=port,
-                                  host=host, include_builtin=True, log_path=faults_log)  # fmt: skip
+            portal = fault_portal(
+                fault_spec,
+                seed=seed,
+                generated=generated or 60,
+                port=port,
+                host=host,
+                include_builtin=True,
+                log_path=faults_log,
+            )
         else:
             portal = DemoPortal(port=port, host=host, generated=generated, redesigned=redesigned)
     except FaultSpecError as exc:
@@ -159,8 +224,11 @@ def demo_portal(port: int, host: str, generated: int, redesigned: bool,
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     click.echo(f"Demo portal on {portal.base_url}  (listing {portal.listing_url})", err=True)
     if portal.faults is not None:
-        click.echo(f"Fault mode (seed {seed}): crawl ofweek --base-url {portal.base_url} "
-                   f"--listing-url {portal.generated_listing_url}", err=True)  # fmt: skip
+        click.echo(
+            f"Fault mode (seed {seed}): crawl ofweek --base-url {portal.base_url} "
+            f"--listing-url {portal.generated_listing_url}",
+            err=True,
+        )
     from archive.demo_portal.portals import SITES, site_base
 
     for name in SITES:  # the other portals' demos, each under its own prefix
@@ -215,9 +283,16 @@ class PortalsEpilog(click.Command):
 @export_options
 @warc_option
 @click.pass_obj
-def crawl(ctx: Context, portals: tuple[str, ...], base_url: str | None, max_pages: int | None,
-          listing_urls: tuple[str, ...], start_urls: tuple[str, ...], url_pattern: str | None,
-          refresh: bool) -> None:  # fmt: skip
+def crawl(
+    ctx: Context,
+    portals: tuple[str, ...],
+    base_url: str | None,
+    max_pages: int | None,
+    listing_urls: tuple[str, ...],
+    start_urls: tuple[str, ...],
+    url_pattern: str | None,
+    refresh: bool,
+) -> None:
     """Crawl portals (listings, feeds, sitemaps) into the archive, incrementally.
 
     Articles already archived are not downloaded again (listings and feeds are); failed
@@ -330,8 +405,14 @@ FETCH_OK = {"new", "updated", "unchanged", "rendered"}
 @export_options
 @warc_option
 @click.pass_obj
-def fetch(ctx: Context, urls: tuple[str, ...], portal: str | None, as_json: bool,
-          to_stdout: bool, force: bool) -> None:  # fmt: skip
+def fetch(
+    ctx: Context,
+    urls: tuple[str, ...],
+    portal: str | None,
+    as_json: bool,
+    to_stdout: bool,
+    force: bool,
+) -> None:
     """Archive single article URLs through the same parser, pipelines and writer.
 
     Hosts of a known portal use its parser, any other host the generic extractor.
@@ -403,8 +484,13 @@ def _progress(total: int) -> Iterator[Callable[[Any], None]]:
 
 
 @cli.command()
-@click.option("--port", type=int, default=DEFAULT_DEMO_PORT, show_default=True,
-              help="Port of the demo portal (fixed, so reruns see the same URLs).")  # fmt: skip
+@click.option(
+    "--port",
+    type=int,
+    default=DEFAULT_DEMO_PORT,
+    show_default=True,
+    help="Port of the demo portal (fixed, so reruns see the same URLs).",
+)
 @export_options
 @click.pass_obj
 def demo(ctx: Context, port: int) -> None:
@@ -448,17 +534,33 @@ def _count_articles(archive_dir: Path) -> int:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
-              help="Port to listen on; 0 picks a free one (Datasette prints it).")  # fmt: skip
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to bind; only 127.0.0.1 unless asked explicitly.")  # fmt: skip
-@click.option("--image-mode", type=click.Choice(["local", "origin", "proxy"]), default="local",
-              show_default=True,
-              help="Images on article pages: downloaded copies (original URL when none), "
-                   "original URLs, or original URLs through --image-proxy.")  # fmt: skip
-@click.option("--image-proxy", metavar="TEMPLATE", default=None,
-              help="Proxy template for --image-mode proxy.  "
-                   "[default: ARCHIVE_IMAGE_PROXY]")  # fmt: skip
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one (Datasette prints it).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind; only 127.0.0.1 unless asked explicitly.",
+)
+@click.option(
+    "--image-mode",
+    type=click.Choice(["local", "origin", "proxy"]),
+    default="local",
+    show_default=True,
+    help="Images on article pages: downloaded copies (original URL when none), "
+    "original URLs, or original URLs through --image-proxy.",
+)
+@click.option(
+    "--image-proxy",
+    metavar="TEMPLATE",
+    default=None,
+    help="Proxy template for --image-mode proxy.  [default: ARCHIVE_IMAGE_PROXY]",
+)
 def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> None:
     """Browse the archive's index in Datasette: read-only, Chinese search, facets, articles.
 
@@ -481,15 +583,25 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
     metadata = dm.build_metadata(image_mode=image_mode, image_proxy=proxy, posts_dir=posts_dir)
     metadata_file = dm.write_metadata_file(dm.dump_yaml(metadata))
     mounts = dm.static_mounts(ctx.archive_dir)
-    argv = dm.datasette_argv(index_db.resolve(), metadata_file, host=host, port=port,
-                             mounts=mounts, python=sys.executable)  # fmt: skip
+    argv = dm.datasette_argv(
+        index_db.resolve(),
+        metadata_file,
+        host=host,
+        port=port,
+        mounts=mounts,
+        python=sys.executable,
+    )
     wal = index_db.with_name(index_db.name + "-wal")
     if wal.is_file() and wal.stat().st_size:
-        console.print(f"[yellow]warning:[/yellow] {wal} is not empty: a crawl may be writing; "
-                      "this read-only snapshot can be stale, restart serve after it")  # fmt: skip
+        console.print(
+            f"[yellow]warning:[/yellow] {wal} is not empty: a crawl may be writing; "
+            "this read-only snapshot can be stale, restart serve after it"
+        )
     if host not in {"127.0.0.1", "localhost", "::1"}:
-        console.print(f"[yellow]warning:[/yellow] listening on {host}: reachable from other "
-                      "machines, without authentication")  # fmt: skip
+        console.print(
+            f"[yellow]warning:[/yellow] listening on {host}: reachable from other "
+            "machines, without authentication"
+        )
     os.execv(argv[0], argv)  # noqa: S606 - replace this process with Datasette
 
 

@@ -23,8 +23,11 @@ def print_export_report(report: Any, mode: str) -> None:
 
 
 @click.command("export")
-@click.option("--no-download", is_flag=True,
-              help="Do not fetch missing images (local mode uses what is stored).")  # fmt: skip
+@click.option(
+    "--no-download",
+    is_flag=True,
+    help="Do not fetch missing images (local mode uses what is stored).",
+)
 @export_options
 @click.pass_obj
 def export_command(ctx: Context, no_download: bool) -> None:

@@ -82,17 +82,23 @@ def _proxies(settings: Any) -> list[str]:
 
 
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))  # fmt: skip
-@click.option("--portal", metavar="NAME",
-              help="Portal key for every post [default: from the legacy site folder, "
-                   "else 'imported'].")  # fmt: skip
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--portal",
+    metavar="NAME",
+    help="Portal key for every post [default: from the legacy site folder, else 'imported'].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
-@click.option("--image-mode", type=click.Choice(["origin", "proxy", "local"]), default=None,
-              help="Rewrite the imported posts in this image mode (local downloads their "
-                   "images)  [default: as found, byte-identical]")  # fmt: skip
-def import_command(paths: tuple[Path, ...], portal: str | None, as_json: bool,
-                   image_mode: str | None) -> None:  # fmt: skip
+@click.option(
+    "--image-mode",
+    type=click.Choice(["origin", "proxy", "local"]),
+    default=None,
+    help="Rewrite the imported posts in this image mode (local downloads their "
+    "images)  [default: as found, byte-identical]",
+)
+def import_command(
+    paths: tuple[Path, ...], portal: str | None, as_json: bool, image_mode: str | None
+) -> None:
     """Import existing Hexo/Hugo/Jekyll posts (files or folders) into the archive.
 
     Each post is re-rendered through the exporter into posts/ (never copied); legacy Hexo
@@ -114,9 +120,15 @@ def import_command(paths: tuple[Path, ...], portal: str | None, as_json: bool,
         with Archive(ctx.archive_dir, export_options(settings)) as archive, _progress() as bar:
             task = bar.add_task("import", total=len(sources))
             for source in sources:
-                results.append(import_file(archive, source, proxies=_proxies(settings),
-                                           portal=portal,
-                                           tz=settings.get("ARCHIVE_PAGE_TIMEZONE")))  # fmt: skip
+                results.append(
+                    import_file(
+                        archive,
+                        source,
+                        proxies=_proxies(settings),
+                        portal=portal,
+                        tz=settings.get("ARCHIVE_PAGE_TIMEZONE"),
+                    )
+                )
                 bar.advance(task)
         return results
 
@@ -125,10 +137,18 @@ def import_command(paths: tuple[Path, ...], portal: str | None, as_json: bool,
         _rewrite_imported(ctx, results, image_mode)
     for result in results:
         if as_json:
-            click.echo(json.dumps({"source": str(result.source), "status": result.status,
-                                   "path": str(result.path or ""),
-                                   "identical": result.identical, "detail": result.detail},
-                                  ensure_ascii=False))  # fmt: skip
+            click.echo(
+                json.dumps(
+                    {
+                        "source": str(result.source),
+                        "status": result.status,
+                        "path": str(result.path or ""),
+                        "identical": result.identical,
+                        "detail": result.detail,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         if result.status == "failed":
             console.print(f"error: {result.source}: {result.detail}", markup=False)
         elif not result.identical:
@@ -149,10 +169,16 @@ def _rewrite_imported(ctx: _CliContext, results: Sequence[Any], image_mode: str)
     sources = [str(r.source.absolute()) for r in results if r.status != "failed"]
     with Database(ctx.archive_dir / "index.db") as db:
         marks = ", ".join("?" for _ in sources)
-        ids = [row[0] for row in db.execute(
-            f"select id from articles where imported_from in ({marks})", sources)]  # fmt: skip
-    settings = project_settings(ctx.archive_dir, {**ctx.overrides, "ARCHIVE_IMAGE_MODE": image_mode,
-                                                  "ARCHIVE_LOCK_HELD": True})  # fmt: skip
+        ids = [
+            row[0]
+            for row in db.execute(
+                f"select id from articles where imported_from in ({marks})", sources
+            )
+        ]
+    settings = project_settings(
+        ctx.archive_dir,
+        {**ctx.overrides, "ARCHIVE_IMAGE_MODE": image_mode, "ARCHIVE_LOCK_HELD": True},
+    )
     report = _locked(ctx.archive_dir, lambda: export_archive(settings, ids=ids))
     print_export_report(report, image_mode)
 
@@ -172,8 +198,9 @@ def _import_summary(results: Sequence[Any]) -> None:
     table = Table(title="import")
     for column in ("files", "new", "updated", "unchanged", "failed", "byte-identical"):
         table.add_column(column, justify="right")
-    counts = {s: sum(r.status == s for r in results) for s in ("new", "updated", "unchanged",
-                                                                  "failed")}  # fmt: skip
+    counts = {
+        s: sum(r.status == s for r in results) for s in ("new", "updated", "unchanged", "failed")
+    }
     imported = len(results) - counts["failed"]
     identical = sum(r.identical for r in results)
     table.add_row(str(len(results)), *(str(counts[s]) for s in counts), str(identical))
@@ -249,8 +276,20 @@ def _count_table(title: str, key: str, rows: Sequence[tuple[str, int]]) -> Table
     return table
 
 
-RUN_COLUMNS = ("id", "portal", "started", "finished", "status", "discovered", "new", "updated",
-               "unchanged", "failed", "fallback", "error_summary")  # fmt: skip
+RUN_COLUMNS = (
+    "id",
+    "portal",
+    "started",
+    "finished",
+    "status",
+    "discovered",
+    "new",
+    "updated",
+    "unchanged",
+    "failed",
+    "fallback",
+    "error_summary",
+)
 
 
 @click.command("stats")
@@ -272,13 +311,18 @@ def stats_command(runs: int) -> None:
     out.print(_count_table("per category", "category", report.by_category))
     out.print(_count_table("per month (published, UTC)", "month", report.by_month))
     out.print(_count_table("per parser", "parser", report.by_parser))
-    out.print(f"{report.fallback_articles} articles by the generic fallback (broken portal "
-              f"parser); degraded runs (latest {runs}): {len(report.degraded_runs) or 'none'}",
-              markup=False)  # fmt: skip
+    out.print(
+        f"{report.fallback_articles} articles by the generic fallback (broken portal "
+        f"parser); degraded runs (latest {runs}): {len(report.degraded_runs) or 'none'}",
+        markup=False,
+    )
     for run in report.degraded_runs:
-        out.print(f"degraded run {run['id']} ({run['portal']}, {run['started']}): "
-                  f"{run.get('parse_broken')}/{run.get('parse_checked')} pages broken, "
-                  f"{run.get('fallback')} by the generic fallback", markup=False)  # fmt: skip
+        out.print(
+            f"degraded run {run['id']} ({run['portal']}, {run['started']}): "
+            f"{run.get('parse_broken')}/{run.get('parse_checked')} pages broken, "
+            f"{run.get('fallback')} by the generic fallback",
+            markup=False,
+        )
     table = Table(title=f"last {runs} crawl runs")
     for column in RUN_COLUMNS:
         table.add_column(column)
@@ -287,8 +331,12 @@ def stats_command(runs: int) -> None:
     out.print(table)
 
 
-COMMANDS: tuple[click.Command, ...] = (import_command, reindex_command, verify_command,
-                                       stats_command)  # fmt: skip
+COMMANDS: tuple[click.Command, ...] = (
+    import_command,
+    reindex_command,
+    verify_command,
+    stats_command,
+)
 
 
 def register(group: click.Group) -> None:

@@ -21,19 +21,29 @@ locked by another run.
 
 
 def _help(command: click.Command, name: str, parent: click.Context | None) -> str:
-    ctx = click.Context(command, info_name=name, parent=parent, terminal_width=100,
-                        max_content_width=100)  # fmt: skip
+    ctx = click.Context(
+        command, info_name=name, parent=parent, terminal_width=100, max_content_width=100
+    )
     return command.get_help(ctx)
 
 
 def render() -> str:
     """The whole reference as Markdown."""
-    root = click.Context(cli, info_name="portal-archive", terminal_width=100,
-                         max_content_width=100, **cli.context_settings)  # fmt: skip
+    root = click.Context(
+        cli,
+        info_name="portal-archive",
+        terminal_width=100,
+        max_content_width=100,
+        **cli.context_settings,
+    )
     parts = [HEADER, "## portal-archive\n", "```", cli.get_help(root), "```\n"]
     for name in sorted(cli.commands):
-        parts += [f"## portal-archive {name}\n", "```", _help(cli.commands[name], name, root),
-                  "```\n"]  # fmt: skip
+        parts += [
+            f"## portal-archive {name}\n",
+            "```",
+            _help(cli.commands[name], name, root),
+            "```\n",
+        ]
     return "\n".join(parts)
 
 

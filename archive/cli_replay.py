@@ -19,9 +19,13 @@ from archive.cli_maintenance import _context, _library_errors, _locked, console
 def warc_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--warc``: also write the run's article and image responses to WARC files."""
 
-    @click.option("--warc", is_flag=True, default=False,
-                  help="Also keep the raw article and image responses in "
-                       "warc/*.warc.gz (ARCHIVE_WARC; see docs/warc.md).")  # fmt: skip
+    @click.option(
+        "--warc",
+        is_flag=True,
+        default=False,
+        help="Also keep the raw article and image responses in "
+        "warc/*.warc.gz (ARCHIVE_WARC; see docs/warc.md).",
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, warc: bool, **kwargs: Any) -> Any:
         if warc:
@@ -42,8 +46,13 @@ SUMMARY = (
 
 
 @click.command()
-@click.option("--portal", "portals", multiple=True, metavar="NAME",
-              help="Only this portal's captures (repeatable).  [default: all]")  # fmt: skip
+@click.option(
+    "--portal",
+    "portals",
+    multiple=True,
+    metavar="NAME",
+    help="Only this portal's captures (repeatable).  [default: all]",
+)
 def reextract(portals: tuple[str, ...]) -> None:
     """Re-run today's parsers over the stored WARC responses, without network.
 
@@ -79,8 +88,13 @@ def reextract(portals: tuple[str, ...]) -> None:
     for name in names:
         spider_stats = stats.get(name, {})
         counts = [str(int(spider_stats.get(key, 0) or 0)) for _, key in SUMMARY]
-        table.add_row(name, str(len(plan.targets.get(name, []))), *counts,
-                      str(plan.stale.get(name, 0)), str(plan.not_ok.get(name, 0)))  # fmt: skip
+        table.add_row(
+            name,
+            str(len(plan.targets.get(name, []))),
+            *counts,
+            str(plan.stale.get(name, 0)),
+            str(plan.not_ok.get(name, 0)),
+        )
     console.print(table)
     if not names:
         console.print("nothing to re-extract: no article captures (crawl with --warc first)")

@@ -390,10 +390,26 @@ def datasette_argv(
     python: str,
 ) -> list[str]:
     """The command line of ``datasette serve`` for an archive: immutable, our metadata."""
-    argv = [python, "-m", "datasette", "serve", "--immutable", str(index_db),
-            "--host", host, "--port", str(port), "--metadata", str(metadata_file),
-            "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS),
-            "--setting", "suggest_facets", "off"]  # fmt: skip
+    argv = [
+        python,
+        "-m",
+        "datasette",
+        "serve",
+        "--immutable",
+        str(index_db),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--metadata",
+        str(metadata_file),
+        "--setting",
+        "sql_time_limit_ms",
+        str(SQL_TIME_LIMIT_MS),
+        "--setting",
+        "suggest_facets",
+        "off",
+    ]
     for name, folder in mounts.items():
         argv += ["--static", f"{name}:{folder}"]
     return argv

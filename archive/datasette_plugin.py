@@ -49,12 +49,55 @@ from pipelines.image_urls import wrap_proxy_url
 
 RENDER_TAGS: frozenset[str] = frozenset(
     {
-        "p", "br", "hr", "div", "span", "blockquote", "pre", "code", "h2", "h3", "h4", "h5",
-        "h6", "b", "strong", "i", "em", "u", "s", "del", "ins", "mark", "small", "sub", "sup",
-        "q", "abbr", "ul", "ol", "li", "dl", "dt", "dd", "table", "caption", "colgroup", "col",
-        "thead", "tbody", "tfoot", "tr", "th", "td", "figure", "figcaption", "img", "a",
+        "p",
+        "br",
+        "hr",
+        "div",
+        "span",
+        "blockquote",
+        "pre",
+        "code",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "s",
+        "del",
+        "ins",
+        "mark",
+        "small",
+        "sub",
+        "sup",
+        "q",
+        "abbr",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "caption",
+        "colgroup",
+        "col",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        "figure",
+        "figcaption",
+        "img",
+        "a",
     }
-)  # fmt: skip
+)
 """Tags shown: paragraphs, inline formatting, lists, tables, figures, images, links. Any
 other tag is unwrapped (its text kept); those in ``DROP_TAGS`` go with their content."""
 
@@ -181,16 +224,39 @@ def sanitize_for_display(
 
 
 BLOCK_TAGS: frozenset[str] = frozenset(
-    {"p", "br", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
-     "blockquote", "pre", "figcaption", "dt", "dd"}
-)  # fmt: skip
+    {
+        "p",
+        "br",
+        "div",
+        "li",
+        "tr",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "figcaption",
+        "dt",
+        "dd",
+    }
+)
 """Tags whose boundaries separate words in :func:`plain_text`."""
 
 
 def plain_text(body: str) -> str:
     """Text of an HTML body, without the content of script/style/…, whitespace collapsed."""
-    blocks = nh3.clean(body, tags=set(BLOCK_TAGS), attributes={}, clean_content_tags=set(DROP_TAGS),
-                       strip_comments=True)  # fmt: skip
+    blocks = nh3.clean(
+        body,
+        tags=set(BLOCK_TAGS),
+        attributes={},
+        clean_content_tags=set(DROP_TAGS),
+        strip_comments=True,
+    )
     text = re.sub(r"<[^>]*>", " ", blocks)  # only bare block tags are left to remove
     return " ".join(html.unescape(text).split())
 
@@ -412,9 +478,12 @@ class MonthFacet(Facet):
             )
             try:
                 rows = await self.ds.execute(
-                    self.database, sql, self.params, truncate=False,
+                    self.database,
+                    sql,
+                    self.params,
+                    truncate=False,
                     custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )  # fmt: skip
+                )
             except (QueryInterrupted, sqlite3.OperationalError):
                 timed_out.append(column)
                 continue
@@ -428,16 +497,24 @@ class MonthFacet(Facet):
                     else path_with_added_args(self.request, {key: row["value"]})
                 )
                 values.append(
-                    {"value": row["value"], "label": row["value"], "count": row["count"],
-                     "toggle_url": self.ds.absolute_url(self.request, toggle),
-                     "selected": selected}
-                )  # fmt: skip
+                    {
+                        "value": row["value"],
+                        "label": row["value"],
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, toggle),
+                        "selected": selected,
+                    }
+                )
             results.append(
-                {"name": column, "type": self.type, "results": values,
-                 "hideable": source_and_config["source"] != "metadata",
-                 "toggle_url": path_with_removed_args(self.request, {"_facet_month": column}),
-                 "truncated": len(rows.rows) > size}
-            )  # fmt: skip
+                {
+                    "name": column,
+                    "type": self.type,
+                    "results": values,
+                    "hideable": source_and_config["source"] != "metadata",
+                    "toggle_url": path_with_removed_args(self.request, {"_facet_month": column}),
+                    "truncated": len(rows.rows) > size,
+                }
+            )
         return results, timed_out
 
 

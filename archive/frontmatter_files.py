@@ -256,8 +256,14 @@ def render_article(article: ArticleItem, options: ExportOptions) -> str:
 _UNSAFE_CHARS = re.compile(
     r"[\x00-\x1f\x7f<>:\"/\\|?*\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
 )
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
-                     *(f"LPT{i}" for i in range(10))}  # fmt: skip
+_WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+}
 
 
 def safe_component(text: str, max_bytes: int = 120, fallback: str = "untitled") -> str:

@@ -237,9 +237,12 @@ def _identity(categories: Sequence[str], relpath: PurePosixPath, fmt: SourceForm
 
 
 def _parse_hexo(
-    parsed: ParsedPost, relpath: PurePosixPath, proxies: Sequence[str], portal: str | None,
+    parsed: ParsedPost,
+    relpath: PurePosixPath,
+    proxies: Sequence[str],
+    portal: str | None,
     tz: str,
-) -> ArticleItem:  # fmt: skip
+) -> ArticleItem:
     meta = dict(parsed.metadata)
     title = _text(meta.pop("title", ""))
     categories = _str_list(meta.pop("categories", None))
@@ -290,8 +293,9 @@ def _parse_hexo(
     return article
 
 
-_MAPPED_KEYS = frozenset({"title", "date", "categories", "category", "author", "comments",
-                          "headimg", "thumbnail"})  # fmt: skip
+_MAPPED_KEYS = frozenset(
+    {"title", "date", "categories", "category", "author", "comments", "headimg", "thumbnail"}
+)
 
 
 def _author(value: object) -> str:

@@ -26,33 +26,66 @@ migrations = Migrations("portal-archive")
 def m001_initial(db: Database) -> None:
     db.table("articles").create(
         {
-            "id": str, "url": str, "canonical_url": str, "portal": str, "title": str,
-            "title_raw": str, "author": str, "source": str, "categories": str,
-            "published": str, "published_raw": str, "language": str, "body": str,
-            "body_text": str, "image_count": int, "parser": str, "encoding": str,
-            "path": str, "content_hash": str, "profile": str, "image_mode": str,
-            "first_seen": str, "last_seen": str, "fetched_at": str,
+            "id": str,
+            "url": str,
+            "canonical_url": str,
+            "portal": str,
+            "title": str,
+            "title_raw": str,
+            "author": str,
+            "source": str,
+            "categories": str,
+            "published": str,
+            "published_raw": str,
+            "language": str,
+            "body": str,
+            "body_text": str,
+            "image_count": int,
+            "parser": str,
+            "encoding": str,
+            "path": str,
+            "content_hash": str,
+            "profile": str,
+            "image_mode": str,
+            "first_seen": str,
+            "last_seen": str,
+            "fetched_at": str,
         },
         pk="id",
-    )  # fmt: skip
+    )
     db.table("articles").create_index(["canonical_url"], unique=True)
     db.table("articles").create_index(["portal", "published"])
     db.table("images").create(
-        {"article_id": str, "position": int, "url": str, "alt": str, "status": str,
-         "path": str, "checksum": str, "error": str},
+        {
+            "article_id": str,
+            "position": int,
+            "url": str,
+            "alt": str,
+            "status": str,
+            "path": str,
+            "checksum": str,
+            "error": str,
+        },
         pk=("article_id", "position"),
         foreign_keys=[("article_id", "articles", "id")],
-    )  # fmt: skip
+    )
     db.table("article_categories").create(
         {"article_id": str, "position": int, "category": str},
         pk=("article_id", "position"),
         foreign_keys=[("article_id", "articles", "id")],
     )
     db.table("failures").create(
-        {"url": str, "portal": str, "reason": str, "detail": str, "attempts": int,
-         "first_failed": str, "last_failed": str},
+        {
+            "url": str,
+            "portal": str,
+            "reason": str,
+            "detail": str,
+            "attempts": int,
+            "first_failed": str,
+            "last_failed": str,
+        },
         pk="url",
-    )  # fmt: skip
+    )
     db.table("articles").enable_fts(
         ["title", "body_text"], tokenize="trigram", create_triggers=True
     )
@@ -62,17 +95,38 @@ def m001_initial(db: Database) -> None:
 def m002_runs_revisions_imports(db: Database) -> None:
     """Scheduled-crawl bookkeeping (issue #3) and imported posts."""
     db.table("crawl_runs").create(
-        {"id": int, "portal": str, "command": str, "started": str, "finished": str,
-         "status": str, "discovered": int, "new": int, "updated": int, "unchanged": int,
-         "failed": int, "skipped": int, "error_summary": str},
+        {
+            "id": int,
+            "portal": str,
+            "command": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "discovered": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "failed": int,
+            "skipped": int,
+            "error_summary": str,
+        },
         pk="id",
-    )  # fmt: skip
+    )
     db.table("revisions").create(
-        {"id": int, "article_id": str, "changed_at": str, "changed_fields": str,
-         "old_title": str, "old_hash": str, "new_hash": str, "old_path": str, "old_text": str},
+        {
+            "id": int,
+            "article_id": str,
+            "changed_at": str,
+            "changed_fields": str,
+            "old_title": str,
+            "old_hash": str,
+            "new_hash": str,
+            "old_path": str,
+            "old_text": str,
+        },
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
-    )  # fmt: skip
+    )
     db.table("revisions").create_index(["article_id"])
     articles = db.table("articles")
     articles.add_column("origin", str, not_null_default="crawl")
@@ -95,11 +149,21 @@ def m003_image_assets(db: Database) -> None:
 def m004_warc_records(db: Database) -> None:
     """Where each stored WARC response is (issue #5 part 3; ``archive/replay.py``)."""
     db.table("warc_records").create(
-        {"file": str, "offset": int, "length": int, "uri": str, "date": str, "kind": str,
-         "portal": str, "status": int, "content_type": str, "payload_digest": str,
-         "record_id": str},
+        {
+            "file": str,
+            "offset": int,
+            "length": int,
+            "uri": str,
+            "date": str,
+            "kind": str,
+            "portal": str,
+            "status": int,
+            "content_type": str,
+            "payload_digest": str,
+            "record_id": str,
+        },
         pk=("file", "offset"),
-    )  # fmt: skip
+    )
     db.table("warc_records").create_index(["uri", "date"])
 
 
@@ -188,8 +252,10 @@ def _upsert_sql(table: str, columns: tuple[str, ...], pk: tuple[str, ...]) -> st
     updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in pk)
     conflict = ", ".join(f"[{c}]" for c in pk)
     marks = ", ".join("?" for _ in columns)
-    return (f"insert into [{table}] ({names}) values ({marks}) "
-            f"on conflict ({conflict}) do update set {updates}")  # fmt: skip
+    return (
+        f"insert into [{table}] ({names}) values ({marks}) "
+        f"on conflict ({conflict}) do update set {updates}"
+    )
 
 
 def _upsert(db: Database, table: str, rows: list[dict[str, Any]], pk: tuple[str, ...]) -> None:
@@ -205,11 +271,21 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
     now = now_iso()
     article_id = row["id"]
     images = [
-        {"article_id": article_id, "position": i, "url": ref.url, "alt": ref.alt,
-         "status": ref.status, "path": ref.path, "checksum": ref.checksum, "error": ref.error,
-         "sha256": ref.sha256, "bytes": ref.bytes, "content_type": ref.content_type}
+        {
+            "article_id": article_id,
+            "position": i,
+            "url": ref.url,
+            "alt": ref.alt,
+            "status": ref.status,
+            "path": ref.path,
+            "checksum": ref.checksum,
+            "error": ref.error,
+            "sha256": ref.sha256,
+            "bytes": ref.bytes,
+            "content_type": ref.content_type,
+        }
         for i, ref in enumerate(article.images)
-    ]  # fmt: skip
+    ]
     categories = [
         {"article_id": article_id, "position": i, "category": c}
         for i, c in enumerate(article.categories)
@@ -225,8 +301,16 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
         crashpoint("index.before-commit")
 
 
-REVISION_FIELDS = ("title", "author", "source", "categories", "published", "body", "path",
-                   "image_count")  # fmt: skip
+REVISION_FIELDS = (
+    "title",
+    "author",
+    "source",
+    "categories",
+    "published",
+    "body",
+    "path",
+    "image_count",
+)
 """Fields compared to say what changed between two versions of an article."""
 
 
@@ -239,11 +323,17 @@ def add_revision(
 ) -> None:
     """Record that ``old`` (the stored row) was replaced by ``new``."""
     db.table("revisions").insert(
-        {"article_id": old["id"], "changed_at": now_iso(),
-         "changed_fields": json.dumps(changed_fields(old, new)), "old_title": old.get("title"),
-         "old_hash": old.get("content_hash"), "new_hash": new.get("content_hash"),
-         "old_path": old.get("path"), "old_text": old_text},
-    )  # fmt: skip
+        {
+            "article_id": old["id"],
+            "changed_at": now_iso(),
+            "changed_fields": json.dumps(changed_fields(old, new)),
+            "old_title": old.get("title"),
+            "old_hash": old.get("content_hash"),
+            "new_hash": new.get("content_hash"),
+            "old_path": old.get("path"),
+            "old_text": old_text,
+        },
+    )
 
 
 def touch_article(db: Database, article_id: str) -> None:
@@ -272,11 +362,18 @@ def record_failure(db: Database, failure: FetchFailure, run_id: int | None = Non
         row = db.execute("select attempts from failures where url = ?", [failure.url]).fetchone()
         attempts = (row[0] if row else 0) + 1
         db.table("failures").upsert(
-            {"url": failure.url, "portal": failure.portal, "reason": failure.reason,
-             "detail": failure.detail, "attempts": attempts, "last_failed": now, "run_id": run_id,
-             **({} if row else {"first_failed": now})},
+            {
+                "url": failure.url,
+                "portal": failure.portal,
+                "reason": failure.reason,
+                "detail": failure.detail,
+                "attempts": attempts,
+                "last_failed": now,
+                "run_id": run_id,
+                **({} if row else {"first_failed": now}),
+            },
             pk="url",
-        )  # fmt: skip
+        )
     return attempts
 
 

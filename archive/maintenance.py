@@ -149,8 +149,11 @@ def _read_sidecar(post: Path) -> dict[str, Any]:
         raise _PostError("sidecar-invalid", f"{side.name}: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SIDECAR_SCHEMA:
         raise _PostError("sidecar-invalid", f"{side.name}: not a schema-{SIDECAR_SCHEMA} sidecar")
-    missing = [k for k in ("id", "canonical_url", "portal", "profile", "image_mode")
-               if not isinstance(data.get(k), str)]  # fmt: skip
+    missing = [
+        k
+        for k in ("id", "canonical_url", "portal", "profile", "image_mode")
+        if not isinstance(data.get(k), str)
+    ]
     if missing:
         raise _PostError("sidecar-invalid", f"{side.name}: no {', '.join(missing)}")
     if article_id(data["canonical_url"]) != data["id"]:
@@ -211,12 +214,19 @@ def indexed_post(
         local_prefix=local_prefix,
     )
     images = [
-        ImageRef(url=img["url"], alt=img.get("alt") or "", status=img.get("status") or "pending",
-                 path=img.get("path"), checksum=img.get("checksum"), error=img.get("error"),
-                 sha256=img.get("sha256"), bytes=img.get("bytes"),
-                 content_type=img.get("content_type"))
+        ImageRef(
+            url=img["url"],
+            alt=img.get("alt") or "",
+            status=img.get("status") or "pending",
+            path=img.get("path"),
+            checksum=img.get("checksum"),
+            error=img.get("error"),
+            sha256=img.get("sha256"),
+            bytes=img.get("bytes"),
+            content_type=img.get("content_type"),
+        )
         for img in sidecar.get("images") or []
-    ]  # fmt: skip
+    ]
     hints = dict(sidecar.get("render_hints") or {})
     body = stored_body(parsed.body_html, images, options, hints)
     article = ArticleItem(
@@ -432,11 +442,13 @@ def verify(root: Path) -> VerifyReport:
         aid, digest = row
         actual = hashlib.sha256(post.path.read_bytes()).hexdigest()
         if actual != digest:
-            problems.append(Problem("hash-mismatch", post.rel,
-                                    f"index {digest[:12]}…, file {actual[:12]}…"))  # fmt: skip
+            problems.append(
+                Problem("hash-mismatch", post.rel, f"index {digest[:12]}…, file {actual[:12]}…")
+            )
         if sidecar is not None and sidecar["id"] != aid:
-            problems.append(Problem("sidecar-invalid", post.rel,
-                                    f"sidecar id {sidecar['id']}, row id {aid}"))  # fmt: skip
+            problems.append(
+                Problem("sidecar-invalid", post.rel, f"sidecar id {sidecar['id']}, row id {aid}")
+            )
     for rel, (aid, _digest) in by_path.items():
         if rel not in on_disk:
             problems.append(Problem("row-without-file", rel, f"row {aid}"))
@@ -452,9 +464,11 @@ def _stored_images(index_path: Path) -> dict[str, tuple[str | None, str]]:
         names = set(db.table_names())
         if "image_urls" not in names:
             return {}
-        sql = ("select path, sha256, url from images where status = 'downloaded' "
-               "and path is not null union all select path, sha256, url from image_urls "
-               "where status = 'downloaded' and path is not null")  # fmt: skip
+        sql = (
+            "select path, sha256, url from images where status = 'downloaded' "
+            "and path is not null union all select path, sha256, url from image_urls "
+            "where status = 'downloaded' and path is not null"
+        )
         return {str(p): (s, str(u)) for p, s, u in db.execute(sql).fetchall()}
 
 
@@ -469,8 +483,11 @@ def verify_assets(root: Path) -> list[Problem]:
         if not path.is_file():
             problems.append(Problem("asset-missing", f"{ASSETS_DIR}/{name}", url))
         elif sha and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
-            problems.append(Problem("asset-mismatch", f"{ASSETS_DIR}/{name}",
-                                    f"bytes do not hash to {sha[:12]}…"))  # fmt: skip
+            problems.append(
+                Problem(
+                    "asset-mismatch", f"{ASSETS_DIR}/{name}", f"bytes do not hash to {sha[:12]}…"
+                )
+            )
     if assets.is_dir():
         for path in sorted(assets.iterdir()):
             rel = f"{ASSETS_DIR}/{path.name}"
@@ -479,9 +496,13 @@ def verify_assets(root: Path) -> list[Problem]:
             elif path.name not in stored:
                 problems.append(Problem("asset-orphan", rel, "no image row refers to it"))
     if (root / "images").is_dir():
-        problems.append(Problem("legacy-images", "images/",
-                                "old images/full/ layout: run portal-archive export to move it "
-                                "into assets/"))  # fmt: skip
+        problems.append(
+            Problem(
+                "legacy-images",
+                "images/",
+                "old images/full/ layout: run portal-archive export to move it into assets/",
+            )
+        )
     return problems
 
 
@@ -521,18 +542,24 @@ def stats(root: Path, *, runs: int = 5) -> StatsReport:
             return [(str(key), int(count)) for key, count in db.execute(sql).fetchall()]
 
         total = int(db.execute("select count(*) from articles").fetchone()[0])
-        by_portal = pairs("select portal, count(*) n from articles group by portal "
-                          "order by n desc, portal")  # fmt: skip
-        by_origin = pairs(f"select coalesce({origin}, 'crawl') o, count(*) n from articles "
-                          "group by o order by n desc, o")  # fmt: skip
+        by_portal = pairs(
+            "select portal, count(*) n from articles group by portal order by n desc, portal"
+        )
+        by_origin = pairs(
+            f"select coalesce({origin}, 'crawl') o, count(*) n from articles "
+            "group by o order by n desc, o"
+        )
         by_category: dict[str, int] = {}
         for raw, count in db.execute("select categories, count(*) from articles group by 1"):
             path = " / ".join(json.loads(raw or "[]")) or "(none)"
             by_category[path] = by_category.get(path, 0) + int(count)
-        by_month = pairs("select coalesce(substr(published, 1, 7), 'undated') m, count(*) "
-                         "from articles group by m order by m")  # fmt: skip
-        by_parser = pairs("select coalesce(parser, '') p, count(*) n from articles "
-                          "group by p order by n desc, p")  # fmt: skip
+        by_month = pairs(
+            "select coalesce(substr(published, 1, 7), 'undated') m, count(*) "
+            "from articles group by m order by m"
+        )
+        by_parser = pairs(
+            "select coalesce(parser, '') p, count(*) n from articles group by p order by n desc, p"
+        )
         last_runs: list[dict[str, Any]] = []
         degraded: list[dict[str, Any]] = []
         if "crawl_runs" in db.table_names():
@@ -543,8 +570,9 @@ def stats(root: Path, *, runs: int = 5) -> StatsReport:
                 return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
             last_runs = rows("select * from crawl_runs order by id desc limit ?")
-            degraded = rows("select * from crawl_runs where status = 'degraded' "
-                            "order by id desc limit ?")  # fmt: skip
+            degraded = rows(
+                "select * from crawl_runs where status = 'degraded' order by id desc limit ?"
+            )
     return StatsReport(
         articles=total,
         by_portal=by_portal,

@@ -148,9 +148,10 @@ class ReextractReport:
 
 
 def reextract(
-    archive_dir: Path, overrides: Mapping[str, Any] | None = None,
+    archive_dir: Path,
+    overrides: Mapping[str, Any] | None = None,
     portals: Sequence[str] | None = None,
-) -> ReextractReport:  # fmt: skip
+) -> ReextractReport:
     """Index the WARC files, plan, and replay the planned URLs through the portal spiders."""
     from archive.runner import portal_spiders, project_settings, run_spiders
     from archive.store import Archive

@@ -53,8 +53,9 @@ def error_summary(stats: Mapping[str, Any]) -> str:
 
 def start_run(db: Database, portal: str) -> int:
     table = db.table("crawl_runs")
-    table.insert({"portal": portal, "command": " ".join(sys.argv), "started": now_iso(),
-                  "status": "running"})  # fmt: skip
+    table.insert(
+        {"portal": portal, "command": " ".join(sys.argv), "started": now_iso(), "status": "running"}
+    )
     assert table.last_pk is not None
     return int(table.last_pk)
 

@@ -48,10 +48,26 @@ class SaveResult:
 
 SIDECAR_SCHEMA = 1
 SIDECAR_FIELDS = (
-    "id", "url", "canonical_url", "portal", "title", "title_raw", "author", "source",
-    "published", "published_raw", "language", "parser", "encoding", "profile", "image_mode",
-    "fetched_at", "first_seen", "origin", "imported_from",
-)  # fmt: skip
+    "id",
+    "url",
+    "canonical_url",
+    "portal",
+    "title",
+    "title_raw",
+    "author",
+    "source",
+    "published",
+    "published_raw",
+    "language",
+    "parser",
+    "encoding",
+    "profile",
+    "image_mode",
+    "fetched_at",
+    "first_seen",
+    "origin",
+    "imported_from",
+)
 """Row fields kept beside each post, so ``reindex`` can rebuild the index from files alone."""
 
 
@@ -68,11 +84,19 @@ def sidecar_text(row: dict[str, object], article: ArticleItem, options: ExportOp
     data["render_hints"] = article.render_hints
     data["image_proxy"] = options.image_proxy
     data["images"] = [
-        {"url": ref.url, "alt": ref.alt, "status": ref.status, "path": ref.path,
-         "checksum": ref.checksum, "error": ref.error, "sha256": ref.sha256,
-         "bytes": ref.bytes, "content_type": ref.content_type}
+        {
+            "url": ref.url,
+            "alt": ref.alt,
+            "status": ref.status,
+            "path": ref.path,
+            "checksum": ref.checksum,
+            "error": ref.error,
+            "sha256": ref.sha256,
+            "bytes": ref.bytes,
+            "content_type": ref.content_type,
+        }
         for ref in article.images
-    ]  # fmt: skip
+    ]
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
@@ -214,10 +238,15 @@ class Archive:
         text = self.render(article)
         stored = index.stored_article(self.db, aid)
         row = index.article_row(
-            article, article_id=aid, path=rel.as_posix(), content_hash=content_hash(text),
-            profile=self.options.profile, image_mode=self.options.image_mode,
-            origin=origin, imported_from=imported_from,
-        )  # fmt: skip
+            article,
+            article_id=aid,
+            path=rel.as_posix(),
+            content_hash=content_hash(text),
+            profile=self.options.profile,
+            image_mode=self.options.image_mode,
+            origin=origin,
+            imported_from=imported_from,
+        )
         row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
         wrote = any(self._write_post(target, text, sidecar_text(row, article, self.options)))
         if stored is not None and stored["path"] != rel.as_posix():

@@ -563,13 +563,25 @@ PROFILE_PARTS: dict[str, tuple[tuple[str, str, int], ...]] = {
     # a function is "module:qualname" or the pstats name of a built-in
     SPIDER: (
         ("Page.from_html (lxml parse)", "crawler.parsers.base:Page.from_html", 1),
-        ("Page.from_selector (page reused from Scrapy's parse)", "crawler.parsers.base:Page.from_selector", 1),  # noqa: E501
-        ("Scrapy response.selector (lxml parse)", "scrapy.http.response.text:TextResponse.selector.fget", 1),  # noqa: E501
+        (
+            "Page.from_selector (page reused from Scrapy's parse)",
+            "crawler.parsers.base:Page.from_selector",
+            1,
+        ),
+        (
+            "Scrapy response.selector (lxml parse)",
+            "scrapy.http.response.text:TextResponse.selector.fget",
+            1,
+        ),
         ("ParserProxy.parse (fields)", "crawler.parsers.base:ParserProxy.parse", 1),
     ),
     "pipelines.normalize.NormalizeContentPipeline": (
         ("clean_body", "pipelines.normalize:clean_body", 1),
-        ("lxml .cssselect() (compiles CSS to XPath on every call)", "lxml.html:HtmlMixin.cssselect", 2),  # noqa: E501
+        (
+            "lxml .cssselect() (compiles CSS to XPath on every call)",
+            "lxml.html:HtmlMixin.cssselect",
+            2,
+        ),
         ("nh3.clean", "<built-in method nh3.nh3.clean>", 2),
     ),
     "pipelines.store.ArchiveWriterPipeline": (
@@ -581,10 +593,18 @@ PROFILE_PARTS: dict[str, tuple[tuple[str, str, int], ...]] = {
         ("index.save_article (one transaction)", "archive.index:save_article", 1),
         ("prepared upserts (INSERT … ON CONFLICT)", "archive.index:_upsert", 2),
         ("sqlite-utils Table.upsert", "sqlite_utils.db:Table.upsert", 2),
-        ("sqlite-utils Table.insert_all (images, categories; upsert goes through it too)", "sqlite_utils.db:Table.insert_all", 2),  # noqa: E501
-        ("sqlite3 execute, all statements (incl. sqlite-utils introspection)", "<method 'execute' of 'sqlite3.Connection' objects>", 2),  # noqa: E501
+        (
+            "sqlite-utils Table.insert_all (images, categories; upsert goes through it too)",
+            "sqlite_utils.db:Table.insert_all",
+            2,
+        ),
+        (
+            "sqlite3 execute, all statements (incl. sqlite-utils introspection)",
+            "<method 'execute' of 'sqlite3.Connection' objects>",
+            2,
+        ),
     ),
-}  # fmt: skip
+}
 
 
 def _lookup(stats: dict[Any, Any], ref: str) -> tuple[float, int] | None:

@@ -39,11 +39,19 @@ def best_of(repeat: int, func: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def build(urls: int, entries: int) -> tuple[bytes, bytes]:
-    rows = [(f"https://news.example.com/2024/03/{i:06d}.html", f"Headline number {i}",
-             "2024-03-05T10:00:00+08:00") for i in range(urls)]  # fmt: skip
+    rows = [
+        (
+            f"https://news.example.com/2024/03/{i:06d}.html",
+            f"Headline number {i}",
+            "2024-03-05T10:00:00+08:00",
+        )
+        for i in range(urls)
+    ]
     sitemap = gzip.compress(news_urlset(rows, "Example News", "en").encode(), mtime=0)
-    items = [(f"/posts/{i:05d}/", f"Post {i}", "2024-03-05T10:00:00+08:00", "Summary " * 20)
-             for i in range(entries)]  # fmt: skip
+    items = [
+        (f"/posts/{i:05d}/", f"Post {i}", "2024-03-05T10:00:00+08:00", "Summary " * 20)
+        for i in range(entries)
+    ]
     feed = atom_feed("Example", "https://blog.example.com/atom.xml", items).encode()
     return sitemap, feed
 

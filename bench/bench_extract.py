@@ -68,9 +68,18 @@ def run_harness(
     off: 2 resamples instead of 1000, for the rounds that only time)."""
     with tempfile.TemporaryDirectory() as tmp:
         out, texts = Path(tmp) / "result.json", Path(tmp) / "texts.json"
-        argv = [sys.executable, str(HARNESS), "--extractor", extractor, *DATASETS[dataset],
-                "--json", str(out), "--save-output", str(texts),
-                *(() if bootstrap else ("--n-bootstrap", "2"))]  # fmt: skip
+        argv = [
+            sys.executable,
+            str(HARNESS),
+            "--extractor",
+            extractor,
+            *DATASETS[dataset],
+            "--json",
+            str(out),
+            "--save-output",
+            str(texts),
+            *(() if bootstrap else ("--n-bootstrap", "2")),
+        ]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
         result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
@@ -120,8 +129,14 @@ def bodies(rounds: int) -> list[dict[str, Any]]:
     rows = []
     for (extractor, dataset), results in runs.items():
         speeds = [r["pages_per_s"] for r in results]
-        rows.append({**results[0], "speeds": speeds, "pages_per_s": statistics.median(speeds),
-                     "halves": half_scores(dataset, texts[(extractor, dataset)])})  # fmt: skip
+        rows.append(
+            {
+                **results[0],
+                "speeds": speeds,
+                "pages_per_s": statistics.median(speeds),
+                "halves": half_scores(dataset, texts[(extractor, dataset)]),
+            }
+        )
     return rows
 
 
@@ -199,9 +214,19 @@ def metadata() -> dict[str, Any]:
     scores: dict[str, Any] = {}
     root = ev.DATA / "chinese-web-content-extraction"
     for name, func in (("ours", ours), ("trafilatura", theirs)):
-        tally = {"author_right": 0, "author_gold": 0, "author_invented": 0, "author_none": 0,
-                 "date_right": 0, "date_gold": 0, "date_invented": 0, "date_none": 0,
-                 "title": 0, "pages": 0, "halves": {"A": [0, 0], "B": [0, 0]}}  # fmt: skip
+        tally = {
+            "author_right": 0,
+            "author_gold": 0,
+            "author_invented": 0,
+            "author_none": 0,
+            "date_right": 0,
+            "date_gold": 0,
+            "date_invented": 0,
+            "date_none": 0,
+            "title": 0,
+            "pages": 0,
+            "halves": {"A": [0, 0], "B": [0, 0]},
+        }
         titles: dict[str, dict[str, str]] = {}
         for pid, _url, path, _gold in ev.cwce_dataset().items:
             title, author, found = func(ev._read_bytes_decoded(path), "")

@@ -54,8 +54,9 @@ def cli(archive: Path, *args: str, extra: tuple[str, ...] = ()) -> float:
         argv += ["--set", setting]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    result = subprocess.run([*argv, *args], capture_output=True, text=True, env=env, check=False,
-                            timeout=3600)  # fmt: skip
+    result = subprocess.run(
+        [*argv, *args], capture_output=True, text=True, env=env, check=False, timeout=3600
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"{' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
@@ -65,8 +66,9 @@ def cli(archive: Path, *args: str, extra: tuple[str, ...] = ()) -> float:
 def stored(archive: Path) -> tuple[int, int]:
     """Downloaded images and their bytes, from the index."""
     with sqlite3.connect(archive / "index.db") as conn:
-        n, size = conn.execute("select count(*), coalesce(sum(bytes), 0) from image_urls "
-                               "where status = 'downloaded'").fetchone()  # fmt: skip
+        n, size = conn.execute(
+            "select count(*), coalesce(sum(bytes), 0) from image_urls where status = 'downloaded'"
+        ).fetchone()
     return int(n), int(size)
 
 
@@ -84,8 +86,14 @@ def run_once(portal: DemoPortal, work: Path, n_articles: int) -> dict[str, float
     expected = n_articles * PER_ARTICLE
     if not n_crawl == n_export == expected:
         sys.exit(f"expected {expected} images, crawl stored {n_crawl}, export {n_export}")
-    return {"pages": t_pages, "crawl": t_crawl, "export": t_export, "images": expected,
-            "bytes": bytes_export, "bytes_crawl": bytes_crawl}  # fmt: skip
+    return {
+        "pages": t_pages,
+        "crawl": t_crawl,
+        "export": t_export,
+        "images": expected,
+        "bytes": bytes_export,
+        "bytes_crawl": bytes_crawl,
+    }
 
 
 def section(best: dict[str, float], n_articles: int, repeat: int) -> str:
@@ -93,12 +101,20 @@ def section(best: dict[str, float], n_articles: int, repeat: int) -> str:
     extra = max(best["crawl"] - best["pages"], 1e-9)
     rows = [
         ("crawl, pages only (`ARCHIVE_IMAGES_DOWNLOAD=False`)", best["pages"], "", ""),
-        ("crawl `--image-mode local` (pages + images)", best["crawl"],
-         f"{images / best['crawl']:.0f}", f"{mb / best['crawl']:.1f}"),
+        (
+            "crawl `--image-mode local` (pages + images)",
+            best["crawl"],
+            f"{images / best['crawl']:.0f}",
+            f"{mb / best['crawl']:.1f}",
+        ),
         ("… of which the images (difference)", extra, f"{images / extra:.0f}", f"{mb / extra:.1f}"),
-        ("`export --image-mode local` (downloads + rewrite)", best["export"],
-         f"{images / best['export']:.0f}", f"{mb / best['export']:.1f}"),
-    ]  # fmt: skip
+        (
+            "`export --image-mode local` (downloads + rewrite)",
+            best["export"],
+            f"{images / best['export']:.0f}",
+            f"{mb / best['export']:.1f}",
+        ),
+    ]
     lines = [
         BEGIN,
         "## Images, local mode (issue #5)",
@@ -135,9 +151,12 @@ def main() -> int:
     args = parser.parse_args()
     n, repeat = (30, 1) if args.quick else (args.articles, args.repeat)
     articles = bench_articles(n, PER_ARTICLE)
-    with tempfile.TemporaryDirectory(prefix="bench-images-") as tmp, DemoPortal(
-        port=0, extra_articles=articles, include_builtin=False, listing_page_size=PAGE
-    ) as portal:  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-images-") as tmp,
+        DemoPortal(
+            port=0, extra_articles=articles, include_builtin=False, listing_page_size=PAGE
+        ) as portal,
+    ):
         install_image_cases(portal)
         runs = [run_once(portal, Path(tmp), n) for _ in range(repeat)]
     best = {key: min(r[key] for r in runs) for key in runs[0]}

@@ -80,37 +80,200 @@ TZ = ZoneInfo("Asia/Shanghai")
 # --------------------------------------------------------------------------- vocabulary
 
 WORDS = (
-    "市场", "企业", "产能", "技术", "产业链", "价格", "需求", "增长", "出货量", "同比", "发布",
-    "投资", "项目", "研发", "制造", "工艺", "政策", "补贴", "标准", "供应链", "订单", "营收",
-    "利润", "季度", "上半年", "全年", "行业", "龙头", "厂商", "客户", "设备", "材料", "突破",
-    "量产", "试点", "示范", "平台", "方案", "系统", "模块", "成本", "碳排放", "国内", "海外",
-    "碳化硅", "功率器件", "晶圆", "良率", "快充", "锂电池", "正极材料", "电解液", "隔膜",
-    "储能", "光伏", "组件", "逆变器", "装机", "半导体", "芯片", "封装", "国产化", "新能源",
-    "整车", "智能驾驶", "激光雷达", "续航", "座舱", "充电桩", "换电", "电网", "燃料电池",
-    "传感器", "物联网", "检测", "仪器", "机器人", "自动化", "减速器", "人工智能", "算力",
-    "服务器", "数据中心", "大模型", "显示面板", "背光", "基站", "光模块", "通信", "开源",
-    "社区", "版本", "框架", "容器", "集群", "网关", "数据库", "用户", "产品", "运营", "体验",
-    "手机", "屏幕", "处理器", "内存", "电池", "相机", "价格战", "渠道", "融资", "估值",
-)  # fmt: skip
+    "市场",
+    "企业",
+    "产能",
+    "技术",
+    "产业链",
+    "价格",
+    "需求",
+    "增长",
+    "出货量",
+    "同比",
+    "发布",
+    "投资",
+    "项目",
+    "研发",
+    "制造",
+    "工艺",
+    "政策",
+    "补贴",
+    "标准",
+    "供应链",
+    "订单",
+    "营收",
+    "利润",
+    "季度",
+    "上半年",
+    "全年",
+    "行业",
+    "龙头",
+    "厂商",
+    "客户",
+    "设备",
+    "材料",
+    "突破",
+    "量产",
+    "试点",
+    "示范",
+    "平台",
+    "方案",
+    "系统",
+    "模块",
+    "成本",
+    "碳排放",
+    "国内",
+    "海外",
+    "碳化硅",
+    "功率器件",
+    "晶圆",
+    "良率",
+    "快充",
+    "锂电池",
+    "正极材料",
+    "电解液",
+    "隔膜",
+    "储能",
+    "光伏",
+    "组件",
+    "逆变器",
+    "装机",
+    "半导体",
+    "芯片",
+    "封装",
+    "国产化",
+    "新能源",
+    "整车",
+    "智能驾驶",
+    "激光雷达",
+    "续航",
+    "座舱",
+    "充电桩",
+    "换电",
+    "电网",
+    "燃料电池",
+    "传感器",
+    "物联网",
+    "检测",
+    "仪器",
+    "机器人",
+    "自动化",
+    "减速器",
+    "人工智能",
+    "算力",
+    "服务器",
+    "数据中心",
+    "大模型",
+    "显示面板",
+    "背光",
+    "基站",
+    "光模块",
+    "通信",
+    "开源",
+    "社区",
+    "版本",
+    "框架",
+    "容器",
+    "集群",
+    "网关",
+    "数据库",
+    "用户",
+    "产品",
+    "运营",
+    "体验",
+    "手机",
+    "屏幕",
+    "处理器",
+    "内存",
+    "电池",
+    "相机",
+    "价格战",
+    "渠道",
+    "融资",
+    "估值",
+)
 FUNCTION_WORDS = ("的", "在", "和", "是", "了", "将", "与", "也", "已", "对", "为", "从", "把")
 PUNCTUATION = ("，", "，", "，", "。", "。", "、", "；", "：", "！")
 ASCII_WORDS = (
-    "GPU", "SiC", "IGBT", "AI", "5G", "OLED", "MiniLED", "TOPCon", "LiDAR", "Chiplet", "API",
-    "Linux", "Kubernetes", "Docker", "release", "update", "cloud", "open", "source", "data",
-    "model", "server", "chip", "battery", "market", "report", "version", "beta", "app", "the",
-    "and", "new", "with", "for", "system", "design", "network", "device", "display", "power",
-)  # fmt: skip
+    "GPU",
+    "SiC",
+    "IGBT",
+    "AI",
+    "5G",
+    "OLED",
+    "MiniLED",
+    "TOPCon",
+    "LiDAR",
+    "Chiplet",
+    "API",
+    "Linux",
+    "Kubernetes",
+    "Docker",
+    "release",
+    "update",
+    "cloud",
+    "open",
+    "source",
+    "data",
+    "model",
+    "server",
+    "chip",
+    "battery",
+    "market",
+    "report",
+    "version",
+    "beta",
+    "app",
+    "the",
+    "and",
+    "new",
+    "with",
+    "for",
+    "system",
+    "design",
+    "network",
+    "device",
+    "display",
+    "power",
+)
 TITLE_MARKS = ("％", "~", "&", "+", "°", "！", "？", "，", "：", "…")
 """Characters the corpus titles hold besides words (full-width ``：？`` are kept by the legacy
 title rule; ``:/\\?*“”<>|[]`` would be ``_``)."""
 
 #: Attributes whose values are layout, not text: kept as found.
-KEEP_ATTRS = frozenset({
-    "style", "class", "target", "referrerpolicy", "width", "height", "rel", "w", "h", "align",
-    "data-width", "data-height", "data-w", "data-h", "contenteditable", "frameborder",
-    "controls", "border", "allowfullscreen", "scrolling", "type", "valign", "colspan",
-    "rowspan", "cellpadding", "cellspacing", "loading", "dir", "lang",
-})  # fmt: skip
+KEEP_ATTRS = frozenset(
+    {
+        "style",
+        "class",
+        "target",
+        "referrerpolicy",
+        "width",
+        "height",
+        "rel",
+        "w",
+        "h",
+        "align",
+        "data-width",
+        "data-height",
+        "data-w",
+        "data-h",
+        "contenteditable",
+        "frameborder",
+        "controls",
+        "border",
+        "allowfullscreen",
+        "scrolling",
+        "type",
+        "valign",
+        "colspan",
+        "rowspan",
+        "cellpadding",
+        "cellspacing",
+        "loading",
+        "dir",
+        "lang",
+    }
+)
 
 _TOKEN = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>|<![^<>]*>", re.S)
 _ATTR = re.compile(
@@ -405,8 +568,15 @@ def generate(n: int, dest: Path) -> tuple[float, dict[str, Any]]:
         proxied += "cors.zfour.workers.dev" in text
         images += text.count("<img")
     seconds = time.perf_counter() - started
-    info = {"n": n, "version": GENERATOR_VERSION, "seconds": seconds, "bytes": size,
-            "bare_dates": bare, "proxied_posts": proxied, "images": images}  # fmt: skip
+    info = {
+        "n": n,
+        "version": GENERATOR_VERSION,
+        "seconds": seconds,
+        "bytes": size,
+        "bare_dates": bare,
+        "proxied_posts": proxied,
+        "images": images,
+    }
     stamp.write_text(json.dumps(info, indent=1) + "\n")
     return seconds, info
 
@@ -657,16 +827,21 @@ def phase_breakdown(source: Path, limit: int, work: Path) -> dict[str, PhaseTabl
                 importer.import_file(archive, item)
 
     import_layout: Layout = [
-        (importer, "parse_import", "parse_import", [
-            (importer, "parse_post", "parse_post (YAML front matter)"),
-            (importer, "_unwrap_images", "image scan (html.parser)"),
-            (importer, "html_to_text", "html_to_text (lxml)"),
-        ]),
+        (
+            importer,
+            "parse_import",
+            "parse_import",
+            [
+                (importer, "parse_post", "parse_post (YAML front matter)"),
+                (importer, "_unwrap_images", "image scan (html.parser)"),
+                (importer, "html_to_text", "html_to_text (lxml)"),
+            ],
+        ),
         (store, "render_article", "render_article (YAML dump, image URLs)", []),
         (store, "write_atomic", "write_atomic (post + sidecar)", [(os, "fsync", "os.fsync")]),
         (index, "stored_article", "index.stored_article", []),
         (index, "save_article", "index.save_article (SQLite, FTS5 trigger)", []),
-    ]  # fmt: skip
+    ]
     reindex_layout: Layout = [
         (maintenance, "_read_sidecar", "read sidecar (JSON)", []),
         (maintenance, "parse_post", "parse_post (YAML front matter)", []),
@@ -692,8 +867,10 @@ def phase_lines(tables: dict[str, PhaseTable], posts: int) -> list[str]:
         lines.append(f"| **{command}** | {total:.1f} | {1000 * total / posts:.2f} | 100 % |")
         for label, seconds in rows[1:]:
             label = label.replace("  of which ", "… of which ")
-            lines.append(f"| {label} | {seconds:.1f} | {1000 * seconds / posts:.2f} | "
-                         f"{100 * seconds / total:.0f} % |")  # fmt: skip
+            lines.append(
+                f"| {label} | {seconds:.1f} | {1000 * seconds / posts:.2f} | "
+                f"{100 * seconds / total:.0f} % |"
+            )
     return lines
 
 
@@ -850,18 +1027,47 @@ def table_rows(measures: Sequence[Measure], overhead: float) -> list[list[str]]:
         if m.imported and m.identical is not None:
             share = 100 * m.identical / m.imported
             identical = f"{m.identical:,}/{m.imported:,} ({share:.1f} %)"
-        rows.append([
-            m.label, f"{m.posts:,}", str(len(m.runs)), f"{r.wall:.2f}", f"{m.rate:,.0f}",
-            f"{m.posts / net:,.0f}" if net > 0 else "—", mib(r.maxrss_kib), f"{r.cpu:.1f}",
-            identical, f"{r.others:.2f}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                m.label,
+                f"{m.posts:,}",
+                str(len(m.runs)),
+                f"{r.wall:.2f}",
+                f"{m.rate:,.0f}",
+                f"{m.posts / net:,.0f}" if net > 0 else "—",
+                mib(r.maxrss_kib),
+                f"{r.cpu:.1f}",
+                identical,
+                f"{r.others:.2f}",
+            ]
+        )
     return rows
 
 
-HEADERS = ["run", "posts", "runs", "wall s", "posts/s", "posts/s after start-up",
-           "peak RSS", "CPU s", "byte-identical", "others' cores"]  # fmt: skip
-FETCH_HEADERS = ["fetch", "runs", "median s", "min–max s", "peak RSS", "CPU s",
-                 "start-up s", "crawl s", "shut-down s", "others' cores"]  # fmt: skip
+HEADERS = [
+    "run",
+    "posts",
+    "runs",
+    "wall s",
+    "posts/s",
+    "posts/s after start-up",
+    "peak RSS",
+    "CPU s",
+    "byte-identical",
+    "others' cores",
+]
+FETCH_HEADERS = [
+    "fetch",
+    "runs",
+    "median s",
+    "min–max s",
+    "peak RSS",
+    "CPU s",
+    "start-up s",
+    "crawl s",
+    "shut-down s",
+    "others' cores",
+]
 
 
 def fetch_rows(measures: Sequence[FetchMeasure]) -> list[list[str]]:
@@ -870,12 +1076,20 @@ def fetch_rows(measures: Sequence[FetchMeasure]) -> list[list[str]]:
         walls = [r.wall for r in m.runs]
         mid = sorted(m.runs, key=lambda r: r.wall)[(len(m.runs) - 1) // 2]
         start, crawl, stop = (m.median([p[i] for p in m.phases]) for i in range(3))
-        rows.append([
-            m.label, str(len(m.runs)), f"{statistics.median(walls):.2f}",
-            f"{min(walls):.2f}–{max(walls):.2f}", mib(max(r.maxrss_kib for r in m.runs)),
-            f"{mid.cpu:.2f}", f"{start:.2f}", f"{crawl:.2f}", f"{stop:.2f}",
-            f"{statistics.median(r.others for r in m.runs):.2f}",
-        ])  # fmt: skip
+        rows.append(
+            [
+                m.label,
+                str(len(m.runs)),
+                f"{statistics.median(walls):.2f}",
+                f"{min(walls):.2f}–{max(walls):.2f}",
+                mib(max(r.maxrss_kib for r in m.runs)),
+                f"{mid.cpu:.2f}",
+                f"{start:.2f}",
+                f"{crawl:.2f}",
+                f"{stop:.2f}",
+                f"{statistics.median(r.others for r in m.runs):.2f}",
+            ]
+        )
     return rows
 
 
@@ -969,14 +1183,23 @@ def render_section(res: Results, info: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000],
-                        help="generated archive sizes (default: 100000)")  # fmt: skip
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[100_000],
+        help="generated archive sizes (default: 100000)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of the corpus import")
     parser.add_argument("--fetch-repeat", type=int, default=5, help="runs per fetch variant")
     parser.add_argument("--quick", action="store_true", help="N = 2,000, no doc update")
     parser.add_argument("--keep", action="store_true", help="keep the generated archives")
-    parser.add_argument("--phase-posts", type=int, default=5_000,
-                        help="posts of the smallest size timed per phase (0: skip)")  # fmt: skip
+    parser.add_argument(
+        "--phase-posts",
+        type=int,
+        default=5_000,
+        help="posts of the smallest size timed per phase (0: skip)",
+    )
     return parser.parse_args(argv)
 
 
@@ -996,8 +1219,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     corpus_posts = sum(1 for _ in CORPUS.rglob("*.md"))
     print(f"corpus: {corpus_posts} posts")
     measures = import_and_reindex("corpus", CORPUS, corpus_posts, work, args.repeat)
-    measures += import_and_reindex("corpus", CORPUS, corpus_posts, work, args.repeat,
-                                   settings=["ARCHIVE_FSYNC=False"], reindex=False)  # fmt: skip
+    measures += import_and_reindex(
+        "corpus",
+        CORPUS,
+        corpus_posts,
+        work,
+        args.repeat,
+        settings=["ARCHIVE_FSYNC=False"],
+        reindex=False,
+    )
     generated: dict[int, dict[str, Any]] = {}
     phases: dict[str, PhaseTable] = {}
     phase_posts = 0
@@ -1009,8 +1239,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not phases and args.phase_posts:
             phase_posts = min(n, args.phase_posts)
             phases = phase_breakdown(source, phase_posts, OUT / f"import-{n}")
-            print(f"  phases of {phase_posts:,} posts: import {phases['import'][0][1]:.1f} s, "
-                  f"reindex {phases['reindex'][0][1]:.1f} s")  # fmt: skip
+            print(
+                f"  phases of {phase_posts:,} posts: import {phases['import'][0][1]:.1f} s, "
+                f"reindex {phases['reindex'][0][1]:.1f} s"
+            )
         label = f"generated {n:,}"
         measures += import_and_reindex(label, source, n, OUT / f"import-{n}", 1, keep=args.keep)
     fetch, startup = measure_fetch(work, args.fetch_repeat)

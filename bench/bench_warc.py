@@ -69,12 +69,23 @@ def variants(work: Path) -> tuple[Variant, ...]:
     images = Variant("images", "images on, no WARC", archive=True, images=True, baseline="images")
     return (
         plain,
-        Variant("warc", "images off, --warc", archive=True,
-                settings={**off, **warc("warc")}, baseline="plain"),
+        Variant(
+            "warc",
+            "images off, --warc",
+            archive=True,
+            settings={**off, **warc("warc")},
+            baseline="plain",
+        ),
         images,
-        Variant("images-warc", "images on, --warc", archive=True, images=True,
-                settings=warc("images-warc"), baseline="images"),
-    )  # fmt: skip
+        Variant(
+            "images-warc",
+            "images on, --warc",
+            archive=True,
+            images=True,
+            settings=warc("images-warc"),
+            baseline="images",
+        ),
+    )
 
 
 @dataclass
@@ -178,8 +189,16 @@ def bench_reextract(n: int, work: Path, guard: Guard) -> Replay:
             raise BenchError(f"capture crawl failed: {done.stderr[-2000:]}")
     finally:
         portal.close()  # reextract runs with nothing listening
-    argv = [sys.executable, "-m", "archive", "--archive", str(archive), "--set",
-            "LOG_LEVEL=WARNING", "reextract"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "archive",
+        "--archive",
+        str(archive),
+        "--set",
+        "LOG_LEVEL=WARNING",
+        "reextract",
+    ]
     guard.wait_quiet()
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -256,8 +275,13 @@ def verdict(summaries: list[Summary], replays: list[Replay]) -> list[str]:
     return out
 
 
-def render(summaries: list[Summary], replays: list[Replay], args: argparse.Namespace,
-           info: dict[str, str], commands: list[str]) -> str:  # fmt: skip
+def render(
+    summaries: list[Summary],
+    replays: list[Replay],
+    args: argparse.Namespace,
+    info: dict[str, str],
+    commands: list[str],
+) -> str:
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         SECTION_START,

@@ -35,8 +35,11 @@ def _failures(figures: dict[str, Any]) -> str:
 
 
 def render(kill: dict[str, Any] | None, hostile: dict[str, Any] | None) -> str:
-    lines = ["**Crash safety and hostile input** (written by `bench/reliability_figures.py`",
-             "from the JSON the tests wrote; not typed by hand)", ""]  # fmt: skip
+    lines = [
+        "**Crash safety and hostile input** (written by `bench/reliability_figures.py`",
+        "from the JSON the tests wrote; not typed by hand)",
+        "",
+    ]
     if kill:
         commands = kill["commands"]
         lines += [
@@ -50,17 +53,23 @@ def render(kill: dict[str, Any] | None, hostile: dict[str, Any] | None) -> str:
         ]
         for name, c in commands.items():
             landed = ", ".join(f"{k} {v}" for k, v in c["landed"].items())
-            lines.append(f"| `{name}` | {c['trials']} | {c['verify_failures']} | {c['missing']} "
-                         f"| {c['duplicates']} | {c['differing']} "
-                         f"| {c.get('seconds_per_trial', '')} | {landed} |")  # fmt: skip
+            lines.append(
+                f"| `{name}` | {c['trials']} | {c['verify_failures']} | {c['missing']} "
+                f"| {c['duplicates']} | {c['differing']} "
+                f"| {c.get('seconds_per_trial', '')} | {landed} |"
+            )
         retried = sum(c.get("kills_retried", 0) for c in commands.values())
         total = sum(c["trials"] for c in commands.values())
-        lines += ["", f"Kill trials in all: **{total}**, verify failures "
-                      f"**{sum(c['verify_failures'] for c in commands.values())}**, missing "
-                      f"**{sum(c['missing'] for c in commands.values())}**, duplicates "
-                      f"**{sum(c['duplicates'] for c in commands.values())}** "
-                      f"({retried} external kill(s) came after the run had finished and were "
-                      "redone from a fresh copy).", ""]  # fmt: skip
+        lines += [
+            "",
+            f"Kill trials in all: **{total}**, verify failures "
+            f"**{sum(c['verify_failures'] for c in commands.values())}**, missing "
+            f"**{sum(c['missing'] for c in commands.values())}**, duplicates "
+            f"**{sum(c['duplicates'] for c in commands.values())}** "
+            f"({retried} external kill(s) came after the run had finished and were "
+            "redone from a fresh copy).",
+            "",
+        ]
     else:
         lines += ["Kill trials: no figures yet (run `make test` or `make soak`).", ""]
     if hostile:

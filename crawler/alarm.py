@@ -141,7 +141,8 @@ class ParserAlarm:
             else:
                 yield h.build(h.result)
 
-    def _fallback(self, page: Page, result: ParseResult, build: Callable[[ParseResult], Any]
-                  ) -> Any:  # fmt: skip
+    def _fallback(
+        self, page: Page, result: ParseResult, build: Callable[[ParseResult], Any]
+    ) -> Any:
         self._inc("archive/fallback")
         return build(merge_fallback(result, self.fallback(page)))

@@ -61,9 +61,15 @@ def xml_root_name(body: bytes) -> str:
     if not head.startswith(b"<"):
         return ""
     events = lxml.etree.iterparse(
-        BytesIO(body), events=("start",), recover=True, resolve_entities=False, no_network=True,
-        remove_comments=True, remove_pis=True, html=False,
-    )  # fmt: skip
+        BytesIO(body),
+        events=("start",),
+        recover=True,
+        resolve_entities=False,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        html=False,
+    )
     try:
         for _, elem in events:
             tag = elem.tag

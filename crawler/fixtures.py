@@ -31,8 +31,7 @@ class Fixture:
     expected: dict[str, Any]
 
 
-def extract(portal: str, html: str, url: str, fetched_at: datetime | None = None
-            ) -> dict[str, Any]:  # fmt: skip
+def extract(portal: str, html: str, url: str, fetched_at: datetime | None = None) -> dict[str, Any]:
     """What a fixture's ``expected.json`` describes: parser output after normalization.
 
     ``body_text`` is returned for the ``body_excludes`` check; it is not stored.
@@ -68,8 +67,9 @@ def extract(portal: str, html: str, url: str, fetched_at: datetime | None = None
     }
 
 
-def save_fixture(portal: str, url: str, body: bytes, encoding: str, name: str,
-                 root: Path = FIXTURES_DIR) -> Path:  # fmt: skip
+def save_fixture(
+    portal: str, url: str, body: bytes, encoding: str, name: str, root: Path = FIXTURES_DIR
+) -> Path:
     """Store a captured page and its generated expectations; return the folder."""
     folder = root / portal
     folder.mkdir(parents=True, exist_ok=True)

@@ -32,10 +32,12 @@ class RetryImagesMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryImagesMiddleware:
         settings = crawler.settings
-        if not (settings.getbool("ARCHIVE_IMAGES_RETRY", True)
-                and settings.getbool("ARCHIVE_IMAGES_DOWNLOAD", True)
-                and settings.getbool("ARCHIVE_WRITE", True)
-                and not settings.getbool("ARCHIVE_REFRESH")):  # fmt: skip
+        if not (
+            settings.getbool("ARCHIVE_IMAGES_RETRY", True)
+            and settings.getbool("ARCHIVE_IMAGES_DOWNLOAD", True)
+            and settings.getbool("ARCHIVE_WRITE", True)
+            and not settings.getbool("ARCHIVE_REFRESH")
+        ):
             raise NotConfigured("image retries off")
         index_path = Path(settings.get("ARCHIVE_DIR", "archive-data")) / "index.db"
         return cls(crawler, index_path, settings.getint("ARCHIVE_IMAGES_MAX_ATTEMPTS", 5))

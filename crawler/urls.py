@@ -21,9 +21,21 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
-    "utm_*", "spm", "from", "isappinstalled", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid",
-    "_hsenc", "_hsmi", "share_token", "scene", "sharer_shareid",
-)  # fmt: skip
+    "utm_*",
+    "spm",
+    "from",
+    "isappinstalled",
+    "fbclid",
+    "gclid",
+    "yclid",
+    "mc_cid",
+    "mc_eid",
+    "_hsenc",
+    "_hsmi",
+    "share_token",
+    "scene",
+    "sharer_shareid",
+)
 """Query parameters (fnmatch patterns) that only track who shared a link."""
 
 MOBILE_PREFIXES: tuple[str, ...] = ("m.", "wap.", "mobile.")

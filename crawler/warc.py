@@ -114,9 +114,14 @@ def http_response_headers(response: Response) -> StatusAndHeaders:
 
 
 def record_pair(
-    writer: WARCWriter, request: Request, response: Response, *, kind: str, portal: str,
+    writer: WARCWriter,
+    request: Request,
+    response: Response,
+    *,
+    kind: str,
+    portal: str,
     moment: datetime,
-) -> tuple[ArcWarcRecord, ArcWarcRecord]:  # fmt: skip
+) -> tuple[ArcWarcRecord, ArcWarcRecord]:
     """The WARC ``request`` and ``response`` records of one exchange (digests computed)."""
     date = warc_date(moment)
     response_fields = {"WARC-Date": date, KIND_HEADER: kind, PORTAL_HEADER: portal}
@@ -141,8 +146,9 @@ def record_pair(
     return request_record, response_record
 
 
-def encode_pair(request: Request, response: Response, *, kind: str, portal: str,
-                moment: datetime) -> bytes:  # fmt: skip
+def encode_pair(
+    request: Request, response: Response, *, kind: str, portal: str, moment: datetime
+) -> bytes:
     """The gzip members of a request/response pair, ready for one ``write()``."""
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
@@ -253,8 +259,9 @@ class WarcCaptureMiddleware:
     def spider_closed(self, spider: Any) -> None:
         if self.file is not None:
             path = self.file.close()
-            logger.info("WARC: %d records, %d bytes in %s", self.file.records, self.file.bytes,
-                        path)  # fmt: skip
+            logger.info(
+                "WARC: %d records, %d bytes in %s", self.file.records, self.file.bytes, path
+            )
             self.file = None
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -319,8 +326,14 @@ def stored_response(request: Request, http: StatusAndHeaders, payload: bytes) ->
     headers = Headers([(k.encode("latin-1"), v.encode("latin-1")) for k, v in http.headers])
     cls = responsetypes.from_args(headers=headers, url=request.url, body=payload)
     status = int(http.get_statuscode())
-    return cls(url=request.url, status=status, headers=headers, body=payload, request=request,
-               protocol=http.protocol or None)  # fmt: skip
+    return cls(
+        url=request.url,
+        status=status,
+        headers=headers,
+        body=payload,
+        request=request,
+        protocol=http.protocol or None,
+    )
 
 
 class WarcReplayMiddleware:

@@ -10,19 +10,79 @@ from lxml import html as lxml_html
 
 STORE_TAGS: frozenset[str] = frozenset(
     {
-        "a", "abbr", "b", "blockquote", "br", "caption", "center", "code", "col", "colgroup",
-        "dd", "del", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4",
-        "h5", "h6", "hr", "i", "img", "ins", "li", "mark", "ol", "p", "pre", "q", "s", "small",
-        "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
-        "u", "ul",
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "center",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
     }
-)  # fmt: skip
+)
 """Tags kept in stored bodies. Everything else is unwrapped (its text kept)."""
 
 DROP_WITH_CONTENT: frozenset[str] = frozenset(
-    {"script", "style", "iframe", "noscript", "object", "embed", "form", "template", "svg",
-     "math", "button", "select", "textarea", "frame", "frameset", "applet"}
-)  # fmt: skip
+    {
+        "script",
+        "style",
+        "iframe",
+        "noscript",
+        "object",
+        "embed",
+        "form",
+        "template",
+        "svg",
+        "math",
+        "button",
+        "select",
+        "textarea",
+        "frame",
+        "frameset",
+        "applet",
+    }
+)
 """Tags removed together with everything inside them."""
 
 _COMMON_ATTRS = {"style", "class", "title", "align", "lang", "dir"}
@@ -42,12 +102,39 @@ URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 """Link/image schemes kept; ``javascript:``, ``data:``, ``vbscript:`` … are dropped."""
 
 STYLE_PROPERTIES: frozenset[str] = frozenset(
-    {"background-color", "border", "border-collapse", "clear", "color", "display", "float",
-     "font-size", "font-style", "font-weight", "height", "line-height", "list-style-type",
-     "margin", "margin-bottom", "margin-left", "margin-right", "margin-top", "max-width",
-     "padding", "padding-bottom", "padding-left", "padding-right", "padding-top", "text-align",
-     "text-decoration", "text-indent", "vertical-align", "white-space", "width"}
-)  # fmt: skip
+    {
+        "background-color",
+        "border",
+        "border-collapse",
+        "clear",
+        "color",
+        "display",
+        "float",
+        "font-size",
+        "font-style",
+        "font-weight",
+        "height",
+        "line-height",
+        "list-style-type",
+        "margin",
+        "margin-bottom",
+        "margin-left",
+        "margin-right",
+        "margin-top",
+        "max-width",
+        "padding",
+        "padding-bottom",
+        "padding-left",
+        "padding-right",
+        "padding-top",
+        "text-align",
+        "text-decoration",
+        "text-indent",
+        "vertical-align",
+        "white-space",
+        "width",
+    }
+)
 """CSS properties kept in ``style`` attributes: typography and box layout of the text, no
 positioning (overlays), no ``url()``/``expression()`` values (beacons, old-IE script)."""
 
@@ -152,9 +239,31 @@ def img_refs(html: str) -> list[tuple[str, str]]:
     ]
 
 
-TEXT_BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-               "pre", "figure", "figcaption", "table", "ul", "ol", "dl", "dt", "dd", "hr",
-               "center")  # fmt: skip
+TEXT_BLOCKS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "hr",
+    "center",
+)
 """Elements whose end is a line break in plain text."""
 
 

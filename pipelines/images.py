@@ -145,8 +145,9 @@ class AtomicFilesStore(FSFilesStore):
         if target.is_file():
             return
         # the temp file goes to the archive's .tmp/ (cleared when the archive opens)
-        write_bytes_atomic(target, buf.getvalue(), fsync=self.fsync,
-                           tmp_dir=Path(self.basedir).parent / TMP_DIR)  # fmt: skip
+        write_bytes_atomic(
+            target, buf.getvalue(), fsync=self.fsync, tmp_dir=Path(self.basedir).parent / TMP_DIR
+        )
 
 
 def referer_for(article: ArticleItem, image_url: str) -> str:

@@ -30,14 +30,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LAZY_SRC_ATTRS: tuple[str, ...] = (
-    "data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "_src",
-)  # fmt: skip
+    "data-src",
+    "data-original",
+    "data-lazy-src",
+    "data-actualsrc",
+    "data-url",
+    "_src",
+)
 """Attributes that carry the real image URL on lazy-loaded images, in order of preference."""
 
 DEFAULT_FURNITURE_CSS: tuple[str, ...] = (
-    ".ad-in-article", ".ad", "[class^='ad-']", "[id^='ad-']", ".advert", "[class^='share']",
-    ".related", ".comment", ".recommend",
-)  # fmt: skip
+    ".ad-in-article",
+    ".ad",
+    "[class^='ad-']",
+    "[id^='ad-']",
+    ".advert",
+    "[class^='share']",
+    ".related",
+    ".comment",
+    ".recommend",
+)
 """Page furniture that can sit inside an article body; removed with its content."""
 
 TRACKING_SRC = re.compile(r"/(?:stat|pixel|track|beacon|count)[/.?]|[?&]utm_", re.I)
@@ -99,9 +111,14 @@ def parse_published(
         parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
         try:
             local = datetime(
-                parts["y"], parts["m"], parts["d"],
-                parts.get("H", 0), parts.get("M", 0), parts.get("S", 0), tzinfo=zone,
-            )  # fmt: skip
+                parts["y"],
+                parts["m"],
+                parts["d"],
+                parts.get("H", 0),
+                parts.get("M", 0),
+                parts.get("S", 0),
+                tzinfo=zone,
+            )
         except ValueError:
             return None
         return local.astimezone(UTC)

@@ -141,10 +141,11 @@ class ArchiveWriterPipeline:
             result = self.archive.save(item, touch=not self.replay)
         except UnsafePathError as exc:  # e.g. posts/<portal> is a link leading out of posts/
             self.archive.record_failure(
-                FetchFailure(url=item.url, portal=item.portal, reason="unsafe_path",
-                             detail=str(exc)),
+                FetchFailure(
+                    url=item.url, portal=item.portal, reason="unsafe_path", detail=str(exc)
+                ),
                 run_id=self.run_id,
-            )  # fmt: skip
+            )
             self.stats.inc_value("archive/failed")
             logger.error("Not written (%s): %s", exc, item.url)
             raise DropItem(f"unsafe_path: {exc}", log_level="INFO") from None

@@ -44,10 +44,14 @@ CONFIG = FaultConfig(
 T = "tests/test_faults.py::"
 PROVED_BY: dict[str, tuple[str, ...]] = {
     "transient": ("test_archive_matches_ground_truth", "test_failures_are_retried_next_run"),
-    "permanent": ("test_archive_matches_ground_truth",
-                  "test_never_served_articles_are_failures_with_a_reason"),
-    "content": ("test_archive_matches_ground_truth",
-                "test_content_faults_archived_with_the_served_text"),
+    "permanent": (
+        "test_archive_matches_ground_truth",
+        "test_never_served_articles_are_failures_with_a_reason",
+    ),
+    "content": (
+        "test_archive_matches_ground_truth",
+        "test_content_faults_archived_with_the_served_text",
+    ),
     "duplicate": ("test_duplicate_urls_archive_one_article", "test_archive_matches_ground_truth"),
     "robots": ("test_robots_txt_respected",),
     "listing": ("test_listing_page_failing_once_loses_nothing",),
@@ -58,7 +62,7 @@ PROVED_BY: dict[str, tuple[str, ...]] = {
     "oversize": ("test_size_limits_cut_off_oversize_and_bombs",),
     "oversize_unsized": ("test_size_limits_cut_off_oversize_and_bombs",),
     "gzip_bomb": ("test_size_limits_cut_off_oversize_and_bombs",),
-}  # fmt: skip
+}
 """Fault name or group → the tests of tests/test_faults.py that prove its outcome."""
 
 
@@ -108,8 +112,18 @@ def soak_one(seed: int, articles: int, runs: int, images: bool) -> dict[str, Any
 
 
 def totals(results: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("articles", "faulty_articles", "faults_injected", "served_ok", "served_late",
-            "archived", "failures", "lost", "duplicates", "violations")  # fmt: skip
+    keys = (
+        "articles",
+        "faulty_articles",
+        "faults_injected",
+        "served_ok",
+        "served_late",
+        "archived",
+        "failures",
+        "lost",
+        "duplicates",
+        "violations",
+    )
     out: dict[str, Any] = {k: sum(r.get(k, 0) for r in results) for k in keys}
     out["seeds"] = len(results)
     out["fault_kinds"] = max((r.get("fault_kinds", 0) for r in results), default=0)
@@ -139,8 +153,10 @@ def catalogue_markdown() -> str:
     ]
     for f in CATALOGUE:
         tests = ", ".join(f"`{t}`" for t in dict.fromkeys(proved_by(f.name, f.group)))
-        lines.append(f"| `{f.name}` | {f.group} | {f.does} | {f.expect} | "
-                     f"{f'`{f.reason}`' if f.reason else '—'} | {tests} |")  # fmt: skip
+        lines.append(
+            f"| `{f.name}` | {f.group} | {f.does} | {f.expect} | "
+            f"{f'`{f.reason}`' if f.reason else '—'} | {tests} |"
+        )
     lines += [
         "",
         "How the crawler copes (settings in docs/settings.md):",
@@ -180,25 +196,28 @@ def catalogue_markdown() -> str:
 def figures_markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     t = totals(results)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return "\n".join([
-        f"**Fault runs** (`python scripts/fault_soak.py --seeds {args.seeds} --articles "
-        f"{args.articles} --runs {args.runs}`, {when}, {platform.python_version()}, "
-        "busy 2-core machine):",
-        "",
-        "| seeds | articles | fault kinds | faulty articles | faults injected | served correctly "
-        "| archived | in `failures` | lost | duplicates | forbidden/off-site requests "
-        "| peak crawl RSS | wall time |",
-        "| " + " | ".join(["---"] * 13) + " |",
-        f"| {t['seeds']} | {t['articles']} | {t['fault_kinds']} | {t['faulty_articles']} | "
-        f"{t['faults_injected']} | {t['served_ok']} | {t['archived']} | {t['failures']} | "
-        f"**{t['lost']}** | **{t['duplicates']}** | {t['violations']} | "
-        f"{t['peak_rss_mb']} MB | {t['seconds']} s |",
-        "",
-        f"Problems found by `faultcheck.problems()`: {t['problems']}. "
-        "(faults injected = fault responses the portal sent; served correctly = articles "
-        "whose page went out complete at least once; in `failures` = the permanent and "
-        "robots faults, by design.)",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"**Fault runs** (`python scripts/fault_soak.py --seeds {args.seeds} --articles "
+            f"{args.articles} --runs {args.runs}`, {when}, {platform.python_version()}, "
+            "busy 2-core machine):",
+            "",
+            "| seeds | articles | fault kinds | faulty articles | faults injected "
+            "| served correctly "
+            "| archived | in `failures` | lost | duplicates | forbidden/off-site requests "
+            "| peak crawl RSS | wall time |",
+            "| " + " | ".join(["---"] * 13) + " |",
+            f"| {t['seeds']} | {t['articles']} | {t['fault_kinds']} | {t['faulty_articles']} | "
+            f"{t['faults_injected']} | {t['served_ok']} | {t['archived']} | {t['failures']} | "
+            f"**{t['lost']}** | **{t['duplicates']}** | {t['violations']} | "
+            f"{t['peak_rss_mb']} MB | {t['seconds']} s |",
+            "",
+            f"Problems found by `faultcheck.problems()`: {t['problems']}. "
+            "(faults injected = fault responses the portal sent; served correctly = articles "
+            "whose page went out complete at least once; in `failures` = the permanent and "
+            "robots faults, by design.)",
+        ]
+    )
 
 
 def replace_section(text: str, name: str, body: str) -> str:
@@ -216,8 +235,13 @@ def write_docs(path: Path, results: list[dict[str, Any]], args: argparse.Namespa
     text = replace_section(path.read_text(encoding="utf-8"), "faults", catalogue_markdown())
     mine = f"{FIGURES_BEGIN}\n{figures_markdown(results, args)}\n{FIGURES_END}"
     if FIGURES_BEGIN in text:
-        text = re.sub(re.escape(FIGURES_BEGIN) + ".*?" + re.escape(FIGURES_END),
-                      lambda _: mine, text, count=1, flags=re.S)  # fmt: skip
+        text = re.sub(
+            re.escape(FIGURES_BEGIN) + ".*?" + re.escape(FIGURES_END),
+            lambda _: mine,
+            text,
+            count=1,
+            flags=re.S,
+        )
     else:  # our lines go first in the shared figures section
         text = text.replace("<!-- figures:begin -->\n", "<!-- figures:begin -->\n" + mine + "\n", 1)
     path.write_text(text, encoding="utf-8")
@@ -239,10 +263,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             sys.stdout.write(json.dumps(fig, ensure_ascii=False) + "\n")
         else:
-            sys.stdout.write(f"seed {seed}: served {fig.get('served_ok')} archived "
-                             f"{fig.get('archived')} failures {fig.get('failures')} lost "
-                             f"{fig.get('lost')} duplicates {fig.get('duplicates')} "
-                             f"({fig['seconds']} s)\n")  # fmt: skip
+            sys.stdout.write(
+                f"seed {seed}: served {fig.get('served_ok')} archived "
+                f"{fig.get('archived')} failures {fig.get('failures')} lost "
+                f"{fig.get('lost')} duplicates {fig.get('duplicates')} "
+                f"({fig['seconds']} s)\n"
+            )
         for p in fig["problems"]:
             sys.stdout.write(f"  PROBLEM seed {seed}: {p}\n")
         sys.stdout.flush()

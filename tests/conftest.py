@@ -64,8 +64,9 @@ Route = tuple[int, str, bytes]
 
 
 @contextlib.contextmanager
-def serve_routes(routes: Mapping[str, Route], delays: Mapping[str, float] | None = None
-                 ) -> Iterator[str]:  # fmt: skip
+def serve_routes(
+    routes: Mapping[str, Route], delays: Mapping[str, float] | None = None
+) -> Iterator[str]:
     """A throw-away HTTP server on 127.0.0.1 (ephemeral port) answering fixed routes.
 
     Unknown paths answer 404. ``delays`` holds seconds to wait before answering a path.

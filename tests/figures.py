@@ -31,6 +31,7 @@ def write_figures(name: str, data: dict[str, Any]) -> Path:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
         **data,
     }
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return path

@@ -22,9 +22,24 @@ import warnings
 from pathlib import Path
 from typing import IO, Any
 
-PRELOAD = ("scrapy", "scrapy.crawler", "scrapy.http", "scrapy.pipelines.files", "twisted.web.http",
-           "lxml.html", "lxml.cssselect", "sqlite_utils", "nh3", "yaml", "frontmatter", "click",
-           "rich.console", "rich.table", "parsel", "w3lib.url")  # fmt: skip
+PRELOAD = (
+    "scrapy",
+    "scrapy.crawler",
+    "scrapy.http",
+    "scrapy.pipelines.files",
+    "twisted.web.http",
+    "lxml.html",
+    "lxml.cssselect",
+    "sqlite_utils",
+    "nh3",
+    "yaml",
+    "frontmatter",
+    "click",
+    "rich.console",
+    "rich.table",
+    "parsel",
+    "w3lib.url",
+)
 
 
 def _child(request: dict[str, Any]) -> None:
@@ -77,9 +92,12 @@ class ForkServer:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [sys.executable, __file__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
             env=os.environ.copy(),
-        )  # fmt: skip
+        )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._in: IO[str] = self.proc.stdin
         self._out: IO[str] = self.proc.stdout

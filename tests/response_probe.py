@@ -24,8 +24,12 @@ class ResponseProbe:
         return probe
 
     def received(self, response: Any, request: Any, **kwargs: Any) -> None:
-        record = {"url": response.url, "status": response.status, "bytes": len(response.body),
-                  "image": bool(request.meta.get("archive_image")),
-                  "referer": (request.headers.get("Referer") or b"").decode()}  # fmt: skip
+        record = {
+            "url": response.url,
+            "status": response.status,
+            "bytes": len(response.body),
+            "image": bool(request.meta.get("archive_image")),
+            "referer": (request.headers.get("Referer") or b"").decode(),
+        }
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")

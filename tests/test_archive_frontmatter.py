@@ -41,8 +41,14 @@ def test_hexo_front_matter_shape() -> None:
     text = render_article(article(), ExportOptions())
     post = frontmatter.loads(text)
     assert list(post.metadata) == [
-        "title", "categories", "headimg", "author", "comments", "date", "thumbnail",
-    ]  # fmt: skip
+        "title",
+        "categories",
+        "headimg",
+        "author",
+        "comments",
+        "date",
+        "thumbnail",
+    ]
     assert post["title"] == "储能电池_出海_：一次调研"
     assert post["date"] == "Thu, 25 Aug 2022 08:09:00 GMT"
     assert post["headimg"] == post["thumbnail"] == IMG
@@ -93,9 +99,20 @@ def test_unknown_profile_is_a_typed_error() -> None:
 
 @pytest.mark.parametrize(
     "title",
-    ["../../etc/passwd", "/abs/path", "a/b\\c:d*e?f\"g<h>i|j", "..", ".", "", "CON",
-     "\x00\x1f控制", "名" * 400, "  .hidden ", "\u202etxt.exe"],
-)  # fmt: skip
+    [
+        "../../etc/passwd",
+        "/abs/path",
+        'a/b\\c:d*e?f"g<h>i|j',
+        "..",
+        ".",
+        "",
+        "CON",
+        "\x00\x1f控制",
+        "名" * 400,
+        "  .hidden ",
+        "\u202etxt.exe",
+    ],
+)
 def test_paths_stay_inside_posts_for_any_title(tmp_path: Path, title: str) -> None:
     rel = post_relpath(article(title=title))
     assert rel.suffix == ".md"

@@ -46,10 +46,18 @@ from tests.test_datasette import FORBIDDEN, HOSTILE_BODY, item
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1280,1200", "--lang=zh-CN",
-)  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1200",
+    "--lang=zh-CN",
+)
 """stack-notes §10: without the background-networking flags Chromium floods the closed
 network with refused connections."""
 SEARCH_TERM = "碳化硅"

@@ -71,7 +71,7 @@ def test_fetch_one_article_prints_its_path(demo_portal: Any, tmp_path: Path) -> 
         "path": str(path),
         "detail": "already archived",
         "text": "",
-    }  # fmt: skip
+    }
     forced = run_cli(tmp_path, "fetch", url, "--portal", "ofweek", "--json", "--force")
     assert json.loads(forced.stdout)["status"] == "unchanged"
     assert demo_portal.hits[url.removeprefix(demo_portal.base_url)] == 2
@@ -79,8 +79,16 @@ def test_fetch_one_article_prints_its_path(demo_portal: Any, tmp_path: Path) -> 
 
 def test_fetch_stdout_prints_the_post_and_writes_nothing(demo_portal: Any, tmp_path: Path) -> None:
     article = next(a for a in demo_portal.articles if a.title and a.layout == "current")
-    result = run_cli(tmp_path, "fetch", demo_portal.article_url(article), "--portal", "ofweek",
-                     "--stdout", "--image-mode", "proxy")  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "fetch",
+        demo_portal.article_url(article),
+        "--portal",
+        "ofweek",
+        "--stdout",
+        "--image-mode",
+        "proxy",
+    )
     assert result.returncode == 0, result.stderr
     post = parse_post(result.stdout)
     assert post.metadata["author"] == "高科技行业门户"
@@ -114,16 +122,31 @@ def test_crawl_of_an_unreachable_host_fails_as_a_whole(tmp_path: Path) -> None:
 def test_scrapy_list_and_crawl_work_from_the_repo_root(demo_portal: Any, tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     scrapy = str(Path(sys.executable).with_name("scrapy"))
-    listed = subprocess.run([scrapy, "list"], cwd=root, capture_output=True, text=True,
-                            check=False, timeout=60)  # fmt: skip
+    listed = subprocess.run(
+        [scrapy, "list"], cwd=root, capture_output=True, text=True, check=False, timeout=60
+    )
     assert listed.returncode == 0, listed.stderr
     assert "ofweek" in listed.stdout.split()
     crawled = subprocess.run(
-        [scrapy, "crawl", "ofweek", "-a", f"base_url={demo_portal.base_url}",
-         "-s", f"ARCHIVE_DIR={tmp_path}", "-s", "AUTOTHROTTLE_ENABLED=False",
-         "-s", "LOG_LEVEL=WARNING"],
-        cwd=root, capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        [
+            scrapy,
+            "crawl",
+            "ofweek",
+            "-a",
+            f"base_url={demo_portal.base_url}",
+            "-s",
+            f"ARCHIVE_DIR={tmp_path}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert crawled.returncode == 0, crawled.stderr
     assert len(list((tmp_path / "posts").rglob("*.md"))) > 5
     assert (tmp_path / ".lock").exists()  # the writer took the lock itself

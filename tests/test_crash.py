@@ -62,8 +62,12 @@ SOURCE_POSTS = 24
 """Posts of the import source; the starting archive imported the first half."""
 NEW_ITEMS = 12
 """Articles each killed run writes at least (the passes a crash point can be asked for)."""
-SETTINGS = ("AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0", "ARCHIVE_FSYNC=True",
-            "CONCURRENT_REQUESTS=4")  # fmt: skip
+SETTINGS = (
+    "AUTOTHROTTLE_ENABLED=False",
+    "DOWNLOAD_DELAY=0",
+    "ARCHIVE_FSYNC=True",
+    "CONCURRENT_REQUESTS=4",
+)
 KILL_ATTEMPTS = 5
 """An external kill that came after the run finished is retried (fresh copy, sooner)."""
 VOLATILE_SIDECAR_KEYS = ("fetched_at", "first_seen")
@@ -102,8 +106,16 @@ TREES = ("posts", "assets")
 
 
 def _crawl(env: Env, pages: int) -> list[str]:
-    return ["crawl", "ofweek", "--base-url", env.base_url, "--listing-url", env.listing_url,
-            "--max-pages", str(pages)]  # fmt: skip
+    return [
+        "crawl",
+        "ofweek",
+        "--base-url",
+        env.base_url,
+        "--listing-url",
+        env.listing_url,
+        "--max-pages",
+        str(pages),
+    ]
 
 
 def _import(source: Path) -> list[str]:
@@ -134,17 +146,28 @@ CASES = [
 
 def _legacy_post(i: int) -> str:
     """A legacy-layout post of our own text; a few carry YAML-hostile titles."""
-    titles = ["光伏组件出货量同比增长", "储能: 新一轮招标 ---", "「固态电池」量产时间表",
-              "&锂电 *隔膜* |涂覆| >工艺", "氢能重卡 示范运营 #%d"]  # fmt: skip
+    titles = [
+        "光伏组件出货量同比增长",
+        "储能: 新一轮招标 ---",
+        "「固态电池」量产时间表",
+        "&锂电 *隔膜* |涂覆| >工艺",
+        "氢能重卡 示范运营 #%d",
+    ]
     title = f"{titles[i % len(titles)]} 第{i}期"
     head = f"https://img.example.com/upload/2024/0{1 + i % 9}/{i}.jpg"
     metadata = {
-        "title": title, "categories": ["新媒体", "高科技行业门户", "新闻"], "headimg": head,
-        "author": "高科技行业门户", "comments": False,
-        "date": f"Mon, {1 + i % 28:02d} Jan 2024 08:{i % 60:02d}:05 GMT", "thumbnail": head,
-    }  # fmt: skip
-    body = (f'<p style="text-indent: 2em;">第{i}篇正文：产业链上下游的最新动态。</p>'
-            f'<p><img src="{head}" referrerpolicy="no-referrer"></p>')  # fmt: skip
+        "title": title,
+        "categories": ["新媒体", "高科技行业门户", "新闻"],
+        "headimg": head,
+        "author": "高科技行业门户",
+        "comments": False,
+        "date": f"Mon, {1 + i % 28:02d} Jan 2024 08:{i % 60:02d}:05 GMT",
+        "thumbnail": head,
+    }
+    body = (
+        f'<p style="text-indent: 2em;">第{i}篇正文：产业链上下游的最新动态。</p>'
+        f'<p><img src="{head}" referrerpolicy="no-referrer"></p>'
+    )
     return render_post(metadata, body, FRAMES["ofweek"])
 
 
@@ -350,9 +373,13 @@ def server() -> Iterator[ForkServer]:
 @pytest.mark.parametrize("trial", range(TRIALS))
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_kill_and_resume_loses_and_duplicates_nothing(
-    case: KillCase, trial: int, env: Env, server: ForkServer,
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
-) -> None:  # fmt: skip
+    case: KillCase,
+    trial: int,
+    env: Env,
+    server: ForkServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+) -> None:
     prepared = _prepared(case, env, tmp_path_factory.getbasetemp())
     rng = random.Random(f"{SEED}-{case.name}-{trial}")  # noqa: S311 - seeded test schedule
     archive = tmp_path / "archive"
@@ -391,15 +418,25 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     got = _snapshot(archive, case.trees)
     missing = sorted(set(prepared.reference) - set(got))
     extra = sorted(set(got) - set(prepared.reference))
-    differing = sorted(p for p in set(got) & set(prepared.reference)
-                       if got[p] != prepared.reference[p])  # fmt: skip
+    differing = sorted(
+        p for p in set(got) & set(prepared.reference) if got[p] != prepared.reference[p]
+    )
     rows = _rows(archive)
     ids = Counter(aid for aid, _path, _hash in rows)
     duplicates = len(extra) + sum(n - 1 for n in ids.values())
-    prepared.results.append({"trial": trial, "landed": landed, "killed_state": state,
-                             "verify_ok": verify_ok, "seconds": seconds, "attempts": _attempt + 1,
-                             "missing": len(missing),
-                             "duplicates": duplicates, "differing": len(differing)})  # fmt: skip
+    prepared.results.append(
+        {
+            "trial": trial,
+            "landed": landed,
+            "killed_state": state,
+            "verify_ok": verify_ok,
+            "seconds": seconds,
+            "attempts": _attempt + 1,
+            "missing": len(missing),
+            "duplicates": duplicates,
+            "differing": len(differing),
+        }
+    )
     assert verify_ok, verify_output
     assert list((archive / TMP_DIR).glob("*")) == []
     assert _partial_in_posts(archive) == []
@@ -422,8 +459,13 @@ def test_a_killed_image_write_leaves_no_partial_image(tmp_path: Path) -> None:
         "store.persist_file('a.png', io.BytesIO(b'x' * 4096), None)\n"
     )
     env = _env("write.before-rename:1")
-    done = subprocess.run([sys.executable, "-c", script, str(assets)], env=env, check=False,
-                          capture_output=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(assets)],
+        env=env,
+        check=False,
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert not (assets / "a.png").exists()
     assert len(list((tmp_path / TMP_DIR).glob(f"{TMP_PREFIX}*"))) == 1  # the complete temp file
@@ -453,6 +495,13 @@ def test_zz_write_kill_figures(request: pytest.FixtureRequest) -> None:
                 sum(r["seconds"] for r in results) / max(len(results), 1), 2
             ),
         }
-    write_figures("kill", {"seed": SEED, "trials_per_command": TRIALS, "commands": per_command,
-                           "failed_tests": request.session.testsfailed})  # fmt: skip
+    write_figures(
+        "kill",
+        {
+            "seed": SEED,
+            "trials_per_command": TRIALS,
+            "commands": per_command,
+            "failed_tests": request.session.testsfailed,
+        },
+    )
     assert all(c["trials"] == TRIALS for c in per_command.values()), per_command

@@ -12,8 +12,20 @@ from archive.hexo import legacy_title, parse_post
 from pipelines.normalize import parse_published, rfc822
 from tests.conftest import run_cli
 
-FURNITURE = ("<script", "广告", "相关阅读", "评论", "pixel.gif", "onclick", "javascript:",
-             "<iframe", "<!--", "loading.gif", "<form", "版权所有")  # fmt: skip
+FURNITURE = (
+    "<script",
+    "广告",
+    "相关阅读",
+    "评论",
+    "pixel.gif",
+    "onclick",
+    "javascript:",
+    "<iframe",
+    "<!--",
+    "loading.gif",
+    "<form",
+    "版权所有",
+)
 
 
 def _expected(portal: Any) -> list[Any]:
@@ -26,17 +38,24 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     archive = tmp_path_factory.mktemp("archive")
     with DemoPortal(port=0) as portal:
-        first = run_cli(archive, "--log-level", "INFO", "crawl", "ofweek", "--base-url",
-                        portal.base_url)  # fmt: skip
+        first = run_cli(
+            archive, "--log-level", "INFO", "crawl", "ofweek", "--base-url", portal.base_url
+        )
         first_hits = Counter(portal.hits)
         files = sorted((archive / "posts").rglob("*.md"))
         mtimes = {f: f.stat().st_mtime_ns for f in files}
         rows_before = Database(archive / "index.db")["articles"].count
         second = run_cli(archive, "crawl", "ofweek", "--base-url", portal.base_url)
         yield {
-            "portal": portal, "archive": archive, "first": first, "second": second,
-            "hits": first_hits, "files": files, "mtimes": mtimes, "rows_before": rows_before,
-        }  # fmt: skip
+            "portal": portal,
+            "archive": archive,
+            "first": first,
+            "second": second,
+            "hits": first_hits,
+            "files": files,
+            "mtimes": mtimes,
+            "rows_before": rows_before,
+        }
 
 
 def test_crawl_succeeds_and_prints_a_summary(crawled: Any) -> None:
@@ -51,8 +70,9 @@ def test_every_reachable_article_is_archived_once(crawled: Any) -> None:
     assert len(crawled["files"]) == len(expected)
     db = Database(crawled["archive"] / "index.db")
     assert db["articles"].count == len(expected)
-    titles = {str(parse_post(f.read_text(encoding="utf-8")).metadata["title"])
-              for f in crawled["files"]}  # fmt: skip
+    titles = {
+        str(parse_post(f.read_text(encoding="utf-8")).metadata["title"]) for f in crawled["files"]
+    }
     assert titles == {legacy_title(a.title) for a in expected}
     portal = crawled["portal"]
     for article in expected:
@@ -119,9 +139,13 @@ def test_images_downloaded_with_referer_and_403_recorded(crawled: Any) -> None:
 
 def test_bad_input_is_logged_and_counted(crawled: Any) -> None:
     log = crawled["first"].stderr
-    for counter in ("'archive/encoding_fixed': 1", "'archive/images/failed': 1",
-                    "'archive/dropped/missing_title': 1", "'archive/fetch_failed/http_404': 1",
-                    "'archive/parse_error/title': 1"):  # fmt: skip
+    for counter in (
+        "'archive/encoding_fixed': 1",
+        "'archive/images/failed': 1",
+        "'archive/dropped/missing_title': 1",
+        "'archive/fetch_failed/http_404': 1",
+        "'archive/parse_error/title': 1",
+    ):
         assert counter in log, counter
     assert "Image failed (HTTP 403)" in log
     assert "Dropped: missing title" in log

@@ -23,9 +23,17 @@ from tests.conftest import FAST_SETTINGS, Route, run_cli, serve_routes
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("0", 0.0), ("120", 120.0), (b"5", 5.0), ("", None), (None, None), ("-3", None),
-     ("soon", None), ("Wed, 21 Oct 2015 07:28:00", None)],
-)  # fmt: skip
+    [
+        ("0", 0.0),
+        ("120", 120.0),
+        (b"5", 5.0),
+        ("", None),
+        (None, None),
+        ("-3", None),
+        ("soon", None),
+        ("Wed, 21 Oct 2015 07:28:00", None),
+    ],
+)
 def test_parse_retry_after_seconds(header: str | bytes | None, expected: float | None) -> None:
     assert parse_retry_after(header) == expected
 
@@ -40,9 +48,16 @@ def test_parse_retry_after_http_date() -> None:
 
 @pytest.mark.parametrize(
     ("asked", "attempt", "expected"),
-    [(None, 1, 0.5), (None, 2, 1.0), (None, 10, 60.0), (3.0, 1, 3.0), (60.0, 1, 60.0),
-     (61.0, 1, None), (0.0, 2, 0.0)],
-)  # fmt: skip
+    [
+        (None, 1, 0.5),
+        (None, 2, 1.0),
+        (None, 10, 60.0),
+        (3.0, 1, 3.0),
+        (60.0, 1, 60.0),
+        (61.0, 1, None),
+        (0.0, 2, 0.0),
+    ],
+)
 def test_retry_delay(asked: float | None, attempt: int, expected: float | None) -> None:
     assert retry_delay(asked, attempt, backoff=0.5, cap=60) == expected
 
@@ -66,8 +81,13 @@ def test_redirect_problem(source: str, target: str, chain: list[str], problem: t
     ("exc", "reason"),
     [
         (IgnoreRequest("Forbidden by robots.txt"), "robots"),
-        (IgnoreRequest("Ignored <200 u> because its body (9 B compressed, 99 B decompressed so "
-                       "far) exceeded DOWNLOAD_MAXSIZE (10 B) during decompression."), "too_large"),
+        (
+            IgnoreRequest(
+                "Ignored <200 u> because its body (9 B compressed, 99 B decompressed so "
+                "far) exceeded DOWNLOAD_MAXSIZE (10 B) during decompression."
+            ),
+            "too_large",
+        ),
         (DownloadCancelledError(""), "too_large"),
         (OffsiteRedirect("x"), "offsite_redirect"),
         (RedirectLoop("x"), "redirect_loop"),
@@ -75,7 +95,7 @@ def test_redirect_problem(source: str, target: str, chain: list[str], problem: t
         (IgnoreRequest("something else"), None),
         (ValueError("x"), None),
     ],
-)  # fmt: skip
+)
 def test_failure_reason_of(exc: BaseException, reason: str | None) -> None:
     assert failure_reason_of(exc) == reason
 
@@ -95,8 +115,15 @@ STOCK_ROBOTS = (
 
 def _fetch_many(tmp_path: Path, base: str, *settings: str) -> str:
     urls = [f"{base}/{c}.html" for c in "abcdef"] + [f"{base}/private/z.html"]
-    result = run_cli(tmp_path, "fetch", "--stdout", *urls, "--portal", "generic",
-                     settings=(*FAST_SETTINGS, "RETRY_TIMES=0", *settings))  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "fetch",
+        "--stdout",
+        *urls,
+        "--portal",
+        "generic",
+        settings=(*FAST_SETTINGS, "RETRY_TIMES=0", *settings),
+    )
     return result.stderr
 
 

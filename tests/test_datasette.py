@@ -68,11 +68,33 @@ HOSTILE_BODY = """\
 """A stored body that would run script in eight ways if rendered as stored."""
 
 FORBIDDEN = (
-    "<script", "onerror", "onload", "onclick", "onmouseover", "onfocus", "ontoggle",
-    "onbegin", "javascript:", "data:", "expression(", "<style", "<svg", "<iframe", "<object",
-    "<embed", "<form", "<button", "<input", "<base", "<meta", "<math", "<video", "srcdoc",
-    "style=", "behavior",
-)  # fmt: skip
+    "<script",
+    "onerror",
+    "onload",
+    "onclick",
+    "onmouseover",
+    "onfocus",
+    "ontoggle",
+    "onbegin",
+    "javascript:",
+    "data:",
+    "expression(",
+    "<style",
+    "<svg",
+    "<iframe",
+    "<object",
+    "<embed",
+    "<form",
+    "<button",
+    "<input",
+    "<base",
+    "<meta",
+    "<math",
+    "<video",
+    "srcdoc",
+    "style=",
+    "behavior",
+)
 
 
 def item(
@@ -111,8 +133,9 @@ class Fixture:
 
 def build_archive(root: Path) -> Fixture:
     """Three articles (two portals, two months), images downloaded and failed, runs."""
-    ok = ImageRef(url="http://img.test/1.png", alt="图1", status="downloaded",
-                  path="aaa111.png", checksum="x")  # fmt: skip
+    ok = ImageRef(
+        url="http://img.test/1.png", alt="图1", status="downloaded", path="aaa111.png", checksum="x"
+    )
     bad = ImageRef(url="http://img.test/2.jpg", alt="图2", status="failed", error="HTTP 403")
     items = {
         "lenovo": item(
@@ -148,36 +171,78 @@ def build_archive(root: Path) -> Fixture:
         db = archive.db
         db["crawl_runs"].insert_all(
             [
-                {"id": 1, "portal": "ofweek", "started": "2022-08-01T00:00:00+00:00",
-                 "status": "finished"},
-                {"id": 2, "portal": "ofweek", "started": "2022-08-02T00:00:00+00:00",
-                 "status": "finished"},
-                {"id": 3, "portal": "gg", "started": "2022-08-01T12:00:00+00:00",
-                 "status": "failed"},
+                {
+                    "id": 1,
+                    "portal": "ofweek",
+                    "started": "2022-08-01T00:00:00+00:00",
+                    "status": "finished",
+                },
+                {
+                    "id": 2,
+                    "portal": "ofweek",
+                    "started": "2022-08-02T00:00:00+00:00",
+                    "status": "finished",
+                },
+                {
+                    "id": 3,
+                    "portal": "gg",
+                    "started": "2022-08-01T12:00:00+00:00",
+                    "status": "failed",
+                },
             ]
-        )  # fmt: skip
+        )
         db["failures"].insert_all(
             [
-                {"url": "http://portal.test/old.html", "portal": "ofweek", "reason": "http_500",
-                 "attempts": 1, "run_id": 1},
-                {"url": "http://portal.test/404.html", "portal": "ofweek", "reason": "http_404",
-                 "attempts": 2, "run_id": 2},
-                {"url": "http://portal.test/gg.html", "portal": "gg", "reason": "timeout",
-                 "attempts": 1, "run_id": 3},
-                {"url": "http://portal.test/legacy.html", "portal": "ofweek", "reason": "dns",
-                 "attempts": 1, "run_id": None},
+                {
+                    "url": "http://portal.test/old.html",
+                    "portal": "ofweek",
+                    "reason": "http_500",
+                    "attempts": 1,
+                    "run_id": 1,
+                },
+                {
+                    "url": "http://portal.test/404.html",
+                    "portal": "ofweek",
+                    "reason": "http_404",
+                    "attempts": 2,
+                    "run_id": 2,
+                },
+                {
+                    "url": "http://portal.test/gg.html",
+                    "portal": "gg",
+                    "reason": "timeout",
+                    "attempts": 1,
+                    "run_id": 3,
+                },
+                {
+                    "url": "http://portal.test/legacy.html",
+                    "portal": "ofweek",
+                    "reason": "dns",
+                    "attempts": 1,
+                    "run_id": None,
+                },
             ]
-        )  # fmt: skip
+        )
         db["revisions"].insert_all(
             [
-                {"article_id": ids["lenovo"], "changed_at": "2022-08-26T00:00:00+00:00",
-                 "changed_fields": '["body"]', "old_title": "联想集团发布绿色计划",
-                 "old_hash": "h1", "new_hash": "h2"},
-                {"article_id": ids["lenovo"], "changed_at": "2022-08-27T00:00:00+00:00",
-                 "changed_fields": '["title", "path"]', "old_title": "联想绿色计划",
-                 "old_hash": "h0", "new_hash": "h1"},
+                {
+                    "article_id": ids["lenovo"],
+                    "changed_at": "2022-08-26T00:00:00+00:00",
+                    "changed_fields": '["body"]',
+                    "old_title": "联想集团发布绿色计划",
+                    "old_hash": "h1",
+                    "new_hash": "h2",
+                },
+                {
+                    "article_id": ids["lenovo"],
+                    "changed_at": "2022-08-27T00:00:00+00:00",
+                    "changed_fields": '["title", "path"]',
+                    "old_title": "联想绿色计划",
+                    "old_hash": "h0",
+                    "new_hash": "h1",
+                },
             ]
-        )  # fmt: skip
+        )
     image = root / "assets" / "aaa111.png"
     image.parent.mkdir(parents=True)
     image.write_bytes(PNG_1PX)
@@ -326,9 +391,17 @@ def test_the_plugin_is_registered_through_the_entry_point(ds: Datasette) -> None
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("碳排放", ["lenovo"]), ("联想集团", ["lenovo"]), ("gpu", ["gpu"]), ("GPU", ["gpu"]),
-     ("碳中和", ["pv"]), ("光伏价格", ["pv"]), ("碳排", []), ("光伏 价格", [])],
-)  # fmt: skip
+    [
+        ("碳排放", ["lenovo"]),
+        ("联想集团", ["lenovo"]),
+        ("gpu", ["gpu"]),
+        ("GPU", ["gpu"]),
+        ("碳中和", ["pv"]),
+        ("光伏价格", ["pv"]),
+        ("碳排", []),
+        ("光伏 价格", []),
+    ],
+)
 def test_search_box_uses_the_trigram_index(
     ds: Datasette, archive: Fixture, query: str, expected: list[str]
 ) -> None:
@@ -432,9 +505,17 @@ def test_articles_whose_images_failed(ds: Datasette, archive: Fixture) -> None:
 
 @pytest.mark.parametrize(
     ("q", "expected"),
-    [("碳", ["lenovo", "pv"]), ("光伏", ["pv", "gpu"]), ("碳排", ["lenovo"]),
-     ("gpu", ["gpu"]), ("%", ["pv"]), ("_", []), ("", []), ("没有", [])],
-)  # fmt: skip
+    [
+        ("碳", ["lenovo", "pv"]),
+        ("光伏", ["pv", "gpu"]),
+        ("碳排", ["lenovo"]),
+        ("gpu", ["gpu"]),
+        ("%", ["pv"]),
+        ("_", []),
+        ("", []),
+        ("没有", []),
+    ],
+)
 def test_short_query_search_falls_back_to_like(
     ds: Datasette, archive: Fixture, q: str, expected: list[str]
 ) -> None:
@@ -473,9 +554,15 @@ def test_row_page_renders_the_body_with_local_images(ds: Datasette, archive: Fix
 
 @pytest.mark.parametrize(
     ("mode", "first", "second"),
-    [("origin", "http://img.test/1.png", "http://img.test/2.jpg"),
-     ("proxy", "https://proxy.test/?http://img.test/1.png", "https://proxy.test/?http://img.test/2.jpg")],
-)  # fmt: skip
+    [
+        ("origin", "http://img.test/1.png", "http://img.test/2.jpg"),
+        (
+            "proxy",
+            "https://proxy.test/?http://img.test/1.png",
+            "https://proxy.test/?http://img.test/2.jpg",
+        ),
+    ],
+)
 def test_image_modes(archive: Fixture, mode: str, first: str, second: str) -> None:
     ds = datasette_for(archive.root, image_mode=mode, image_proxy="https://proxy.test/?{url}")
     body = body_cell(fetch(ds, f"/index/articles/{archive.ids['lenovo']}").text)
@@ -552,26 +639,44 @@ def test_hostile_stored_body_is_plain_text_in_tables(hostile: tuple[Datasette, s
 
 @pytest.mark.parametrize(
     ("payload", "kept"),
-    [('<p onclick="x()">hi<script>alert(1)</script></p>', "<p>hi</p>"),
-     ('<img src="http://a.test/i.png" onerror="x()">', '<img src="http://a.test/i.png"'),
-     ('<a href="javascript:alert(1)">j</a>', '<a rel="noopener nofollow">j</a>'),
-     ('<a href="https://a.test/" target="_top" onclick="x">ok</a>',
-      '<a href="https://a.test/" rel="noopener nofollow">ok</a>'),
-     ('<img src="data:image/png;base64,AAAA">', "<img "),
-     ('<span style="width:expression(alert(1))">e</span>', "<span>e</span>"),
-     ("<svg><g onload=alert(1)>t</g></svg>x", "x"),
-     ("<style>p{color:red}</style><p>y</p>", "<p>y</p>"),
-     ("<iframe src=https://a.test></iframe>z", "z"),
-     ("<form><input value=1>w</form>", ""),
-     ("<table><tr><td colspan=2 onmouseover=x>c</td></tr></table>",
-      '<table><tbody><tr><td colspan="2">c</td></tr></tbody></table>'),
-     ("<ul><li>一</li></ul><ol start=3><li>二</li></ol>", '<ul><li>一</li></ul><ol start="3">')],
-)  # fmt: skip
+    [
+        ('<p onclick="x()">hi<script>alert(1)</script></p>', "<p>hi</p>"),
+        ('<img src="http://a.test/i.png" onerror="x()">', '<img src="http://a.test/i.png"'),
+        ('<a href="javascript:alert(1)">j</a>', '<a rel="noopener nofollow">j</a>'),
+        (
+            '<a href="https://a.test/" target="_top" onclick="x">ok</a>',
+            '<a href="https://a.test/" rel="noopener nofollow">ok</a>',
+        ),
+        ('<img src="data:image/png;base64,AAAA">', "<img "),
+        ('<span style="width:expression(alert(1))">e</span>', "<span>e</span>"),
+        ("<svg><g onload=alert(1)>t</g></svg>x", "x"),
+        ("<style>p{color:red}</style><p>y</p>", "<p>y</p>"),
+        ("<iframe src=https://a.test></iframe>z", "z"),
+        ("<form><input value=1>w</form>", ""),
+        (
+            "<table><tr><td colspan=2 onmouseover=x>c</td></tr></table>",
+            '<table><tbody><tr><td colspan="2">c</td></tr></tbody></table>',
+        ),
+        ("<ul><li>一</li></ul><ol start=3><li>二</li></ol>", '<ul><li>一</li></ul><ol start="3">'),
+    ],
+)
 def test_sanitizer_allow_list(payload: str, kept: str) -> None:
     clean = plugin.sanitize_for_display(payload, plugin.RenderOptions(image_mode="origin"))
     assert kept in clean
-    for token in ("script", "onerror", "onclick", "javascript", "data:", "style", "svg",
-                  "iframe", "input", "form", "onmouseover", "target"):  # fmt: skip
+    for token in (
+        "script",
+        "onerror",
+        "onclick",
+        "javascript",
+        "data:",
+        "style",
+        "svg",
+        "iframe",
+        "input",
+        "form",
+        "onmouseover",
+        "target",
+    ):
         assert token not in clean
 
 
@@ -595,8 +700,9 @@ def test_pure_helpers() -> None:
     assert plugin.image_src("http://i.test/b.jpg", local, {}) == "http://i.test/b.jpg"
     with pytest.raises(ValueError, match="image_mode"):
         plugin.RenderOptions.from_config({"image_mode": "inline"})
-    headers = plugin.static_headers("/images/full/a.svg", [(b"content-type", b"image/svg+xml")],
-                                    ["/images/"])  # fmt: skip
+    headers = plugin.static_headers(
+        "/images/full/a.svg", [(b"content-type", b"image/svg+xml")], ["/images/"]
+    )
     assert (b"content-security-policy", b"default-src 'none'; img-src 'self'; sandbox") in headers
     assert plugin.static_headers("/index/articles", [(b"a", b"b")], ["/images/"]) == [(b"a", b"b")]
     assert plugin.static_headers("/index/articles", [(b"a", b"b")], ["", "/"]) == [(b"a", b"b")]
@@ -617,9 +723,14 @@ def test_archived_file_link_serves_the_post_as_text(ds: Datasette, archive: Fixt
 
 @pytest.mark.parametrize(
     "path",
-    ["/posts/..%2Findex.db", "/posts/%2E%2E/%2E%2E/etc/passwd", "/posts/ofweek/missing.md",
-     "/posts/%2Fetc%2Fpasswd", "/posts/ofweek"],
-)  # fmt: skip
+    [
+        "/posts/..%2Findex.db",
+        "/posts/%2E%2E/%2E%2E/etc/passwd",
+        "/posts/ofweek/missing.md",
+        "/posts/%2Fetc%2Fpasswd",
+        "/posts/ofweek",
+    ],
+)
 def test_posts_route_refuses_anything_but_archived_files(ds: Datasette, path: str) -> None:
     assert fetch(ds, path).status_code == 404
 

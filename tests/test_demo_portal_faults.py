@@ -174,8 +174,10 @@ def test_malformed_and_missing_fields(portal: Any) -> None:
 
 
 def test_listing_links_duplicates_and_fails_once(portal: Any) -> None:
-    pages = [_get(portal, portal.listing_page_url(n, generated=True))
-             for n in range(1, portal.generated_listing_pages + 1)]  # fmt: skip
+    pages = [
+        _get(portal, portal.listing_page_url(n, generated=True))
+        for n in range(1, portal.generated_listing_pages + 1)
+    ]
     assert [p.status for p in pages][:2] == [200, 503]
     text = "".join(p.body.decode("gbk") for p in pages)
     text += _get(portal, portal.listing_page_url(2, generated=True)).body.decode("gbk")
@@ -211,8 +213,10 @@ def test_ground_truth_log_file(tmp_path: Path) -> None:
     assert summary["served_ok"] == 2 and summary["never_served_ok"] == 1
     lines = log.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3 and sorted(re.findall(r'"outcome": "(\w+)"', "".join(lines))) == [
-        "fault", "ok", "ok"
-    ]  # fmt: skip
+        "fault",
+        "ok",
+        "ok",
+    ]
 
 
 def test_cli_rejects_a_bad_spec(tmp_path: Path) -> None:

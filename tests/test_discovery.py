@@ -60,19 +60,24 @@ RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <item><title>no link at all</title><description>x</description></item>
 </channel></rss>
 """.encode()
-ROBOTS = b"User-agent: *\nDisallow: /admin/\nSitemap: /sitemap_index.xml\n" \
-         b"sitemap: https://cdn.example.com/news.xml\nSitemap: /sitemap_index.xml\n"  # fmt: skip
+ROBOTS = (
+    b"User-agent: *\nDisallow: /admin/\nSitemap: /sitemap_index.xml\n"
+    b"sitemap: https://cdn.example.com/news.xml\nSitemap: /sitemap_index.xml\n"
+)
 
 
 def test_news_sitemap_keeps_publication_date_and_title() -> None:
     kind, entries = discovery.parse_sitemap(NEWS_SITEMAP)
     assert kind == "sitemap"
     assert entries == [
-        Entry("https://news.example.com/2024/03/solar-tariffs.html",
-              title="Solar tariffs & what they change",
-              published="2024-03-05T10:00:00+08:00", lastmod="2024-03-06"),
+        Entry(
+            "https://news.example.com/2024/03/solar-tariffs.html",
+            title="Solar tariffs & what they change",
+            published="2024-03-05T10:00:00+08:00",
+            lastmod="2024-03-06",
+        ),
         Entry("https://news.example.com/2024/03/plain.html"),
-    ]  # fmt: skip
+    ]
 
 
 def test_sitemap_index_lists_sub_sitemaps() -> None:
@@ -105,8 +110,13 @@ def test_robots_sitemap_lines_are_absolute_and_unique() -> None:
     [
         (ATOM, "application/atom+xml", "", "feed"),
         (RSS, "application/xml", "", "feed"),
-        (b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
-         b' xmlns="http://purl.org/rss/1.0/"/>', "text/xml", "", "feed"),
+        (
+            b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+            b' xmlns="http://purl.org/rss/1.0/"/>',
+            "text/xml",
+            "",
+            "feed",
+        ),
         (NEWS_SITEMAP, "application/xml", "", "sitemap"),
         (SITEMAP_INDEX, "text/xml", "", "sitemapindex"),
         (ROBOTS, "text/plain; charset=utf-8", "", "robots"),
@@ -114,7 +124,7 @@ def test_robots_sitemap_lines_are_absolute_and_unique() -> None:
         (b"<!DOCTYPE html><html><body><a href='/a'>a</a></body></html>", "text/html", "", "html"),
         (b"", "text/html", "", "html"),
     ],
-)  # fmt: skip
+)
 def test_detect_kind_by_content(body: bytes, content_type: str, url: str, kind: str) -> None:
     assert discovery.detect_kind(body, content_type, url) == kind
 
@@ -122,11 +132,17 @@ def test_detect_kind_by_content(body: bytes, content_type: str, url: str, kind: 
 def test_atom_links_are_resolved_against_the_feed_url() -> None:
     entries = discovery.parse_feed(ATOM, "https://blog.example.com/feed/atom.xml")
     assert entries == [
-        Entry("https://blog.example.com/posts/one/", title="Relative link",
-              published="2024-03-05T10:00:00+08:00"),
-        Entry("https://blog.example.com/posts/two/", title="Only updated",
-              published="2024-02-01T08:00:00Z"),
-    ]  # fmt: skip
+        Entry(
+            "https://blog.example.com/posts/one/",
+            title="Relative link",
+            published="2024-03-05T10:00:00+08:00",
+        ),
+        Entry(
+            "https://blog.example.com/posts/two/",
+            title="Only updated",
+            published="2024-02-01T08:00:00Z",
+        ),
+    ]
 
 
 def test_rss_items_use_link_then_permalink_guid() -> None:
@@ -177,17 +193,28 @@ def test_is_recent_uses_publication_then_lastmod_and_keeps_undated() -> None:
         (1, 1, 0.2, 0, True),  # min_pages 0 behaves as 1
     ],
 )
-def test_is_degraded(broken: int, total: int, threshold: float, min_pages: int,
-                     degraded: bool) -> None:  # fmt: skip
+def test_is_degraded(
+    broken: int, total: int, threshold: float, min_pages: int, degraded: bool
+) -> None:
     assert is_degraded(broken, total, threshold, min_pages) is degraded
 
 
-PORTAL_BROKEN = ParseResult("demo.V2", {"canonical_url": "https://x/c", "title": "",
-                                        "published": "", "source": "Portal", "body": ""},
-                            ["title", "published", "body"])  # fmt: skip
-GENERIC = ParseResult("generic.V1", {"canonical_url": "https://x/g", "title": "Generic title",
-                                     "published": "", "source": "Site", "body": "<p>b</p>"},
-                      ["published"])  # fmt: skip
+PORTAL_BROKEN = ParseResult(
+    "demo.V2",
+    {"canonical_url": "https://x/c", "title": "", "published": "", "source": "Portal", "body": ""},
+    ["title", "published", "body"],
+)
+GENERIC = ParseResult(
+    "generic.V1",
+    {
+        "canonical_url": "https://x/g",
+        "title": "Generic title",
+        "published": "",
+        "source": "Site",
+        "body": "<p>b</p>",
+    },
+    ["published"],
+)
 HEALTHY = ParseResult("demo.V2", {"title": "t", "published": "2022-08-25", "body": "<p>x</p>"}, [])
 
 
@@ -219,8 +246,9 @@ PAGE = Page.from_selector(Selector(text="<html><body></body></html>"), "https://
 
 def _alarm(min_pages: int = 3, threshold: float = 0.5) -> tuple[ParserAlarm, FakeStats]:
     stats = FakeStats()
-    alarm = ParserAlarm(threshold=threshold, min_pages=min_pages, fallback=lambda page: GENERIC,
-                        stats=stats)  # fmt: skip
+    alarm = ParserAlarm(
+        threshold=threshold, min_pages=min_pages, fallback=lambda page: GENERIC, stats=stats
+    )
     return alarm, stats
 
 
@@ -238,8 +266,12 @@ def test_alarm_holds_broken_pages_until_it_can_decide_then_falls_back() -> None:
     assert _run(alarm, [PORTAL_BROKEN]) == [FALLBACK_PARSER, FALLBACK_PARSER]  # 2/3 > 0.5
     assert alarm.degraded and not alarm.held
     assert _run(alarm, [HEALTHY, PORTAL_BROKEN]) == ["demo.V2", FALLBACK_PARSER]  # latched
-    assert stats.values == {"archive/parse_checked": 5, "archive/parse_broken": 3,
-                            "archive/degraded": 1, "archive/fallback": 3}  # fmt: skip
+    assert stats.values == {
+        "archive/parse_checked": 5,
+        "archive/parse_broken": 3,
+        "archive/degraded": 1,
+        "archive/fallback": 3,
+    }
 
 
 def test_alarm_releases_held_pages_unchanged_when_the_share_stays_low() -> None:

@@ -40,8 +40,9 @@ def _blog_urls(portal: DemoPortal, posts: Any = BLOG_POSTS) -> set[str]:
 
 
 def _portal_expected(portal: DemoPortal) -> set[str]:
-    return {portal.article_url(a) for a in portal.articles
-            if a.title and (a.in_listing or a.in_feed)}  # fmt: skip
+    return {
+        portal.article_url(a) for a in portal.articles if a.title and (a.in_listing or a.in_feed)
+    }
 
 
 def test_generic_crawl_of_a_sitemap_index_archives_the_site_then_skips_it(
@@ -95,16 +96,30 @@ def test_generic_crawl_from_robots_txt_with_a_url_pattern(
     portal: DemoPortal, tmp_path: Path
 ) -> None:
     # robots.txt names the portal's sitemap index and the blog's; the pattern keeps the blog
-    result = run_cli(tmp_path, "crawl", "generic", "--start-url", portal.base_url + "/robots.txt",
-                     "--url-pattern", r"/blog/posts/")  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "crawl",
+        "generic",
+        "--start-url",
+        portal.base_url + "/robots.txt",
+        "--url-pattern",
+        r"/blog/posts/",
+    )
     assert result.returncode == 0, result.stderr
     assert set(_articles(tmp_path)) == _blog_urls(portal)
     assert _rows(tmp_path, "select * from failures") == []
 
 
 def test_generic_crawl_of_a_listing_follows_rel_next(portal: DemoPortal, tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "crawl", "generic", "--start-url", portal.base_url + "/blog/",
-                     "--url-pattern", r"/blog/posts/")  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "crawl",
+        "generic",
+        "--start-url",
+        portal.base_url + "/blog/",
+        "--url-pattern",
+        r"/blog/posts/",
+    )
     assert result.returncode == 0, result.stderr
     assert set(_articles(tmp_path)) == _blog_urls(portal)  # 3 per page: page 2 was followed
 
@@ -113,8 +128,15 @@ def test_portal_spider_discovers_through_robots_sitemaps(
     portal: DemoPortal, tmp_path: Path
 ) -> None:
     # robots.txt → sitemap index → news sitemap (feed articles) + gzip'd urlset (listing)
-    result = run_cli(tmp_path, "crawl", "ofweek", "--base-url", portal.base_url,
-                     "--start-url", portal.base_url + "/robots.txt")  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "crawl",
+        "ofweek",
+        "--base-url",
+        portal.base_url,
+        "--start-url",
+        portal.base_url + "/robots.txt",
+    )
     assert result.returncode == 0, result.stderr
     articles = _articles(tmp_path)
     assert set(articles) == _portal_expected(portal)
@@ -125,8 +147,15 @@ def test_portal_spider_discovers_through_robots_sitemaps(
 
 
 def test_portal_spider_reads_an_atom_feed(portal: DemoPortal, tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "crawl", "ofweek", "--base-url", portal.base_url,
-                     "--start-url", portal.base_url + "/atom/ofweek/news.xml")  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "crawl",
+        "ofweek",
+        "--base-url",
+        portal.base_url,
+        "--start-url",
+        portal.base_url + "/atom/ofweek/news.xml",
+    )
     assert result.returncode == 0, result.stderr
     feed = {portal.article_url(a) for a in portal.feed_articles if a.title}
     assert set(_articles(tmp_path)) == feed
@@ -135,8 +164,17 @@ def test_portal_spider_reads_an_atom_feed(portal: DemoPortal, tmp_path: Path) ->
 def test_sitemap_max_age_skips_old_entries(portal: DemoPortal, tmp_path: Path) -> None:
     # every demo entry is dated 2021–2024, so a one-day window keeps none of them
     start = portal.base_url + "/blog/sitemap_index.xml"
-    result = run_cli(tmp_path, "--log-level", "INFO", "-s", "ARCHIVE_SITEMAP_MAX_AGE_DAYS=1",
-                     "crawl", "generic", "--start-url", start)  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "--log-level",
+        "INFO",
+        "-s",
+        "ARCHIVE_SITEMAP_MAX_AGE_DAYS=1",
+        "crawl",
+        "generic",
+        "--start-url",
+        start,
+    )
     assert "'archive/skipped_old': 8" in result.stderr  # 6 gzip'd + 2 news entries
     assert not _rows(tmp_path, "select * from articles")
 
@@ -166,8 +204,11 @@ def test_redesign_sets_off_the_alarm_and_the_generic_extractor_takes_over(
     assert run["status"] == "degraded"
     assert (run["parse_checked"], run["parse_broken"], run["fallback"]) == (12, 12, 12)
     articles = _articles(tmp_path)
-    titled = {redesigned.article_url(a): a for a in redesigned.articles
-              if a.title and (a.in_listing or a.in_feed)}  # fmt: skip
+    titled = {
+        redesigned.article_url(a): a
+        for a in redesigned.articles
+        if a.title and (a.in_listing or a.in_feed)
+    }
     assert set(titled) <= set(articles)
     for url, article in titled.items():
         row = articles[url]
@@ -206,8 +247,17 @@ def test_a_healthy_crawl_counts_pages_but_is_not_degraded(
 def test_below_min_pages_held_pages_are_released_unchanged(
     redesigned: DemoPortal, tmp_path: Path
 ) -> None:
-    result = run_cli(tmp_path, "--log-level", "INFO", "-s", "ARCHIVE_DEGRADED_MIN_PAGES=100",
-                     "crawl", "ofweek", "--base-url", redesigned.base_url)  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "--log-level",
+        "INFO",
+        "-s",
+        "ARCHIVE_DEGRADED_MIN_PAGES=100",
+        "crawl",
+        "ofweek",
+        "--base-url",
+        redesigned.base_url,
+    )
     assert result.returncode == 0, result.stderr
     assert _last_run(tmp_path)["status"] == "finished"
     assert not _rows(tmp_path, "select * from articles")
@@ -216,10 +266,16 @@ def test_below_min_pages_held_pages_are_released_unchanged(
     assert "'archive/parse_broken': 12" in result.stderr
 
 
-def test_without_fallback_the_run_is_still_degraded(redesigned: DemoPortal, tmp_path: Path
-                                                    ) -> None:  # fmt: skip
-    result = run_cli(tmp_path, "-s", "ARCHIVE_GENERIC_FALLBACK=False",
-                     "crawl", "ofweek", "--base-url", redesigned.base_url)  # fmt: skip
+def test_without_fallback_the_run_is_still_degraded(redesigned: DemoPortal, tmp_path: Path) -> None:
+    result = run_cli(
+        tmp_path,
+        "-s",
+        "ARCHIVE_GENERIC_FALLBACK=False",
+        "crawl",
+        "ofweek",
+        "--base-url",
+        redesigned.base_url,
+    )
     assert result.returncode == 3, result.stderr
     run = _last_run(tmp_path)
     assert (run["status"], run["parse_broken"], run["fallback"]) == ("degraded", 12, 0)

@@ -8,8 +8,9 @@ TEXT = "朱镕基考察碳排放监测站，钠离子电池中试线投运"
 
 
 def page(body: bytes, content_type: str = "text/html") -> HtmlResponse:
-    return HtmlResponse("http://portal.test/a.html", body=body,
-                        headers={"Content-Type": content_type})  # fmt: skip
+    return HtmlResponse(
+        "http://portal.test/a.html", body=body, headers={"Content-Type": content_type}
+    )
 
 
 def test_lying_utf8_header_is_repaired_from_meta() -> None:

@@ -107,8 +107,16 @@ def test_never_served_articles_are_failures_with_a_reason(runs: FaultRuns) -> No
     assert last.never_served_ok == permanent | robots
     assert set(last.failures) == permanent | robots
     reasons = {last.failures[a]["reason"] for a in permanent | robots}
-    assert reasons == {"http_404", "http_410", "redirect_loop", "too_many_redirects",
-                       "offsite_redirect", "too_large", "no_title", "robots"}  # fmt: skip
+    assert reasons == {
+        "http_404",
+        "http_410",
+        "redirect_loop",
+        "too_many_redirects",
+        "offsite_redirect",
+        "too_large",
+        "no_title",
+        "robots",
+    }
 
 
 def test_failures_are_retried_next_run(runs: FaultRuns) -> None:
@@ -189,8 +197,10 @@ def test_retry_after_honoured_within_the_cap(runs: FaultRuns) -> None:
 
 
 def test_content_faults_archived_with_the_served_text(runs: FaultRuns) -> None:
-    rows = {int(re.search(r"-(\d+)\.html", r["canonical_url"]).group(1)): r  # type: ignore[union-attr]
-            for r in runs.snaps[-1].rows}  # fmt: skip
+    rows = {
+        int(re.search(r"-(\d+)\.html", r["canonical_url"]).group(1)): r  # type: ignore[union-attr]
+        for r in runs.snaps[-1].rows
+    }
     for fault in ("charset_utf8_over_gbk", "charset_gbk_over_utf8", "malformed_html", "no_date"):
         (aid,) = _ids(runs, fault)
         assert aid in rows, fault

@@ -58,12 +58,14 @@ def test_connection_refused_and_dns(tmp_path: Path) -> None:
     assert f"error: {urls[1]}: dns" in result.stderr
 
 
-def test_one_bad_url_does_not_stop_the_others(server: str, demo_portal: object,
-                                              tmp_path: Path) -> None:  # fmt: skip
+def test_one_bad_url_does_not_stop_the_others(
+    server: str, demo_portal: object, tmp_path: Path
+) -> None:
     good = next(a for a in demo_portal.articles if a.title)  # type: ignore[attr-defined]
     good_url = demo_portal.article_url(good)  # type: ignore[attr-defined]
-    result = run_cli(tmp_path, "fetch", server + "/500.html", good_url, "--portal", "ofweek",
-                     settings=SETTINGS)  # fmt: skip
+    result = run_cli(
+        tmp_path, "fetch", server + "/500.html", good_url, "--portal", "ofweek", settings=SETTINGS
+    )
     assert result.returncode == 1
     assert len(result.stdout.strip().splitlines()) == 1
     assert Path(result.stdout.strip()).is_file()

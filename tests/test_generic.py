@@ -36,10 +36,21 @@ EN_BODY = (
     "before the next storm season arrives",
 )
 EN_FURNITURE = (
-    "cookies", "Subscribe today", "FluxMaster", "Sponsored", "Share on social media",
-    "newsletter", "42 Comments", "sparky_jo", "lightning season", "Trending now",
-    "battery recall", "All rights reserved", "Terms of use", "By Morgan Avery",
-)  # fmt: skip
+    "cookies",
+    "Subscribe today",
+    "FluxMaster",
+    "Sponsored",
+    "Share on social media",
+    "newsletter",
+    "42 Comments",
+    "sparky_jo",
+    "lightning season",
+    "Trending now",
+    "battery recall",
+    "All rights reserved",
+    "Terms of use",
+    "By Morgan Avery",
+)
 ZH_BODY = (
     "良率达到百分之九十二",
     "每片晶圆的检测时间从四十分钟缩短到六分钟",
@@ -47,9 +58,20 @@ ZH_BODY = (
     "同步开展温度和湿度传感器的研发工作",
 )
 ZH_FURNITURE = (
-    "下载客户端", "示波器", "发布时间", "责任编辑", "相关阅读", "另一家厂商", "分享到",
-    "网友评论", "支持国产芯片", "热门排行", "第三代半导体", "版权所有", "京ICP备",
-)  # fmt: skip
+    "下载客户端",
+    "示波器",
+    "发布时间",
+    "责任编辑",
+    "相关阅读",
+    "另一家厂商",
+    "分享到",
+    "网友评论",
+    "支持国产芯片",
+    "热门排行",
+    "第三代半导体",
+    "版权所有",
+    "京ICP备",
+)
 
 
 def page_text(name: str) -> str:
@@ -159,23 +181,47 @@ def _doc(head: str = "", body: str = "") -> str:
 @pytest.mark.parametrize(
     ("html", "title"),
     [
-        (_doc('<meta property="og:title" content="Relays rewired | The Ledger">'
-              '<meta property="og:site_name" content="The Ledger">'), "Relays rewired"),
-        (_doc('<meta property="og:title" content="Review: Pixel | Faster">'),
-         "Review: Pixel | Faster"),
-        (_doc("<title>Relays rewired - The Ledger</title>", "<h1>Relays rewired</h1>"),
-         "Relays rewired"),
-        (_doc("<title>土豆不“土” 土豆无“土” 松花江网</title>", "<h1>松花江网</h1>"),
-         "土豆不“土” 土豆无“土”"),
+        (
+            _doc(
+                '<meta property="og:title" content="Relays rewired | The Ledger">'
+                '<meta property="og:site_name" content="The Ledger">'
+            ),
+            "Relays rewired",
+        ),
+        (
+            _doc('<meta property="og:title" content="Review: Pixel | Faster">'),
+            "Review: Pixel | Faster",
+        ),
+        (
+            _doc("<title>Relays rewired - The Ledger</title>", "<h1>Relays rewired</h1>"),
+            "Relays rewired",
+        ),
+        (
+            _doc("<title>土豆不“土” 土豆无“土” 松花江网</title>", "<h1>松花江网</h1>"),
+            "土豆不“土” 土豆无“土”",
+        ),
         (_doc("<title>多数夫妻生活有名无实(图)--雅虎新闻</title>"), "多数夫妻生活有名无实(图)"),
         (_doc("<title>海姑娘的湘菜 | blog.wenxuecity.com</title>"), "海姑娘的湘菜"),
-        (_doc("<title>国产传感器良率突破九成_芯闻速递_科技</title>"
-              '<meta property="og:site_name" content="芯闻速递">'), "国产传感器良率突破九成"),
+        (
+            _doc(
+                "<title>国产传感器良率突破九成_芯闻速递_科技</title>"
+                '<meta property="og:site_name" content="芯闻速递">'
+            ),
+            "国产传感器良率突破九成",
+        ),
         (_doc("", "<h1>Only a headline</h1>"), "Only a headline"),
     ],
-    ids=["og-suffix", "og-kept", "h1-in-title", "h1-logo", "double-dash", "domain", "underscores",
-         "h1-only"],
-)  # fmt: skip
+    ids=[
+        "og-suffix",
+        "og-kept",
+        "h1-in-title",
+        "h1-logo",
+        "double-dash",
+        "domain",
+        "underscores",
+        "h1-only",
+    ],
+)
 def test_title_rules(html: str, title: str) -> None:
     assert (
         GenericParser.V1().title(Page.from_html(html, "https://www.circuitledger.test/a")) == title
@@ -195,29 +241,50 @@ def test_title_missing_everywhere_is_a_parse_error() -> None:
 @pytest.mark.parametrize(
     ("html", "published"),
     [
-        (_doc('<meta property="article:published_time" content="2024-03-05T09:30:00Z">'),
-         "2024-03-05T09:30:00Z"),
-        (_doc('<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
-              '{"@type": "NewsArticle", "datePublished": "2022-08-25T16:09:00+08:00"}]}</script>'),
-         "2022-08-25T16:09:00+08:00"),
-        (_doc("", '<article><h1>T</h1><time datetime="2021-04-02T10:30">Apr 2</time></article>'),
-         "2021-04-02T10:30"),
-        (_doc("", '<h1>T</h1><div class="info"><span class="pubtime">2022年08月25日 16:09</span>'),
-         "2022-08-25 16:09:00"),
-        (_doc("", "<h1>T</h1><p>x</p><div>发布时间：2022-02-13 04:22:18 来源：云南日报</div>"),
-         "2022-02-13 04:22:18"),
-        (_doc("<title>Relays rewired | Ledger</title>",
-              "<h2>Relays rewired</h2><p>By Avery, March 5, 2024</p>"), "2024-03-05 00:00:00"),
+        (
+            _doc('<meta property="article:published_time" content="2024-03-05T09:30:00Z">'),
+            "2024-03-05T09:30:00Z",
+        ),
+        (
+            _doc(
+                '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
+                '{"@type": "NewsArticle", "datePublished": "2022-08-25T16:09:00+08:00"}]}</script>'
+            ),
+            "2022-08-25T16:09:00+08:00",
+        ),
+        (
+            _doc("", '<article><h1>T</h1><time datetime="2021-04-02T10:30">Apr 2</time></article>'),
+            "2021-04-02T10:30",
+        ),
+        (
+            _doc(
+                "", '<h1>T</h1><div class="info"><span class="pubtime">2022年08月25日 16:09</span>'
+            ),
+            "2022-08-25 16:09:00",
+        ),
+        (
+            _doc("", "<h1>T</h1><p>x</p><div>发布时间：2022-02-13 04:22:18 来源：云南日报</div>"),
+            "2022-02-13 04:22:18",
+        ),
+        (
+            _doc(
+                "<title>Relays rewired | Ledger</title>",
+                "<h2>Relays rewired</h2><p>By Avery, March 5, 2024</p>",
+            ),
+            "2024-03-05 00:00:00",
+        ),
     ],
     ids=["meta", "json-ld-graph", "time-datetime", "date-class", "labelled", "after-headline"],
-)  # fmt: skip
+)
 def test_published_sources(html: str, published: str) -> None:
     assert GenericParser.V1().published(Page.from_html(html, EN_URL)) == published
 
 
 def test_dates_far_from_the_headline_are_not_taken() -> None:
-    html = _doc("<title>Relays</title>", "<h1>Relays</h1>" + "<p>words</p>" * 30
-                + "<p>Older: March 1, 2024</p>")  # fmt: skip
+    html = _doc(
+        "<title>Relays</title>",
+        "<h1>Relays</h1>" + "<p>words</p>" * 30 + "<p>Older: March 1, 2024</p>",
+    )
     with pytest.raises(ParseError) as info:
         GenericParser.V1().published(Page.from_html(html, EN_URL))
     assert info.value.field_name == "published"
@@ -226,13 +293,18 @@ def test_dates_far_from_the_headline_are_not_taken() -> None:
 @pytest.mark.parametrize(
     ("head", "canonical"),
     [
-        ('<link rel="canonical" href="/a/canonical">', "https://www.circuitledger.test/a/canonical"),
-        ('<meta property="og:url" content="https://m.circuitledger.test/og">',
-         "https://m.circuitledger.test/og"),
+        (
+            '<link rel="canonical" href="/a/canonical">',
+            "https://www.circuitledger.test/a/canonical",
+        ),
+        (
+            '<meta property="og:url" content="https://m.circuitledger.test/og">',
+            "https://m.circuitledger.test/og",
+        ),
         ("", EN_URL),
     ],
     ids=["link", "og-url", "page-url"],
-)  # fmt: skip
+)
 def test_canonical_url_fallbacks(head: str, canonical: str) -> None:
     assert GenericParser.V1().canonical_url(Page.from_html(_doc(head), EN_URL)) == canonical
 
@@ -456,11 +528,18 @@ def _author(head: str, body: str) -> str:
     ("head", "body", "author"),
     [
         ('<meta name="author" content="林晓">', "<p>正文</p>", "林晓"),
-        ('<script type="application/ld+json">{"@type": "NewsArticle", "author": '
-         '[{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "Li Wei"}]}'
-         "</script>", "<p>x</p>", "Jane Doe, Li Wei"),
-        ('<meta name="author" content="www.yunnan.cn,云南网">', "<p>（记者 胡晓蓉）正文</p>",
-         "胡晓蓉"),
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle", "author": '
+            '[{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "Li Wei"}]}'
+            "</script>",
+            "<p>x</p>",
+            "Jane Doe, Li Wei",
+        ),
+        (
+            '<meta name="author" content="www.yunnan.cn,云南网">',
+            "<p>（记者 胡晓蓉）正文</p>",
+            "胡晓蓉",
+        ),
         ("", "<div>21世纪经济报道 作者：宋怡 杨志华 我要说说 打印</div>", "宋怡 杨志华"),
         ("", "<p>光明日报记者 王建宏 张文攀</p><p>土豆，听名字就很朴实。</p>", "王建宏 张文攀"),
         ("", "<p>本报实习生 刘国栋 周炜 本报记者 王燕平 方云凤</p>", "刘国栋 周炜 王燕平 方云凤"),
@@ -472,10 +551,22 @@ def _author(head: str, body: str) -> str:
         ("", "<p>记者近日从西藏自治区了解到，厕所改造进展顺利。</p>", ""),
         ("", "<p>他说：“这样的说法没有道理。”（组图）</p>", ""),
     ],
-    ids=["meta", "json-ld", "site-meta-rejected", "labelled", "reporters", "interns-and-reporters",
-         "reporter-reporting-from", "by-line", "closing-bracket", "forum", "editor", "no-name",
-         "bracket-not-a-name"],
-)  # fmt: skip
+    ids=[
+        "meta",
+        "json-ld",
+        "site-meta-rejected",
+        "labelled",
+        "reporters",
+        "interns-and-reporters",
+        "reporter-reporting-from",
+        "by-line",
+        "closing-bracket",
+        "forum",
+        "editor",
+        "no-name",
+        "bracket-not-a-name",
+    ],
+)
 def test_author_sources(head: str, body: str, author: str) -> None:
     assert _author(head, body) == author
 

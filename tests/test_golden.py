@@ -67,10 +67,17 @@ def test_golden_round_trip_through_a_demo_page(golden_text: str, tmp_path: Path)
     with DemoPortal(port=0, extra_articles=[page]) as portal:
         url = portal.article_url(page)
         result = run_cli(
-            tmp_path, "fetch", url, "--portal", "ofweek", "--image-mode", "proxy",
-            "--image-proxy", CORS + "{url}",
+            tmp_path,
+            "fetch",
+            url,
+            "--portal",
+            "ofweek",
+            "--image-mode",
+            "proxy",
+            "--image-proxy",
+            CORS + "{url}",
             settings=("AUTOTHROTTLE_ENABLED=False", "ARCHIVE_IMAGES_DOWNLOAD=False"),
-        )  # fmt: skip
+        )
         assert result.returncode == 0, result.stderr
         assert portal.hits[url.removeprefix(portal.base_url)] == 1
     written_path = Path(result.stdout.strip().splitlines()[-1])

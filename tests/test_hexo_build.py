@@ -85,8 +85,9 @@ def _tool(name: str) -> str:
 
 
 def _cache_key(node: str) -> str:
-    node_version = subprocess.run([node, "--version"], capture_output=True, text=True,
-                                  check=True, timeout=30).stdout.strip()  # fmt: skip
+    node_version = subprocess.run(
+        [node, "--version"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout.strip()
     digest = hashlib.sha256()
     for name in ("package.json", "package-lock.json"):
         digest.update((SITE / name).read_bytes())
@@ -115,12 +116,20 @@ def hexo_modules() -> Path:
         scratch.mkdir()
         for name in ("package.json", "package-lock.json"):
             shutil.copy2(SITE / name, scratch / name)
-        argv = [npm, "ci", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund",
-                "--loglevel=error"]  # fmt: skip
+        argv = [
+            npm,
+            "ci",
+            "--ignore-scripts",
+            "--prefer-offline",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ]
         started = time.monotonic()
         try:
-            result = subprocess.run(argv, cwd=scratch, capture_output=True, text=True,
-                                    timeout=NPM_TIMEOUT, check=False)  # fmt: skip
+            result = subprocess.run(
+                argv, cwd=scratch, capture_output=True, text=True, timeout=NPM_TIMEOUT, check=False
+            )
         except subprocess.TimeoutExpired:
             shutil.rmtree(scratch, ignore_errors=True)
             pytest.fail(
@@ -154,8 +163,7 @@ class Build:
     """Archived post path (below ``posts/``) → its generated page, from the index page."""
 
     def row(self, art_id: int) -> dict[str, Any]:
-        url = next(self.portal.article_url(a) for a in self.portal.articles
-                   if a.art_id == art_id)  # fmt: skip
+        url = next(self.portal.article_url(a) for a in self.portal.articles if a.art_id == art_id)
         rows = list(Database(self.archive / "index.db")["articles"].rows_where("url = ?", [url]))
         assert len(rows) == 1, url
         return rows[0]
@@ -176,9 +184,15 @@ def _copy_site(modules: Path, site: Path) -> None:
 
 def _hexo_generate(site: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TZ": "UTC", "NO_COLOR": "1", "FORCE_COLOR": "0"}
-    return subprocess.run([str(site / "node_modules" / ".bin" / "hexo"), "generate"], cwd=site,
-                          capture_output=True, text=True, timeout=HEXO_TIMEOUT, env=env,
-                          check=False)  # fmt: skip
+    return subprocess.run(
+        [str(site / "node_modules" / ".bin" / "hexo"), "generate"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=HEXO_TIMEOUT,
+        env=env,
+        check=False,
+    )
 
 
 def _pages_by_source(site: Path) -> dict[str, Path]:
@@ -207,8 +221,18 @@ def build(hexo_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         crawl = run_cli(archive, "crawl", "ofweek", "--base-url", portal.base_url)
         assert crawl.returncode == 0, crawl.stderr
         proxied = next(a for a in portal.articles if a.art_id == PROXIED_ID)
-        fetch = run_cli(archive, "fetch", "--portal", "ofweek", "--force", "--image-mode",
-                        "proxy", "--image-proxy", PROXY, portal.article_url(proxied))  # fmt: skip
+        fetch = run_cli(
+            archive,
+            "fetch",
+            "--portal",
+            "ofweek",
+            "--force",
+            "--image-mode",
+            "proxy",
+            "--image-proxy",
+            PROXY,
+            portal.article_url(proxied),
+        )
         assert fetch.returncode == 0, fetch.stderr
         imported = run_cli(archive, "import", str(legacy))
         assert imported.returncode == 0, imported.stdout + imported.stderr
@@ -223,8 +247,9 @@ def build(hexo_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def _posts(archive: Path) -> list[str]:
-    return sorted(p.relative_to(archive / "posts").as_posix()
-                  for p in (archive / "posts").rglob("*.md"))  # fmt: skip
+    return sorted(
+        p.relative_to(archive / "posts").as_posix() for p in (archive / "posts").rglob("*.md")
+    )
 
 
 def _crawled(portal: Any) -> list[Any]:
@@ -242,8 +267,9 @@ def _beijing(raw: str) -> str:
 
 def test_hexo_builds_quietly(build: Build) -> None:
     # Hexo logs a post it cannot process ("ERROR Process failed: …"), drops it and exits 0.
-    problems = [line for line in build.output.splitlines()
-                if re.match(r"\s*(WARN|ERROR|FATAL)\b", line)]  # fmt: skip
+    problems = [
+        line for line in build.output.splitlines() if re.match(r"\s*(WARN|ERROR|FATAL)\b", line)
+    ]
     assert problems == [], build.output
     assert "Hexo 8.1.2" in (build.site / "public" / "index.html").read_text(encoding="utf-8")
 

@@ -58,17 +58,70 @@ TRIED: Counter[str] = Counter()
 """Inputs tried per test (written as figures at the end)."""
 
 HOSTILE_TEXT = (
-    "../../etc/passwd", "/etc/passwd", "..", ".", "...", ".hidden", "~/.ssh/id_rsa",
-    "C:\\Windows\\win.ini", "\\\\server\\share\\x", "CON", "con.txt", "NUL", "aux.md", "COM1",
-    "LPT9", "a\x00b", "\x00", "x" * 10_000, "标题" * 5_000, ": ", "key: value", "---",
-    "--- \n...\n", "!!python/object/apply:os.system ['touch /tmp/pwned']",
-    "!!python/object:__main__.X {}", "&anchor", "*alias", "| block", "> folded", "- item",
-    "? key", "%TAG ! x", "@at", "`tick", "#comment", "'single'", '"double"', "{a: 1}", "[1, 2]",
-    "yes", "no", "null", "~", "1e3", "0x1F", "2022-08-25", "12:30", "\u202eexe.txt",
-    "\u200b\u200c\u200d\ufeff", "\u2028\u2029\x85", "\u0645\u0631\u062d\u0628\u0627",
-    "🚀🔥👩\u200d👩\u200d👧", "\r\n", "\t\v\f", "<script>alert(1)</script>", "{url}", "%s%n",
-    "{{ title }}", "' OR 1=1 --", " ", "\u3000", "\ud7ff\ue000\uffff", "\U0010ffff",
-)  # fmt: skip
+    "../../etc/passwd",
+    "/etc/passwd",
+    "..",
+    ".",
+    "...",
+    ".hidden",
+    "~/.ssh/id_rsa",
+    "C:\\Windows\\win.ini",
+    "\\\\server\\share\\x",
+    "CON",
+    "con.txt",
+    "NUL",
+    "aux.md",
+    "COM1",
+    "LPT9",
+    "a\x00b",
+    "\x00",
+    "x" * 10_000,
+    "标题" * 5_000,
+    ": ",
+    "key: value",
+    "---",
+    "--- \n...\n",
+    "!!python/object/apply:os.system ['touch /tmp/pwned']",
+    "!!python/object:__main__.X {}",
+    "&anchor",
+    "*alias",
+    "| block",
+    "> folded",
+    "- item",
+    "? key",
+    "%TAG ! x",
+    "@at",
+    "`tick",
+    "#comment",
+    "'single'",
+    '"double"',
+    "{a: 1}",
+    "[1, 2]",
+    "yes",
+    "no",
+    "null",
+    "~",
+    "1e3",
+    "0x1F",
+    "2022-08-25",
+    "12:30",
+    "\u202eexe.txt",
+    "\u200b\u200c\u200d\ufeff",
+    "\u2028\u2029\x85",
+    "\u0645\u0631\u062d\u0628\u0627",
+    "🚀🔥👩\u200d👩\u200d👧",
+    "\r\n",
+    "\t\v\f",
+    "<script>alert(1)</script>",
+    "{url}",
+    "%s%n",
+    "{{ title }}",
+    "' OR 1=1 --",
+    " ",
+    "\u3000",
+    "\ud7ff\ue000\uffff",
+    "\U0010ffff",
+)
 """Known-bad strings for titles, authors, categories, sources, dates and URLs."""
 
 ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=120)
@@ -83,12 +136,16 @@ hostile_text = st.one_of(
 )
 
 HOSTILE_HTML = (
-    "<script>alert(1)</script>", "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    "<img src=x onerror=alert(1)>", '<img src="http://a.example/1.jpg" onload="alert(1)">',
-    '<a href="javascript:alert(1)">x</a>', '<a href=" jav&#x09;ascript:alert(1)">x</a>',
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    '<img src="http://a.example/1.jpg" onload="alert(1)">',
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href=" jav&#x09;ascript:alert(1)">x</a>',
     '<a href="JaVaScRiPt:alert(1)">x</a>',
     '<a href="data:text/html,<script>alert(1)</script>">x</a>',
-    '<a href="vbscript:msgbox(1)">x</a>', "<svg onload=alert(1)><script>alert(1)</script></svg>",
+    '<a href="vbscript:msgbox(1)">x</a>',
+    "<svg onload=alert(1)><script>alert(1)</script></svg>",
     '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
     "<math><mi xlink:href=javascript:alert(1)>x</mi></math>",
     "<style>@import 'http://evil.example/x.css'; body{background:url(javascript:alert(1))}</style>",
@@ -96,22 +153,34 @@ HOSTILE_HTML = (
     '<p style="position:fixed;top:0;left:0;width:100%;height:100%">overlay</p>',
     '<div style="width: expression(alert(1))">x</div>',
     '<p style="color:red;background-image:url(http://tracker.example/p.gif)">x</p>',
-    '<p style="text-indent: 2em;">正文段落</p>', "<iframe src=//evil.example></iframe>",
-    '<iframe srcdoc="<script>alert(1)</script>"></iframe>', "<object data=x.swf></object>",
+    '<p style="text-indent: 2em;">正文段落</p>',
+    "<iframe src=//evil.example></iframe>",
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    "<object data=x.swf></object>",
     "<embed src=x.swf>",
     '<form action="http://evil.example"><input name=p autofocus onfocus=alert(1)></form>',
-    '<details open ontoggle="alert(1)">x</details>', '<video><source onerror="alert(1)"></video>',
-    '<body onload="alert(1)">', '<base href="http://evil.example/">',
+    '<details open ontoggle="alert(1)">x</details>',
+    '<video><source onerror="alert(1)"></video>',
+    '<body onload="alert(1)">',
+    '<base href="http://evil.example/">',
     '<meta http-equiv="refresh" content="0;url=http://evil.example">',
-    '<link rel="stylesheet" href="http://evil.example/x.css">', "<!--<script>alert(1)</script>-->",
-    "<![CDATA[<script>alert(1)</script>]]>", "<p>unclosed <b>bold <i>italic", "</div></div></p>",
-    "&#0; &#xD800; &am p; &notanentity; &#99999999;", "a\x00b", "<p>" * 300, "<",
-    "<img src=\"http://a.example/1.jpg\" srcset=\"javascript:alert(1) 1x\">",
-    '<a href="http://ok.example/" target="_blank">ok</a>', "<p>中文段落，全角标点：是的。</p>",
+    '<link rel="stylesheet" href="http://evil.example/x.css">',
+    "<!--<script>alert(1)</script>-->",
+    "<![CDATA[<script>alert(1)</script>]]>",
+    "<p>unclosed <b>bold <i>italic",
+    "</div></div></p>",
+    "&#0; &#xD800; &am p; &notanentity; &#99999999;",
+    "a\x00b",
+    "<p>" * 300,
+    "<",
+    '<img src="http://a.example/1.jpg" srcset="javascript:alert(1) 1x">',
+    '<a href="http://ok.example/" target="_blank">ok</a>',
+    "<p>中文段落，全角标点：是的。</p>",
     '<img data-src="http://a.example/lazy.jpg" src="data:image/gif;base64,R0lGOD">',
-    "<template><script>alert(1)</script></template>", "<noscript><p>x</p></noscript>",
+    "<template><script>alert(1)</script></template>",
+    "<noscript><p>x</p></noscript>",
     '<p title="x&quot; onmouseover=&quot;alert(1)">x</p>',
-)  # fmt: skip
+)
 """HTML payloads and malformed markup mixed into bodies."""
 
 hostile_html = st.lists(
@@ -125,10 +194,31 @@ FILE_IO = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data
 # --------------------------------------------------------------------------- inertness checks
 
 FORBIDDEN_TAGS = {
-    "script", "style", "iframe", "svg", "math", "object", "embed", "form", "input", "base",
-    "meta", "link", "template", "frame", "frameset", "applet", "video", "audio", "source",
-    "body", "html", "head", "details", "button",
-}  # fmt: skip
+    "script",
+    "style",
+    "iframe",
+    "svg",
+    "math",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "base",
+    "meta",
+    "link",
+    "template",
+    "frame",
+    "frameset",
+    "applet",
+    "video",
+    "audio",
+    "source",
+    "body",
+    "html",
+    "head",
+    "details",
+    "button",
+}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
@@ -156,8 +246,14 @@ def assert_inert(markup: str) -> None:
 # --------------------------------------------------------------------------- paths
 
 
-RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
-            *(f"LPT{i}" for i in range(10))}  # fmt: skip
+RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+}
 
 
 def assert_portable(part: str) -> None:
@@ -183,8 +279,13 @@ def test_safe_component_is_one_portable_name(text: str) -> None:
 def test_post_path_never_leaves_posts(title: str, portal: str, url_tail: str) -> None:
     TRIED["post_relpath"] += 1
     url = "https://news.example.com/" + url_tail
-    article = ArticleItem(url=url, canonical_url=url, portal=portal, title=title,
-                          published=datetime(2024, 1, 2, tzinfo=UTC))  # fmt: skip
+    article = ArticleItem(
+        url=url,
+        canonical_url=url,
+        portal=portal,
+        title=title,
+        published=datetime(2024, 1, 2, tzinfo=UTC),
+    )
     rel = post_relpath(article)
     assert len(rel.parts) == 3 and rel.suffix == ".md"
     for part in rel.parts:
@@ -220,9 +321,15 @@ def test_front_matter_round_trips_exactly(
     title: str, author: str, categories: list[str], date: str, image: str, comments: bool
 ) -> None:
     TRIED["front_matter"] += 1
-    metadata: dict[str, Any] = {"title": title, "categories": categories, "headimg": image,
-                                "author": author, "comments": comments, "date": date,
-                                "thumbnail": image}  # fmt: skip
+    metadata: dict[str, Any] = {
+        "title": title,
+        "categories": categories,
+        "headimg": image,
+        "author": author,
+        "comments": comments,
+        "date": date,
+        "thumbnail": image,
+    }
     text = render_post(metadata, "<p>正文</p>", FRAMES["ofweek"])
     parsed = parse_post(text)
     assert parsed.metadata == metadata
@@ -243,9 +350,17 @@ def test_saved_article_parses_back_to_the_same_values(
 ) -> None:
     TRIED["save_round_trip"] += 1
     url = "https://news.example.com/a/1.html"
-    article = ArticleItem(url=url, portal="ofweek", title_raw=title, source_raw=source,
-                          author=author, categories=categories, published_raw=published,
-                          body_raw=body, fetched_at=datetime(2024, 1, 1, tzinfo=UTC))  # fmt: skip
+    article = ArticleItem(
+        url=url,
+        portal="ofweek",
+        title_raw=title,
+        source_raw=source,
+        author=author,
+        categories=categories,
+        published_raw=published,
+        body_raw=body,
+        fetched_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     normalize_article(article)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -291,10 +406,23 @@ def test_display_sanitizer_leaves_nothing_executable(body: str) -> None:
     assert "<script" not in snippet.lower() and "<img" not in snippet.lower()
 
 
-@given(style=st.one_of(hostile_text, st.sampled_from([
-    "text-indent: 2em;", "color: red; background: url(x)", "position: fixed", "width: 10px",
-    "color: rgb(1, 2, 3)", "width: expression(alert(1))", "color: \\72 ed", "font: 1em/2 x",
-])))  # fmt: skip
+@given(
+    style=st.one_of(
+        hostile_text,
+        st.sampled_from(
+            [
+                "text-indent: 2em;",
+                "color: red; background: url(x)",
+                "position: fixed",
+                "width: 10px",
+                "color: rgb(1, 2, 3)",
+                "width: expression(alert(1))",
+                "color: \\72 ed",
+                "font: 1em/2 x",
+            ]
+        ),
+    )
+)
 def test_safe_style_is_idempotent_and_plain(style: str) -> None:
     TRIED["safe_style"] += 1
     once = safe_style(style)
@@ -307,10 +435,12 @@ def test_safe_style_is_idempotent_and_plain(style: str) -> None:
 
 
 def _page(title: str, body: str, date: str) -> str:
-    return (f"<html><head><meta charset=utf-8><title>{title}</title>"
-            f'<meta property="og:title" content="{title}"></head><body>'
-            f'<div class="article_left"><h1>{title}</h1><div class="time">{date}</div>'
-            f'<div class="artical-content">{body}</div></div>{body}</body></html>')  # fmt: skip
+    return (
+        f"<html><head><meta charset=utf-8><title>{title}</title>"
+        f'<meta property="og:title" content="{title}"></head><body>'
+        f'<div class="article_left"><h1>{title}</h1><div class="time">{date}</div>'
+        f'<div class="artical-content">{body}</div></div>{body}</body></html>'
+    )
 
 
 @FILE_IO
@@ -331,11 +461,26 @@ def test_parsers_raise_only_parse_errors(title: str, body: str, date: str, raw: 
 # --------------------------------------------------------------------------- dates, URLs
 
 
-@given(raw=st.one_of(hostile_text, st.sampled_from([
-    "2022-08-25 16:09", "2022年8月25日 16:09", "Thu, 25 Aug 2022 08:09:00 GMT", "9999-99-99",
-    "0000-00-00 00:00", "2022-02-30", "昨天 10:00", "3 days ago", "2022-08-25T16:09:00+25:00",
-    "1" * 10_000, "2022-08-25 " * 1_000,
-])))  # fmt: skip
+@given(
+    raw=st.one_of(
+        hostile_text,
+        st.sampled_from(
+            [
+                "2022-08-25 16:09",
+                "2022年8月25日 16:09",
+                "Thu, 25 Aug 2022 08:09:00 GMT",
+                "9999-99-99",
+                "0000-00-00 00:00",
+                "2022-02-30",
+                "昨天 10:00",
+                "3 days ago",
+                "2022-08-25T16:09:00+25:00",
+                "1" * 10_000,
+                "2022-08-25 " * 1_000,
+            ]
+        ),
+    )
+)
 def test_date_parser_returns_utc_or_none_quickly(raw: str) -> None:
     TRIED["parse_published"] += 1
     started = time.monotonic()
@@ -349,8 +494,10 @@ def test_date_parser_returns_utc_or_none_quickly(raw: str) -> None:
 PROXY = "https://cors.zfour.workers.dev/?{url}"
 
 
-@given(url=st.one_of(hostile_text, st.builds("http://{}".format, hostile_text)),
-       depth=st.integers(0, 1500))  # fmt: skip
+@given(
+    url=st.one_of(hostile_text, st.builds("http://{}".format, hostile_text)),
+    depth=st.integers(0, 1500),
+)
 def test_proxy_unwrapper_is_total_and_idempotent(url: str, depth: int) -> None:
     TRIED["unwrap_proxy_url"] += 1
     wrapped = url
@@ -366,17 +513,34 @@ def test_proxy_unwrapper_is_total_and_idempotent(url: str, depth: int) -> None:
 
 
 @FILE_IO
-@given(title=hostile_text, categories=st.lists(hostile_text, max_size=3), body=hostile_html,
-       raw=st.one_of(hostile_text, st.sampled_from([
-           "---\ntitle: !!python/object/apply:os.system ['touch /tmp/pwned']\n---\nx",
-           "---\n&a [*a, *a]\n---\n", "---\n- just a list\n---\n", "+++\ntitle = 'toml'\n+++\nx",
-           "---\ntitle: x\ndate: 2024-13-45\n---\nbody", "---\n" + "a: [" * 500 + "\n---\n",
-       ])))  # fmt: skip
-def test_import_parses_or_refuses_cleanly(title: str, categories: list[str], body: str,
-                                          raw: str) -> None:  # fmt: skip
+@given(
+    title=hostile_text,
+    categories=st.lists(hostile_text, max_size=3),
+    body=hostile_html,
+    raw=st.one_of(
+        hostile_text,
+        st.sampled_from(
+            [
+                "---\ntitle: !!python/object/apply:os.system ['touch /tmp/pwned']\n---\nx",
+                "---\n&a [*a, *a]\n---\n",
+                "---\n- just a list\n---\n",
+                "+++\ntitle = 'toml'\n+++\nx",
+                "---\ntitle: x\ndate: 2024-13-45\n---\nbody",
+                "---\n" + "a: [" * 500 + "\n---\n",
+            ]
+        ),
+    ),
+)
+def test_import_parses_or_refuses_cleanly(
+    title: str, categories: list[str], body: str, raw: str
+) -> None:
     TRIED["parse_import"] += 1
-    metadata = {"title": title, "categories": categories, "author": "x",
-                "date": "Mon, 01 Jan 2024 08:00:05 GMT"}  # fmt: skip
+    metadata = {
+        "title": title,
+        "categories": categories,
+        "author": "x",
+        "date": "Mon, 01 Jan 2024 08:00:05 GMT",
+    }
     legacy = render_post(metadata, body, FRAMES["ofweek"])
     for text in (legacy, raw):
         try:
@@ -398,6 +562,12 @@ def test_zz_write_hostile_figures(request: pytest.FixtureRequest) -> None:
     from tests.figures import write_figures
 
     profile = current._current_profile  # the name of the loaded profile
-    write_figures("hostile", {"profile": profile, "inputs": dict(sorted(TRIED.items())),
-                              "total": sum(TRIED.values()),
-                              "failed_tests": request.session.testsfailed})  # fmt: skip
+    write_figures(
+        "hostile",
+        {
+            "profile": profile,
+            "inputs": dict(sorted(TRIED.items())),
+            "total": sum(TRIED.values()),
+            "failed_tests": request.session.testsfailed,
+        },
+    )

@@ -54,8 +54,9 @@ def portal() -> Iterator[Any]:
 
 
 def crawl(archive: Path, portal: Any, *extra: str, settings: tuple[str, ...] = SETTINGS) -> str:
-    result = run_cli(archive, "crawl", "ofweek", "--base-url", portal.base_url, *extra,
-                     settings=settings)  # fmt: skip
+    result = run_cli(
+        archive, "crawl", "ofweek", "--base-url", portal.base_url, *extra, settings=settings
+    )
     assert result.returncode == 0, result.stderr
     return result.stderr
 
@@ -89,8 +90,11 @@ def srcs(post: Any) -> list[str]:
 
 def snapshot(archive: Path) -> dict[str, bytes]:
     """Every post and sidecar below posts/, by relative path."""
-    return {p.relative_to(archive).as_posix(): p.read_bytes()
-            for p in sorted((archive / "posts").rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        p.relative_to(archive).as_posix(): p.read_bytes()
+        for p in sorted((archive / "posts").rglob("*"))
+        if p.is_file()
+    }
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -108,8 +112,9 @@ def snapshot(archive: Path) -> dict[str, bytes]:
         (b"\x00\x01\x02unknown", "", "http://x/pic.png?w=1", ("image/png", "png")),
     ],
 )
-def test_image_type_from_header_bytes_or_url(body: bytes, ctype: str, url: str,
-                                             expected: tuple[str, str]) -> None:  # fmt: skip
+def test_image_type_from_header_bytes_or_url(
+    body: bytes, ctype: str, url: str, expected: tuple[str, str]
+) -> None:
     assert image_type(body, ctype, url) == expected
 
 
@@ -169,8 +174,9 @@ def test_duplicates_are_stored_once_and_never_fetched_again(portal: Any, tmp_pat
     # dup-a is in both articles: requested once
     assert portal.hits[CASES + "dup-a.png"] == 1
     with db(tmp_path) as conn:
-        shared = conn.execute("select count(distinct article_id) from images where url = ?",
-                              [a["url"]]).fetchone()[0]  # fmt: skip
+        shared = conn.execute(
+            "select count(distinct article_id) from images where url = ?", [a["url"]]
+        ).fetchone()[0]
     assert shared == 2
 
     portal.reset_hits()
@@ -211,16 +217,24 @@ def test_failures_are_recorded_and_retried_next_run(portal: Any, tmp_path: Path)
     assert case_url(portal, "broken-500.png") in srcs(post)
     with db(tmp_path) as conn:
         assert conn.execute("select count(*) from revisions").fetchone()[0] == 0
-        (status,) = conn.execute("select status from images where url = ?",
-                                 [flaky["url"]]).fetchone()  # fmt: skip
+        (status,) = conn.execute(
+            "select status from images where url = ?", [flaky["url"]]
+        ).fetchone()
     assert status == "downloaded"
 
 
 def test_per_article_image_limit(portal: Any, tmp_path: Path) -> None:
     second = next(a for a in portal.articles if a.art_id == CASE_IDS[1])
-    result = run_cli(tmp_path, "fetch", "--portal", "ofweek", "--image-mode", "local",
-                     portal.article_url(second),
-                     settings=(*SETTINGS, "ARCHIVE_IMAGES_MAX_PER_ARTICLE=1"))  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "fetch",
+        "--portal",
+        "ofweek",
+        "--image-mode",
+        "local",
+        portal.article_url(second),
+        settings=(*SETTINGS, "ARCHIVE_IMAGES_MAX_PER_ARTICLE=1"),
+    )
     assert result.returncode == 0, result.stderr
     with db(tmp_path) as conn:
         rows = conn.execute("select status, error from images order by position").fetchall()
@@ -293,8 +307,13 @@ def test_killing_a_crawl_mid_download_loses_nothing(tmp_path: Path) -> None:
         for setting in SETTINGS:
             argv += ["--set", setting]
         argv += ["crawl", "ofweek", "--base-url", portal.base_url, "--image-mode", "local"]
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env={**os.environ}, start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ},
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + 60
             while portal.hits[CASES + "slow.png"] == 0 and time.monotonic() < deadline:
@@ -330,8 +349,9 @@ def test_legacy_images_full_layout_is_migrated(portal: Any, tmp_path: Path) -> N
     legacy = tmp_path / "images" / "full"
     legacy.mkdir(parents=True)
     with db(tmp_path) as conn:
-        rows = conn.execute("select distinct url, path from images where status = 'downloaded'"
-                            ).fetchall()  # fmt: skip
+        rows = conn.execute(
+            "select distinct url, path from images where status = 'downloaded'"
+        ).fetchall()
         for row in rows:
             old = f"full/{hashlib.sha1(row['url'].encode()).hexdigest()}.png"  # noqa: S324
             (tmp_path / "images" / old).write_bytes(
@@ -430,8 +450,13 @@ def test_image_downloads_reach_response_signals(portal: Any, tmp_path: Path) -> 
     """What a WARC writer hooked to ``response_received`` would see of the images."""
     probe = tmp_path / "probe.jsonl"
     extension = json.dumps({"tests.response_probe.ResponseProbe": 0})
-    crawl(tmp_path / "archive", portal, "--image-mode", "local",
-          settings=(*SETTINGS, f"EXTENSIONS={extension}", f"PROBE_FILE={probe}"))  # fmt: skip
+    crawl(
+        tmp_path / "archive",
+        portal,
+        "--image-mode",
+        "local",
+        settings=(*SETTINGS, f"EXTENSIONS={extension}", f"PROBE_FILE={probe}"),
+    )
     seen = [json.loads(line) for line in probe.read_text(encoding="utf-8").splitlines()]
     images = {r["url"]: r for r in seen if r["image"]}
     dup = images[case_url(portal, "dup-a.png")]
@@ -446,9 +471,13 @@ def test_too_large_images_are_fetched_once_the_limit_is_raised(portal: Any, tmp_
     assert url_rows(tmp_path)[case_url(portal, "oversized.jpg")]["status"] == "too_large"
     crawl(tmp_path, portal, "--image-mode", "local")  # a crawl does not retry them
     assert portal.hits[CASES + "oversized.jpg"] == 1
-    result = run_cli(tmp_path, "export", "--image-mode", "local",
-                     settings=(*FAST_SETTINGS, "RETRY_TIMES=0",
-                               "ARCHIVE_IMAGES_MAX_BYTES=5000000"))  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "export",
+        "--image-mode",
+        "local",
+        settings=(*FAST_SETTINGS, "RETRY_TIMES=0", "ARCHIVE_IMAGES_MAX_BYTES=5000000"),
+    )
     assert result.returncode == 0, result.stderr
     rows = url_rows(tmp_path)
     for name in ("oversized.jpg", "oversized-stream.jpg"):
@@ -460,8 +489,15 @@ def test_too_large_images_are_fetched_once_the_limit_is_raised(portal: Any, tmp_
 
 def test_fetch_stdout_uses_stored_images_and_downloads_nothing(portal: Any, tmp_path: Path) -> None:
     second = next(a for a in portal.articles if a.art_id == CASE_IDS[1])
-    argv = ("fetch", "--portal", "ofweek", "--stdout", "--image-mode", "local",
-            portal.article_url(second))  # fmt: skip
+    argv = (
+        "fetch",
+        "--portal",
+        "ofweek",
+        "--stdout",
+        "--image-mode",
+        "local",
+        portal.article_url(second),
+    )
     fresh = run_cli(tmp_path / "fresh", *argv, settings=SETTINGS)
     assert fresh.returncode == 0, fresh.stderr
     assert not (tmp_path / "fresh" / "assets").exists()

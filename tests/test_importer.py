@@ -59,9 +59,14 @@ def legacy(
     """A post in the legacy layout, written by the legacy renderer (our own text)."""
     head = head or "https://picsum.photos/400/300?random=42"
     metadata = {
-        "title": title, "categories": list(categories), "headimg": head,
-        "author": categories[1], "comments": False, "date": date, "thumbnail": head,
-    }  # fmt: skip
+        "title": title,
+        "categories": list(categories),
+        "headimg": head,
+        "author": categories[1],
+        "comments": False,
+        "date": date,
+        "thumbnail": head,
+    }
     return render_post(metadata, body, FRAMES[frame])
 
 
@@ -155,13 +160,19 @@ def test_identity_is_the_legacy_path_whatever_folder_is_imported() -> None:
     ("date", "form", "utc"),
     [
         ("Thu, 25 Aug 2022 08:09:00 GMT", {"date_form": "rfc1123"}, datetime(2022, 8, 25, 8, 9)),
-        ("2021-07-31 05:06:47", {"date_form": "local", "date_tz": "Asia/Shanghai"},
-         datetime(2021, 7, 30, 21, 6, 47)),
-        ("Thu, 25 Aug 2022 16:09:00 +0800", {"date_text": "Thu, 25 Aug 2022 16:09:00 +0800"},
-         datetime(2022, 8, 25, 8, 9)),
+        (
+            "2021-07-31 05:06:47",
+            {"date_form": "local", "date_tz": "Asia/Shanghai"},
+            datetime(2021, 7, 30, 21, 6, 47),
+        ),
+        (
+            "Thu, 25 Aug 2022 16:09:00 +0800",
+            {"date_text": "Thu, 25 Aug 2022 16:09:00 +0800"},
+            datetime(2022, 8, 25, 8, 9),
+        ),
     ],
     ids=["rfc1123", "dockone-bare", "other-zone"],
-)  # fmt: skip
+)
 def test_dates_are_aware_and_keep_their_form(
     date: str, form: dict[str, str], utc: datetime
 ) -> None:
@@ -302,8 +313,11 @@ def _write(folder: Path, rel: str, text: str) -> Path:
 
 
 def test_import_writes_file_sidecar_and_row(archive: Archive, tmp_path: Path) -> None:
-    source = _write(tmp_path / "src", "新媒体/高科技行业门户/新闻/示例.md",
-                    legacy(body=PROXIED_BODY, head=CORS + IMG1))  # fmt: skip
+    source = _write(
+        tmp_path / "src",
+        "新媒体/高科技行业门户/新闻/示例.md",
+        legacy(body=PROXIED_BODY, head=CORS + IMG1),
+    )
     (result,) = import_paths(archive, [tmp_path / "src"])
     assert (result.status, result.identical) == ("new", True)
     assert result.path is not None
@@ -325,8 +339,11 @@ def test_import_writes_file_sidecar_and_row(archive: Archive, tmp_path: Path) ->
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    return {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*") if p.is_file()
-            and p.suffix in {".md", ".json"}}  # fmt: skip
+    return {
+        str(p): (p.stat().st_mtime_ns, p.stat().st_size)
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix in {".md", ".json"}
+    }
 
 
 def test_importing_twice_writes_nothing(archive: Archive, tmp_path: Path) -> None:
@@ -339,8 +356,9 @@ def test_importing_twice_writes_nothing(archive: Archive, tmp_path: Path) -> Non
     second = import_paths(archive, [tmp_path / "src", tmp_path / "src" / "a" / "b" / "c"])
     assert [r.status for r in second] == ["unchanged", "unchanged"]  # each file once
     assert _snapshot(archive.posts_dir) == before
-    assert [{k: v for k, v in r.items() if k != "last_seen"}
-            for r in archive.db["articles"].rows] == rows  # fmt: skip
+    assert [
+        {k: v for k, v in r.items() if k != "last_seen"} for r in archive.db["articles"].rows
+    ] == rows
 
 
 def test_changed_source_updates_the_post(archive: Archive, tmp_path: Path) -> None:
@@ -422,8 +440,10 @@ def corpus_import(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def _corpus_params() -> list[Any]:
     if not CORPUS.is_dir():
         return [pytest.param(None, id="corpus-missing")]
-    return [pytest.param(p.relative_to(CORPUS).as_posix(), id=p.relative_to(CORPUS).as_posix())
-            for p in sorted(CORPUS.rglob("*.md"))]  # fmt: skip
+    return [
+        pytest.param(p.relative_to(CORPUS).as_posix(), id=p.relative_to(CORPUS).as_posix())
+        for p in sorted(CORPUS.rglob("*.md"))
+    ]
 
 
 @pytest.mark.parametrize("rel", _corpus_params())

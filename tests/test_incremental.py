@@ -59,9 +59,13 @@ def test_failures_are_retried_and_attempts_counted(demo_portal: Any, tmp_path: P
 
 def _changing_article(body: str) -> DemoArticle:
     return DemoArticle(
-        art_id=30590001, month="2022-09", title="固态电池样品通过针刺测试",
-        published="2022-09-20 10:15", source="OFweek锂电网", body_html=body,
-    )  # fmt: skip
+        art_id=30590001,
+        month="2022-09",
+        title="固态电池样品通过针刺测试",
+        published="2022-09-20 10:15",
+        source="OFweek锂电网",
+        body_html=body,
+    )
 
 
 def test_refresh_rewrites_changed_articles_and_keeps_revisions(tmp_path: Path) -> None:
@@ -97,13 +101,22 @@ def test_refresh_rewrites_changed_articles_and_keeps_revisions(tmp_path: Path) -
 def test_killed_run_leaves_no_partial_file_and_next_run_completes(tmp_path: Path) -> None:
     total = 400
     with DemoPortal(port=0, generated=total, listing_page_size=50) as portal:
-        crawl = ["crawl", "ofweek", "--base-url", portal.base_url, "--max-pages", "100",
-                 "--listing-url", portal.generated_listing_url]  # fmt: skip
+        crawl = [
+            "crawl",
+            "ofweek",
+            "--base-url",
+            portal.base_url,
+            "--max-pages",
+            "100",
+            "--listing-url",
+            portal.generated_listing_url,
+        ]
         argv = [sys.executable, "-m", "archive", "--archive", str(tmp_path)]
         for setting in (*FAST_SETTINGS, "ARCHIVE_FSYNC=True", "ARCHIVE_IMAGES_DOWNLOAD=False"):
             argv += ["--set", setting]
-        proc = subprocess.Popen([*argv, *crawl], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [*argv, *crawl], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         posts = tmp_path / "posts"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(list(posts.rglob("*.md"))) < 40:

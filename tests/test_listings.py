@@ -34,12 +34,20 @@ def test_dig_and_next_page_url() -> None:
 
 
 def test_json_in_page_lists_items_and_skips_ads() -> None:
-    page = html(f"{BASE}/information/web_news/", (
-        '<script>var x = 1;</script><script>window.initialState={"information":{"informationList":'
-        '{"itemList":[{"itemId":11,"itemType":10},{"itemType":0,"templateMaterial":{}},'
-        '{"itemId":12,"itemType":10}]}}}</script>'))  # fmt: skip
-    fmt = JsonInPage(r"window\.initialState\s*=\s*(\{.*\})\s*$",
-                     "information.informationList.itemList", "{base}/p/{itemId}")  # fmt: skip
+    page = html(
+        f"{BASE}/information/web_news/",
+        (
+            '<script>var x = 1;</script><script>window.initialState={"information":'
+            '{"informationList":'
+            '{"itemList":[{"itemId":11,"itemType":10},{"itemType":0,"templateMaterial":{}},'
+            '{"itemId":12,"itemType":10}]}}}</script>'
+        ),
+    )
+    fmt = JsonInPage(
+        r"window\.initialState\s*=\s*(\{.*\})\s*$",
+        "information.informationList.itemList",
+        "{base}/p/{itemId}",
+    )
     assert fmt.links(page, BASE).articles == [f"{BASE}/p/11", f"{BASE}/p/12"]
     assert fmt.links(html(BASE, "<p>no state</p>"), BASE).articles == []
 
@@ -48,8 +56,11 @@ def test_36kr_spider_requests_articles_from_the_state() -> None:
     s = spider(Kr36Spider, BASE)
     (listing,) = list(s.start_requests_list())
     assert listing.url == f"{BASE}/information/web_news/"
-    page = html(listing.url, '<script>window.initialState={"information":{"informationList":'
-                '{"itemList":[{"itemId":5}]}}}</script>')  # fmt: skip
+    page = html(
+        listing.url,
+        '<script>window.initialState={"information":{"informationList":'
+        '{"itemList":[{"itemId":5}]}}}</script>',
+    )
     out = list(s.parse_listing(page, page=1))
     assert [r.url for r in out] == [f"{BASE}/p/5"]
     assert out[0].callback == s.parse_article
@@ -70,9 +81,11 @@ def test_oschina_fragment_pages_with_ajax_headers_until_empty() -> None:
     assert first.url == f"{base}/news/widgets/_news_index_all_list?p=1&type=ajax"
     assert first.headers[b"X-Requested-With"] == b"XMLHttpRequest"
     assert first.headers[b"Referer"] == f"{base}/news".encode()
-    fragment = (f'<div class="ui items"><div class="item news-item"><h3><a href="{base}/news/7">'
-                f'七</a></h3></div><div class="item news-item"><h3><a href="/u/1">用户</a></h3>'
-                "</div></div>")  # fmt: skip
+    fragment = (
+        f'<div class="ui items"><div class="item news-item"><h3><a href="{base}/news/7">'
+        f'七</a></h3></div><div class="item news-item"><h3><a href="/u/1">用户</a></h3>'
+        "</div></div>"
+    )
     out = list(s.parse_listing(html(first.url, fragment), page=1))
     assert [r.url for r in out if r.callback == s.parse_article] == [f"{base}/news/7"]
     (nxt,) = [r for r in out if r.callback == s.parse_listing]
@@ -160,10 +173,14 @@ def test_comma_selectors_and_relative_links_in_html_listings() -> None:
 
     base = "http://demo.test/huxiu"
     s = spider(HuxiuSpider, base)
-    page = html(f"{base}/article/", (
-        '<div class="article-item article-item--large"><a href="11.html">大</a></div>'
-        '<div class="article-item article-item--normal"><a href="12.html">常</a></div>'
-        '<div class="hot-list"><a href="/article/13.html">热</a></div>'))  # fmt: skip
+    page = html(
+        f"{base}/article/",
+        (
+            '<div class="article-item article-item--large"><a href="11.html">大</a></div>'
+            '<div class="article-item article-item--normal"><a href="12.html">常</a></div>'
+            '<div class="hot-list"><a href="/article/13.html">热</a></div>'
+        ),
+    )
     out = list(s.parse_listing(page, page=1))
     assert [r.url for r in out] == [f"{base}/article/11.html", f"{base}/article/12.html"]
 

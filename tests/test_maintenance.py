@@ -23,9 +23,14 @@ from crawler.items import ArticleItem, ImageRef
 from tests.conftest import run_cli
 
 TABLES = ("articles", "images", "article_categories", "crawl_runs", "failures", "revisions")
-PKS = {"articles": ("id",), "images": ("article_id", "position"),
-       "article_categories": ("article_id", "position"), "crawl_runs": ("id",),
-       "failures": ("url",), "revisions": ("id",)}  # fmt: skip
+PKS = {
+    "articles": ("id",),
+    "images": ("article_id", "position"),
+    "article_categories": ("article_id", "position"),
+    "crawl_runs": ("id",),
+    "failures": ("url",),
+    "revisions": ("id",),
+}
 
 
 def rows(index_db: Path, *, without: tuple[str, ...] = ()) -> dict[str, list[dict[str, Any]]]:
@@ -55,8 +60,9 @@ def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
     root = tmp_path_factory.mktemp(f"crawl-{request.param}")
     with DemoPortal(port=0) as portal:
-        result = run_cli(root, "crawl", "ofweek", "--base-url", portal.base_url,
-                         "--image-mode", request.param)  # fmt: skip
+        result = run_cli(
+            root, "crawl", "ofweek", "--base-url", portal.base_url, "--image-mode", request.param
+        )
     assert result.returncode == 0, result.stderr
     return root
 
@@ -115,16 +121,20 @@ def test_reindex_from_files_alone(crawled: Path, tmp_path: Path) -> None:
 def article(n: int, *, body: str = "正文内容。", images: int = 1) -> ArticleItem:
     url = f"http://portal.test/2022-08/ART-{n}.html"
     return ArticleItem(
-        url=url, canonical_url=url, portal="ofweek" if n % 2 else "36kr", title=f"标题{n}",
+        url=url,
+        canonical_url=url,
+        portal="ofweek" if n % 2 else "36kr",
+        title=f"标题{n}",
         author="高科技行业门户",
         categories=["新媒体", "高科技行业门户" if n % 2 else "36kr", "新闻"],
         published=datetime(2022, 7 + n % 2, 10 + n, 8, 9, tzinfo=UTC),
-        body_html=f"<p>{body}</p>" + "".join(f'<img src="http://img.test/{n}-{i}.jpg" alt="">'
-                                             for i in range(images)),
+        body_html=f"<p>{body}</p>"
+        + "".join(f'<img src="http://img.test/{n}-{i}.jpg" alt="">' for i in range(images)),
         body_text=body,
-        images=[ImageRef(url=f"http://img.test/{n}-{i}.jpg", status="pending")
-                for i in range(images)],
-    )  # fmt: skip
+        images=[
+            ImageRef(url=f"http://img.test/{n}-{i}.jpg", status="pending") for i in range(images)
+        ],
+    )
 
 
 @pytest.fixture
@@ -132,9 +142,15 @@ def small(tmp_path: Path) -> Iterator[Path]:
     with Archive(tmp_path, ExportOptions(fsync=False, image_mode="proxy")) as archive:
         for n in range(1, 5):
             archive.save(article(n, images=n % 3))
-        archive.db.table("crawl_runs").insert({"portal": "ofweek", "command": "crawl", "status":
-                                         "finished", "started": "2024-01-01T00:00:00+00:00",
-                                         "new": 4})  # fmt: skip
+        archive.db.table("crawl_runs").insert(
+            {
+                "portal": "ofweek",
+                "command": "crawl",
+                "status": "finished",
+                "started": "2024-01-01T00:00:00+00:00",
+                "new": 4,
+            }
+        )
     yield tmp_path
 
 
@@ -142,8 +158,7 @@ def test_reindex_proxy_mode_bodies_are_the_originals(small: Path) -> None:
     before = rows(small / "index.db")
     report = reindex(small)
     assert (report.articles, report.images) == (4, 4)
-    assert report.carried_over == {"crawl_runs": 1, "failures": 0, "revisions": 0,
-                                   "image_urls": 0}  # fmt: skip
+    assert report.carried_over == {"crawl_runs": 1, "failures": 0, "revisions": 0, "image_urls": 0}
     assert rows(small / "index.db") == before
     assert all("cors.zfour" not in r["body"] for r in before["articles"])
 
@@ -286,8 +301,16 @@ def test_stats_counts(small: Path) -> None:
 def test_stats_cli_prints_tables(small: Path) -> None:
     result = CliRunner().invoke(cli, ["--archive", str(small), "stats", "--runs", "3"])
     assert result.exit_code == 0, result.output
-    for text in ("4 articles", "per portal", "per category", "per month", "2022-08",
-                 "last 3 crawl runs", "finished", "新媒体 / 36kr / 新闻"):  # fmt: skip
+    for text in (
+        "4 articles",
+        "per portal",
+        "per category",
+        "per month",
+        "2022-08",
+        "last 3 crawl runs",
+        "finished",
+        "新媒体 / 36kr / 新闻",
+    ):
         assert text in result.output
 
 

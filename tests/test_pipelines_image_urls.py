@@ -12,7 +12,10 @@ PROXIES = (CORS + "{url}", "https://img-proxy.test/fetch?u={url}&w=800")
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        (CORS + "http://images.ofweek.com/Upload/News/a.jpg", "http://images.ofweek.com/Upload/News/a.jpg"),
+        (
+            CORS + "http://images.ofweek.com/Upload/News/a.jpg",
+            "http://images.ofweek.com/Upload/News/a.jpg",
+        ),
         (CORS + "http://images.ofweek.com/a.jpg?x=1&y=2", "http://images.ofweek.com/a.jpg?x=1&y=2"),
         (CORS + "http%3A%2F%2Fimages.ofweek.com%2Fa%20b.png", "http://images.ofweek.com/a b.png"),
         (CORS + CORS + "https://wx1.sinaimg.cn/x.jpg", "https://wx1.sinaimg.cn/x.jpg"),
@@ -20,9 +23,12 @@ PROXIES = (CORS + "{url}", "https://img-proxy.test/fetch?u={url}&w=800")
         ("http://images.ofweek.com/plain.jpg", "http://images.ofweek.com/plain.jpg"),
         (CORS, CORS),  # nothing inside: left alone
         (CORS + "ftp://x.test/a.jpg", CORS + "ftp://x.test/a.jpg"),
-        ("https://cors.zfour.workers.dev.evil.test/?http://a/b.jpg", "https://cors.zfour.workers.dev.evil.test/?http://a/b.jpg"),
+        (
+            "https://cors.zfour.workers.dev.evil.test/?http://a/b.jpg",
+            "https://cors.zfour.workers.dev.evil.test/?http://a/b.jpg",
+        ),
     ],
-)  # fmt: skip
+)
 def test_unwrap_proxy_url(url: str, expected: str) -> None:
     assert unwrap_proxy_url(url, PROXIES) == expected
 
@@ -40,8 +46,11 @@ def test_unwrap_article_images_rewrites_body_and_list() -> None:
         url="http://p.test/ART-1-1-1.html",
         portal="ofweek",
         body_html=f'<p><img src="{proxied}" alt="甲"></p><p><img src="http://images.ofweek.com/a.jpg"></p>',
-        images=[ImageRef(url=proxied, url_raw=proxied), ImageRef(url="http://images.ofweek.com/a.jpg")],
-    )  # fmt: skip
+        images=[
+            ImageRef(url=proxied, url_raw=proxied),
+            ImageRef(url="http://images.ofweek.com/a.jpg"),
+        ],
+    )
     assert unwrap_article_images(item, PROXIES) == 1
     assert CORS not in item.body_html
     assert [ref.url for ref in item.images] == ["http://images.ofweek.com/a.jpg"]

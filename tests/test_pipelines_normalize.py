@@ -62,8 +62,20 @@ def test_clean_body_removes_scripts_handlers_and_furniture() -> None:
         '<svg onload="alert(3)"><circle/></svg>'
     )
     body = clean_body(raw, BASE)
-    for banned in ("script", "alert", "onclick", "<!--", "<style", "iframe", "广告位",
-                   "<form", "<input", "javascript:", "<svg", "onload"):  # fmt: skip
+    for banned in (
+        "script",
+        "alert",
+        "onclick",
+        "<!--",
+        "<style",
+        "iframe",
+        "广告位",
+        "<form",
+        "<input",
+        "javascript:",
+        "<svg",
+        "onload",
+    ):
         assert banned not in body, banned
     assert "正文" in body
     assert 'href="http://portal.test/CAT-1.html"' in body

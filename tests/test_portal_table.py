@@ -46,9 +46,19 @@ def test_fetch_picks_the_portal_by_domain(portal: str) -> None:
 
 
 def test_scrapy_list_and_crawl_help_show_every_portal() -> None:
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.split()  # fmt: skip
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     assert set(PORTALS) <= set(listed)
-    help_text = subprocess.run([sys.executable, "-m", "archive", "crawl", "--help"], cwd=ROOT,
-                               check=True, capture_output=True, text=True).stdout  # fmt: skip
+    help_text = subprocess.run(
+        [sys.executable, "-m", "archive", "crawl", "--help"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "Portals: " + ", ".join(PORTALS) in help_text

@@ -29,8 +29,9 @@ def server() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module", params=sorted(SITES))
-def crawled(request: pytest.FixtureRequest, server: Any, tmp_path_factory: pytest.TempPathFactory
-            ) -> dict[str, Any]:  # fmt: skip
+def crawled(
+    request: pytest.FixtureRequest, server: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     site = SITES[request.param]
     archive = tmp_path_factory.mktemp(site.name)
     base = site_base(server.base_url, site.name)
@@ -39,8 +40,15 @@ def crawled(request: pytest.FixtureRequest, server: Any, tmp_path_factory: pytes
     mtimes = {p: p.stat().st_mtime_ns for p in posts}
     again = run_cli(archive, "crawl", site.name, "--base-url", base)
     hits = {a.path: server.hits[f"/{site.name}{a.path}"] for a in site.articles}
-    return {"site": site, "base": base, "archive": archive, "result": result, "again": again,
-            "mtimes": mtimes, "hits": hits}  # fmt: skip
+    return {
+        "site": site,
+        "base": base,
+        "archive": archive,
+        "result": result,
+        "again": again,
+        "mtimes": mtimes,
+        "hits": hits,
+    }
 
 
 def _rows(archive: Path) -> dict[str, dict[str, Any]]:

@@ -54,8 +54,9 @@ def test_serve_binds_localhost_and_is_immutable(tmp_path: Path, monkeypatch: Any
     assert "warning" not in result.output  # no "reachable from other machines" by default
 
 
-def test_serve_warns_when_asked_to_listen_beyond_localhost(tmp_path: Path, monkeypatch: Any
-                                                           ) -> None:  # fmt: skip
+def test_serve_warns_when_asked_to_listen_beyond_localhost(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
     from archive.index import open_index
 
     open_index(tmp_path / "index.db").close()
@@ -210,9 +211,15 @@ def test_fetch_refuses_to_write_through_a_link_out_of_posts(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "url",
-    ["not a url", "file:///etc/passwd", "javascript:alert(1)", "http://", "//example.com/a",
-     "data:text/html,<p>x</p>"],
-)  # fmt: skip
+    [
+        "not a url",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "http://",
+        "//example.com/a",
+        "data:text/html,<p>x</p>",
+    ],
+)
 def test_fetch_accepts_only_absolute_http_urls(tmp_path: Path, url: str) -> None:
     result = CliRunner().invoke(cli, ["--archive", str(tmp_path), "fetch", url])
     assert result.exit_code != 0
@@ -246,8 +253,9 @@ def test_import_of_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     assert "does not exist" in result.output
 
 
-def test_import_of_an_unreadable_file_is_a_one_line_failure(tmp_path: Path, monkeypatch: Any
-                                                            ) -> None:  # fmt: skip
+def test_import_of_an_unreadable_file_is_a_one_line_failure(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
     post = tmp_path / "src" / "a.md"
     post.parent.mkdir()
     post.write_text("---\ntitle: x\n---\nbody\n", encoding="utf-8")

@@ -52,8 +52,9 @@ def test_real_site_uses_the_real_feed() -> None:
 
 def test_listing_yields_article_requests_and_next_page() -> None:
     s = spider()
-    response = HtmlResponse(f"{BASE}/CATList-8100-CHANGYIEXINWE.html", body=LISTING.encode(),
-                            encoding="utf-8")  # fmt: skip
+    response = HtmlResponse(
+        f"{BASE}/CATList-8100-CHANGYIEXINWE.html", body=LISTING.encode(), encoding="utf-8"
+    )
     out = list(s.parse_listing(response, page=1))
     articles = [r.url for r in out if r.callback == s.parse_article]
     assert articles == [
@@ -85,10 +86,16 @@ def test_article_callback_builds_a_raw_item() -> None:
         '</div><div class="source-name">来源：OFweek</div><div id="articleC"><p>正文</p></div>'
         "</div>"
     )
-    request = scrapy.Request(f"{BASE}/2022-08/ART-8100-2801-1.html",
-                             meta={"feed_published": "Thu, 25 Aug 2022 08:09:00 GMT"})  # fmt: skip
-    response = HtmlResponse(request.url, body=html.encode("gbk"), request=request,
-                            headers={"Content-Type": "text/html; charset=gbk"})  # fmt: skip
+    request = scrapy.Request(
+        f"{BASE}/2022-08/ART-8100-2801-1.html",
+        meta={"feed_published": "Thu, 25 Aug 2022 08:09:00 GMT"},
+    )
+    response = HtmlResponse(
+        request.url,
+        body=html.encode("gbk"),
+        request=request,
+        headers={"Content-Type": "text/html; charset=gbk"},
+    )
     (item,) = list(s.parse_article(response))
     assert isinstance(item, ArticleItem)
     assert (item.title_raw, item.published_raw, item.source_raw) == (
@@ -122,8 +129,12 @@ def test_errback_turns_failures_into_items() -> None:
 
 def _article_response(html: str) -> HtmlResponse:
     request = scrapy.Request(f"{BASE}/2022-08/ART-8100-2801-1.html")
-    return HtmlResponse(request.url, body=html.encode("gbk"), request=request,
-                        headers={"Content-Type": "text/html; charset=gbk"})  # fmt: skip
+    return HtmlResponse(
+        request.url,
+        body=html.encode("gbk"),
+        request=request,
+        headers={"Content-Type": "text/html; charset=gbk"},
+    )
 
 
 ARTICLE = (

@@ -63,8 +63,11 @@ def test_news_sitemap_gives_article_requests_with_their_publication_date() -> No
 
 def test_gzipped_sitemap_served_as_binary_is_read() -> None:
     s = spider()
-    response = Response(f"{BASE}/sitemap-2022.xml.gz", body=gzip.compress(NEWS),
-                        headers={"Content-Type": "application/gzip"})  # fmt: skip
+    response = Response(
+        f"{BASE}/sitemap-2022.xml.gz",
+        body=gzip.compress(NEWS),
+        headers={"Content-Type": "application/gzip"},
+    )
     assert [r.url for r in s.parse_source(response)] == [f"{ART}1.html", f"{ART}2.html"]
 
 
@@ -77,12 +80,17 @@ def test_max_age_skips_old_sitemap_entries() -> None:
 
 def test_sitemap_index_and_robots_lead_to_more_sources() -> None:
     s = spider()
-    index = (f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-             f"<loc>{BASE}/s1.xml.gz</loc></sitemap></sitemapindex>").encode()  # fmt: skip
+    index = (
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+        f"<loc>{BASE}/s1.xml.gz</loc></sitemap></sitemapindex>"
+    ).encode()
     out = list(s.parse_source(XmlResponse(f"{BASE}/sitemap_index.xml", body=index)))
     assert [(r.url, r.callback) for r in out] == [(f"{BASE}/s1.xml.gz", s.parse_source)]
-    robots = TextResponse(f"{BASE}/robots.txt", body=b"User-agent: *\nSitemap: /sitemap.xml\n",
-                          headers={"Content-Type": "text/plain"})  # fmt: skip
+    robots = TextResponse(
+        f"{BASE}/robots.txt",
+        body=b"User-agent: *\nSitemap: /sitemap.xml\n",
+        headers={"Content-Type": "text/plain"},
+    )
     out = list(s.parse_source(robots))
     assert [(r.url, r.callback) for r in out] == [(f"{BASE}/sitemap.xml", s.parse_source)]
 
@@ -96,9 +104,11 @@ def test_an_html_source_is_read_as_a_listing() -> None:
 
 def test_an_atom_source_is_read_as_a_feed() -> None:
     s = spider()
-    atom = ('<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>八</title>'
-            '<link href="/2022-08/ART-8100-2801-8.html"/><id>8</id>'
-            "<published>2022-08-25T16:09:00+08:00</published></entry></feed>").encode()  # fmt: skip
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>八</title>'
+        '<link href="/2022-08/ART-8100-2801-8.html"/><id>8</id>'
+        "<published>2022-08-25T16:09:00+08:00</published></entry></feed>"
+    ).encode()
     out = list(s.parse_source(XmlResponse(f"{BASE}/atom.xml", body=atom)))
     assert [r.url for r in out] == [f"{ART}8.html"]
     assert out[0].meta["feed_published"] == "2022-08-25T16:09:00+08:00"

@@ -58,24 +58,27 @@ def read_records(path: Path) -> list[dict[str, Any]]:
             if record.rec_type in {"request", "response"}:
                 assert record.digest_checker.passed is True  # digests present and verified
                 assert headers.get_header("WARC-Payload-Digest") == sha1_digest(raw)
-            out.append({
-                "type": record.rec_type,
-                "id": headers.get_header("WARC-Record-ID"),
-                "uri": headers.get_header("WARC-Target-URI"),
-                "date": headers.get_header("WARC-Date"),
-                "concurrent": headers.get_header("WARC-Concurrent-To"),
-                "kind": headers.get_header("Portal-Archive-Kind"),
-                "status": record.http_headers.get_statuscode() if record.http_headers else None,
-                "http": record.http_headers,
-                "payload": raw,
-            })  # fmt: skip
+            out.append(
+                {
+                    "type": record.rec_type,
+                    "id": headers.get_header("WARC-Record-ID"),
+                    "uri": headers.get_header("WARC-Target-URI"),
+                    "date": headers.get_header("WARC-Date"),
+                    "concurrent": headers.get_header("WARC-Concurrent-To"),
+                    "kind": headers.get_header("Portal-Archive-Kind"),
+                    "status": record.http_headers.get_statuscode() if record.http_headers else None,
+                    "http": record.http_headers,
+                    "payload": raw,
+                }
+            )
     return out
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under ``posts/`` (posts and sidecars) with its bytes."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in (root / "posts").rglob("*")
-            if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in (root / "posts").rglob("*") if p.is_file()
+    }
 
 
 def warc_files(root: Path, pattern: str = "*.warc.gz") -> list[Path]:
@@ -94,10 +97,15 @@ def test_capture_kind_keeps_articles_and_images_only() -> None:
 
 def test_response_headers_drop_chunked_framing_but_keep_content_encoding() -> None:
     response = HtmlResponse(
-        "http://x/a", status=200, body=b"\x1f\x8b...",
-        headers={"Content-Encoding": "gzip", "Transfer-Encoding": "chunked",
-                 "Content-Type": "text/html; charset=gbk"},
-    )  # fmt: skip
+        "http://x/a",
+        status=200,
+        body=b"\x1f\x8b...",
+        headers={
+            "Content-Encoding": "gzip",
+            "Transfer-Encoding": "chunked",
+            "Content-Type": "text/html; charset=gbk",
+        },
+    )
     http = http_response_headers(response)
     assert http.get_statuscode() == "200"
     assert http.statusline == "200 OK"
@@ -113,10 +121,14 @@ def test_warc_date_round_trip() -> None:
 
 def _pair(url: str, body: bytes) -> bytes:
     request = Request(url, meta={"archive_article": True})
-    response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html"},
-                            request=request)  # fmt: skip
-    return encode_pair(request, response, kind="article", portal="ofweek",
-                       moment=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))  # fmt: skip
+    response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html"}, request=request)
+    return encode_pair(
+        request,
+        response,
+        kind="article",
+        portal="ofweek",
+        moment=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
 
 
 def test_torn_tail_of_a_killed_run_is_cut_off(tmp_path: Path) -> None:
@@ -259,10 +271,16 @@ def test_reextract_with_a_changed_parser_updates_and_records_revisions(
     modules.mkdir(parents=True)
     (modules / "__init__.py").write_text("")
     (modules / "ofweek.py").write_text(IMPROVED_SPIDER, encoding="utf-8")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(modules.parent), os.environ.get(
-        "PYTHONPATH", "")]))  # fmt: skip
-    result = run_cli(root, "reextract", "--portal", "ofweek",
-                     settings=(*FAST_SETTINGS, "SPIDER_MODULES=improved_spiders"))  # fmt: skip
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(modules.parent), os.environ.get("PYTHONPATH", "")])
+    )
+    result = run_cli(
+        root,
+        "reextract",
+        "--portal",
+        "ofweek",
+        settings=(*FAST_SETTINGS, "SPIDER_MODULES=improved_spiders"),
+    )
     assert result.returncode == 0, result.stderr
     db = Database(root / "index.db")
     rows = {r["url"]: r for r in db["articles"].rows}
@@ -293,10 +311,13 @@ def test_reextract_with_a_changed_parser_updates_and_records_revisions(
 
 def test_capture_older_than_a_live_refetch_is_left_alone(tmp_path: Path) -> None:
     first = DemoArticle(
-        art_id=30590001, month="2022-09", title="固态电池样品通过针刺测试",
-        published="2022-09-20 10:15", source="OFweek锂电网",
+        art_id=30590001,
+        month="2022-09",
+        title="固态电池样品通过针刺测试",
+        published="2022-09-20 10:15",
+        source="OFweek锂电网",
         body_html='<p style="text-indent: 2em;">第一版：样品完成针刺测试。</p>',
-    )  # fmt: skip
+    )
     with DemoPortal(port=0, extra_articles=[first]) as portal:
         port, url = portal.port, portal.article_url(first)
         assert _crawl(tmp_path, portal, "--warc").returncode == 0
@@ -357,8 +378,15 @@ def gzip_portal() -> Iterator[tuple[str, str, str]]:
 
 def test_gzip_encoded_page_is_stored_as_received_and_replays(tmp_path: Path) -> None:
     with gzip_portal() as (url, title, page):
-        result = run_cli(tmp_path, "fetch", url, "--portal", "ofweek", "--warc",
-                         settings=(*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False"))  # fmt: skip
+        result = run_cli(
+            tmp_path,
+            "fetch",
+            url,
+            "--portal",
+            "ofweek",
+            "--warc",
+            settings=(*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False"),
+        )
         assert result.returncode == 0, result.stderr
     (record,) = [r for r in read_records(warc_files(tmp_path)[0]) if r["type"] == "response"]
     assert record["http"].get_header("Content-Encoding") == "gzip"
@@ -381,10 +409,20 @@ def test_killed_crawl_leaves_readable_warc_and_reextract_uses_it(tmp_path: Path)
         argv = [sys.executable, "-m", "archive", "--archive", str(tmp_path)]
         for setting in (*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False"):
             argv += ["--set", setting]
-        crawl = ["crawl", "ofweek", "--base-url", portal.base_url, "--max-pages", "100",
-                 "--listing-url", portal.generated_listing_url, "--warc"]  # fmt: skip
-        proc = subprocess.Popen([*argv, *crawl], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+        crawl = [
+            "crawl",
+            "ofweek",
+            "--base-url",
+            portal.base_url,
+            "--max-pages",
+            "100",
+            "--listing-url",
+            portal.generated_listing_url,
+            "--warc",
+        ]
+        proc = subprocess.Popen(
+            [*argv, *crawl], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 60
         opened: list[Path] = []
         while time.monotonic() < deadline:
@@ -418,8 +456,13 @@ def test_index_payload_and_headers_are_consistent(tmp_path: Path) -> None:
     body = "<html><body><h1>碳化硅</h1></body></html>".encode("gbk")
     headers = Headers({"Content-Type": "text/html; charset=gbk"})
     response = HtmlResponse("http://x/a.html", body=body, request=request, headers=headers)
-    data = encode_pair(request, response, kind="article", portal="ofweek",
-                       moment=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))  # fmt: skip
+    data = encode_pair(
+        request,
+        response,
+        kind="article",
+        portal="ofweek",
+        moment=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
     path = tmp_path / "one.warc.gz"
     path.write_bytes(data)
     http, payload, date = read_response_record(path, 0)

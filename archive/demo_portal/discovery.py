@@ -68,8 +68,10 @@ def _esc(text: str) -> str:
 
 def sitemap_index(locs: Sequence[str]) -> str:
     items = "".join(f"<sitemap><loc>{_esc(loc)}</loc></sitemap>\n" for loc in locs)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP_NS}">\n'
-            f"{items}</sitemapindex>\n")  # fmt: skip
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP_NS}">\n'
+        f"{items}</sitemapindex>\n"
+    )
 
 
 def urlset(entries: Sequence[tuple[str, str]]) -> str:
@@ -93,8 +95,10 @@ def news_urlset(entries: Sequence[tuple[str, str, str]], name: str, language: st
         f"<news:title>{_esc(title)}</news:title></news:news></url>\n"
         for loc, title, date in entries
     )
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}" '
-            f'xmlns:news="{NEWS_NS}">\n{items}</urlset>\n')  # fmt: skip
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}" '
+        f'xmlns:news="{NEWS_NS}">\n{items}</urlset>\n'
+    )
 
 
 def atom_feed(title: str, self_url: str, entries: Sequence[tuple[str, str, str, str]]) -> str:
@@ -106,10 +110,12 @@ def atom_feed(title: str, self_url: str, entries: Sequence[tuple[str, str, str, 
         f"<updated>{date}</updated><summary>{_esc(summary)}</summary></entry>\n"
         for href, t, date, summary in entries
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"\n<title>{_esc(title)}</title><id>{_esc(self_url)}</id>"
-            f'<link rel="self" href="{_esc(self_url)}"/><updated>{updated}</updated>\n'
-            f"{items}</feed>\n")  # fmt: skip
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"\n<title>{_esc(title)}</title><id>{_esc(self_url)}</id>"
+        f'<link rel="self" href="{_esc(self_url)}"/><updated>{updated}</updated>\n'
+        f"{items}</feed>\n"
+    )
 
 
 def gzipped(text: str) -> bytes:
@@ -277,28 +283,36 @@ BLOG_NEWS_SIZE = 2
 
 
 def _blog_page(base_url: str, title: str, body: str, head: str = "", lang: str = "en") -> str:
-    nav = (f'<header class="site"><a href="{base_url}{BLOG}/">{BLOG_NAME}</a> '
-           f'<nav><a href="{base_url}{BLOG}/about/">About</a> '
-           f'<a href="{base_url}{BLOG}/atom.xml">Feed</a></nav></header>')  # fmt: skip
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{_esc(title)} | {BLOG_NAME}</title>\n{head}</head>\n<body>\n{nav}\n"
-            f"{body}\n<footer>© 2024 {BLOG_NAME}. Subscribe via the feed.</footer>\n"
-            "</body>\n</html>\n")  # fmt: skip
+    nav = (
+        f'<header class="site"><a href="{base_url}{BLOG}/">{BLOG_NAME}</a> '
+        f'<nav><a href="{base_url}{BLOG}/about/">About</a> '
+        f'<a href="{base_url}{BLOG}/atom.xml">Feed</a></nav></header>'
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{_esc(title)} | {BLOG_NAME}</title>\n{head}</head>\n<body>\n{nav}\n"
+        f"{body}\n<footer>© 2024 {BLOG_NAME}. Subscribe via the feed.</footer>\n"
+        "</body>\n</html>\n"
+    )
 
 
 def render_blog_post(post: BlogPost, base_url: str) -> str:
     url = base_url + post.path
-    head = (f'<link rel="canonical" href="{url}">\n'
-            f'<meta property="og:title" content="{_esc(post.title)}">\n'
-            f'<meta property="og:site_name" content="{BLOG_NAME}">\n'
-            f'<meta property="article:published_time" content="{post.published}">\n'
-            f'<meta name="author" content="{_esc(post.author)}">\n')  # fmt: skip
+    head = (
+        f'<link rel="canonical" href="{url}">\n'
+        f'<meta property="og:title" content="{_esc(post.title)}">\n'
+        f'<meta property="og:site_name" content="{BLOG_NAME}">\n'
+        f'<meta property="article:published_time" content="{post.published}">\n'
+        f'<meta name="author" content="{_esc(post.author)}">\n'
+    )
     paragraphs = "\n".join(f"<p>{_esc(p)}</p>" for p in post.paragraphs)
-    body = (f'<main><article class="post"><h1>{_esc(post.title)}</h1>\n'
-            f'<p class="byline">By {_esc(post.author)} · <time datetime="{post.published}">'
-            f"{post.published[:10]}</time></p>\n{paragraphs}\n</article>\n"
-            '<aside class="share">Share this post · '
-            f'<a href="{base_url}{BLOG}/">More posts</a></aside></main>')  # fmt: skip
+    body = (
+        f'<main><article class="post"><h1>{_esc(post.title)}</h1>\n'
+        f'<p class="byline">By {_esc(post.author)} · <time datetime="{post.published}">'
+        f"{post.published[:10]}</time></p>\n{paragraphs}\n</article>\n"
+        '<aside class="share">Share this post · '
+        f'<a href="{base_url}{BLOG}/">More posts</a></aside></main>'
+    )
     return _blog_page(base_url, post.title, body, head, post.lang)
 
 
@@ -323,13 +337,15 @@ def render_blog_listing(page: int, base_url: str) -> str:
         nxt = base_url + blog_page_path(page + 1)
         head = f'<link rel="next" href="{nxt}">\n'
         pager = f'<a rel="next" href="{nxt}">Older posts</a>'
-    return _blog_page(base_url, f"Posts, page {page}", f"<main><ul>{items}</ul>{pager}</main>",
-                      head)  # fmt: skip
+    return _blog_page(
+        base_url, f"Posts, page {page}", f"<main><ul>{items}</ul>{pager}</main>", head
+    )
 
 
 def render_blog_about(base_url: str) -> str:
-    return _blog_page(base_url, "About", "<main><h1>About</h1><p>Notes from a small team.</p>"
-                      "</main>")  # fmt: skip
+    return _blog_page(
+        base_url, "About", "<main><h1>About</h1><p>Notes from a small team.</p></main>"
+    )
 
 
 # ------------------------------------------------------------------ routing
@@ -348,8 +364,9 @@ def route(portal: DemoPortal, path: str) -> Response | None:
         text = sitemap_index([base + NEWS_SITEMAP_PATH, base + GZIP_SITEMAP_PATH])
     elif path == NEWS_SITEMAP_PATH:
         feed = [a for a in portal.feed_articles if a.title]
-        text = news_urlset([(article_url(a, base), a.title, _iso(a)) for a in feed],
-                           "OFweek维科网", "zh")  # fmt: skip
+        text = news_urlset(
+            [(article_url(a, base), a.title, _iso(a)) for a in feed], "OFweek维科网", "zh"
+        )
     elif path == GZIP_SITEMAP_PATH:
         entries = [(article_url(a, base), _iso(a)[:10]) for a in portal.listing_entries]
         return Response(200, "application/gzip", gzipped(urlset(entries)))
@@ -383,8 +400,9 @@ def _blog_route(portal: DemoPortal, path: str) -> Response:
         feed = atom_feed(BLOG_NAME, base + path, entries)
         return Response(200, "application/atom+xml; charset=utf-8", feed.encode())
     if path == f"{BLOG}/sitemap_index.xml":
-        index = sitemap_index([f"{base}{BLOG}/sitemap-news.xml",
-                               f"{base}{BLOG}/sitemap-posts.xml.gz"])  # fmt: skip
+        index = sitemap_index(
+            [f"{base}{BLOG}/sitemap-news.xml", f"{base}{BLOG}/sitemap-posts.xml.gz"]
+        )
         return Response(200, XML, index.encode())
     if path == f"{BLOG}/sitemap-news.xml":
         news = [(base + p.path, p.title, p.published) for p in BLOG_POSTS[:BLOG_NEWS_SIZE]]

@@ -76,16 +76,36 @@ def crawl_faults(
     for setting in settings:
         argv += ["--set", setting]
     pages = portal.generated_listing_pages
-    argv += ["crawl", "ofweek", "--base-url", portal.base_url,
-             "--listing-url", portal.generated_listing_url, "--max-pages", str(pages)]  # fmt: skip
+    argv += [
+        "crawl",
+        "ofweek",
+        "--base-url",
+        portal.base_url,
+        "--listing-url",
+        portal.generated_listing_url,
+        "--max-pages",
+        str(pages),
+    ]
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning", "COLUMNS": "200"}
     started = time.time()
-    proc = subprocess.run([sys.executable, "-c", _WRAPPER, *argv], capture_output=True,
-                          text=True, timeout=timeout, env=env, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
     ended = time.time()
     m = re.search(r"maxrss_kb=(\d+)\s*$", proc.stderr)
-    return CrawlResult(proc.returncode, proc.stdout, proc.stderr[: m.start()] if m else proc.stderr,
-                       int(m.group(1)) if m else 0, started, ended)  # fmt: skip
+    return CrawlResult(
+        proc.returncode,
+        proc.stdout,
+        proc.stderr[: m.start()] if m else proc.stderr,
+        int(m.group(1)) if m else 0,
+        started,
+        ended,
+    )
 
 
 def art_id_of(url: str) -> int | None:
@@ -159,8 +179,9 @@ def _body_probe(art_id: int) -> str:
     return re.sub(r"<[^>]+>", "", last).strip()[-16:]
 
 
-def problems(snap: Snapshot, injector: FaultInjector, previous: Snapshot | None = None
-             ) -> list[str]:  # fmt: skip
+def problems(
+    snap: Snapshot, injector: FaultInjector, previous: Snapshot | None = None
+) -> list[str]:
     """Every difference between the archive and the ground truth; ``[]`` when none."""
     plan = injector.plan
     out: list[str] = []
@@ -194,8 +215,9 @@ def problems(snap: Snapshot, injector: FaultInjector, previous: Snapshot | None 
         if previous is not None and aid in previous.failures:
             attempts = previous.failures[aid]["attempts"] + 1
             if row["attempts"] != attempts:
-                out.append(f"{aid}: {row['attempts']} attempts after run {snap.run}, "
-                           f"want {attempts}")  # fmt: skip
+                out.append(
+                    f"{aid}: {row['attempts']} attempts after run {snap.run}, want {attempts}"
+                )
     for row in snap.rows:
         row_id = art_id_of(row["canonical_url"])
         assert row_id is not None
@@ -214,8 +236,9 @@ def problems(snap: Snapshot, injector: FaultInjector, previous: Snapshot | None 
     return out
 
 
-def _run_row_problems(snap: Snapshot, injector: FaultInjector, previous: Snapshot | None
-                      ) -> list[str]:  # fmt: skip
+def _run_row_problems(
+    snap: Snapshot, injector: FaultInjector, previous: Snapshot | None
+) -> list[str]:
     run = snap.crawl_run
     if not run:
         return [f"no crawl_runs row for run {snap.run}"]

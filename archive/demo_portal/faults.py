@@ -90,74 +90,198 @@ _RETRIED = "retried (after Retry-After or a back-off); archived once; if every a
 _NEXT = "failed, recorded in `failures` and retried by the next run"
 
 CATALOGUE: tuple[Fault, ...] = (
-    Fault("http_500", "transient", "HTTP 500, no Retry-After",
-          _RETRIED + _NEXT, "http_500", 2),
+    Fault("http_500", "transient", "HTTP 500, no Retry-After", _RETRIED + _NEXT, "http_500", 2),
     Fault("http_502", "transient", "HTTP 502, no Retry-After", _RETRIED + _NEXT, "http_502", 2),
     Fault("http_503", "transient", "HTTP 503, no Retry-After", _RETRIED + _NEXT, "http_503", 2),
-    Fault("http_503_retry_after", "transient", "HTTP 503 with `Retry-After: <seconds>`",
-          "waits the asked seconds (≤ `ARCHIVE_RETRY_AFTER_MAX`), then " + _RETRIED + _NEXT,
-          "http_503", 2),
-    Fault("http_429", "transient", "HTTP 429 with `Retry-After: <HTTP date>`",
-          "waits until the date (≤ `ARCHIVE_RETRY_AFTER_MAX`), then " + _RETRIED + _NEXT,
-          "http_429", 2),
-    Fault("http_503_retry_later", "transient", "HTTP 503 with `Retry-After: 3600`, once",
-          "does not wait an hour: " + _NEXT + "; archived then", "http_503", 1, fail_times=1),
-    Fault("timeout", "transient", "accepts, then says nothing for `stall` seconds",
-          "`DOWNLOAD_TIMEOUT` ends the wait; " + _RETRIED + _NEXT, "timeout", 2),
-    Fault("slow_drip", "transient", "sends the page a few bytes at a time over `stall` seconds",
-          "`DOWNLOAD_TIMEOUT` covers the whole body; " + _RETRIED + _NEXT, "timeout", 2),
-    Fault("reset", "transient", "half a status line, then a TCP reset (RST)",
-          _RETRIED + _NEXT, "download", 2),
-    Fault("truncated", "transient", "`Content-Length` larger than the body, connection closed",
-          "data loss detected (never archived half a page); " + _RETRIED + _NEXT,
-          "download", 2),
-    Fault("http_404", "permanent", "HTTP 404 for a listed article",
-          "in `failures` (`http_404`), retried by later runs up to `ARCHIVE_MAX_ATTEMPTS`",
-          "http_404"),
-    Fault("http_410", "permanent", "HTTP 410 for a listed article",
-          "in `failures` (`http_410`), retried by later runs up to `ARCHIVE_MAX_ATTEMPTS`",
-          "http_410"),
-    Fault("redirect_loop", "permanent", "302 `A → A?loop=1 → A`",
-          "loop detected at the second hop: `redirect_loop`", "redirect_loop"),
-    Fault("redirect_chain", "permanent", "302 to `?hop=n+1`, endlessly",
-          "stops after `REDIRECT_MAX_TIMES`: `too_many_redirects`", "too_many_redirects"),
-    Fault("redirect_offsite", "permanent", "302 to the same path on another host (`localhost`)",
-          "refused, never requested: `offsite_redirect`", "offsite_redirect"),
-    Fault("oversize", "permanent", "200 with `Content-Length` above `DOWNLOAD_MAXSIZE`",
-          "cancelled at the headers: `too_large`", "too_large"),
-    Fault("oversize_unsized", "permanent", "200, no `Content-Length`, streams past the limit",
-          "cut off once `DOWNLOAD_MAXSIZE` bytes arrived: `too_large`", "too_large"),
-    Fault("gzip_bomb", "permanent",
-          "`Content-Encoding: gzip`, a body 1/1000 of the `bomb_bytes` (1 GiB) it expands to",
-          "decompression stops at `DOWNLOAD_MAXSIZE`, memory stays bounded: `too_large`",
-          "too_large"),
-    Fault("no_title", "permanent", "the article page without its title",
-          "not an article: `no_title` in `failures`", "no_title"),
-    Fault("charset_utf8_over_gbk", "content", "`charset=utf-8` header over a GBK body",
-          "re-decoded from `<meta>`: archived with the right title"),
-    Fault("charset_gbk_over_utf8", "content", "`charset=gbk` header over a UTF-8 body",
-          "recognised as UTF-8 (valid UTF-8 is not GBK): archived with the right title"),
-    Fault("malformed_html", "content", "unclosed tags, NUL bytes, broken entities",
-          "archived with the right title and the whole body text"),
-    Fault("no_date", "content", "the article page without its date",
-          "archived; date = fetch time, counted as `archive/normalize_failed/published`"),
-    Fault("dup_tracking", "duplicate", "also listed with `utm_*`/`spm` parameters",
-          "parameters stripped before the request: fetched and archived once"),
-    Fault("dup_mobile", "duplicate", "also listed on the `m.` host",
-          "`m.` host mapped to the portal host: fetched and archived once"),
-    Fault("dup_slash", "duplicate", "also listed with a trailing slash (served too)",
-          "slash stripped before the request: fetched and archived once"),
-    Fault("dup_canonical", "duplicate",
-          "also listed under another path whose `<link rel=canonical>` names the article",
-          "both fetched, one article by the canonical URL: archived once"),
-    Fault("canonical_offsite", "duplicate",
-          "`<link rel=canonical>` to one off-site URL, on two different articles",
-          "off-site canonical ignored: both archived, neither merged into the other", count=2),
-    Fault("robots_forbidden", "robots", "robots.txt `Disallow:` for the article's path",
-          "never requested: `robots` in `failures`", "robots"),
-    Fault("listing_503", "listing", "the second listing page answers 503 once",
-          "retried; every article of that page found"),
-)  # fmt: skip
+    Fault(
+        "http_503_retry_after",
+        "transient",
+        "HTTP 503 with `Retry-After: <seconds>`",
+        "waits the asked seconds (≤ `ARCHIVE_RETRY_AFTER_MAX`), then " + _RETRIED + _NEXT,
+        "http_503",
+        2,
+    ),
+    Fault(
+        "http_429",
+        "transient",
+        "HTTP 429 with `Retry-After: <HTTP date>`",
+        "waits until the date (≤ `ARCHIVE_RETRY_AFTER_MAX`), then " + _RETRIED + _NEXT,
+        "http_429",
+        2,
+    ),
+    Fault(
+        "http_503_retry_later",
+        "transient",
+        "HTTP 503 with `Retry-After: 3600`, once",
+        "does not wait an hour: " + _NEXT + "; archived then",
+        "http_503",
+        1,
+        fail_times=1,
+    ),
+    Fault(
+        "timeout",
+        "transient",
+        "accepts, then says nothing for `stall` seconds",
+        "`DOWNLOAD_TIMEOUT` ends the wait; " + _RETRIED + _NEXT,
+        "timeout",
+        2,
+    ),
+    Fault(
+        "slow_drip",
+        "transient",
+        "sends the page a few bytes at a time over `stall` seconds",
+        "`DOWNLOAD_TIMEOUT` covers the whole body; " + _RETRIED + _NEXT,
+        "timeout",
+        2,
+    ),
+    Fault(
+        "reset",
+        "transient",
+        "half a status line, then a TCP reset (RST)",
+        _RETRIED + _NEXT,
+        "download",
+        2,
+    ),
+    Fault(
+        "truncated",
+        "transient",
+        "`Content-Length` larger than the body, connection closed",
+        "data loss detected (never archived half a page); " + _RETRIED + _NEXT,
+        "download",
+        2,
+    ),
+    Fault(
+        "http_404",
+        "permanent",
+        "HTTP 404 for a listed article",
+        "in `failures` (`http_404`), retried by later runs up to `ARCHIVE_MAX_ATTEMPTS`",
+        "http_404",
+    ),
+    Fault(
+        "http_410",
+        "permanent",
+        "HTTP 410 for a listed article",
+        "in `failures` (`http_410`), retried by later runs up to `ARCHIVE_MAX_ATTEMPTS`",
+        "http_410",
+    ),
+    Fault(
+        "redirect_loop",
+        "permanent",
+        "302 `A → A?loop=1 → A`",
+        "loop detected at the second hop: `redirect_loop`",
+        "redirect_loop",
+    ),
+    Fault(
+        "redirect_chain",
+        "permanent",
+        "302 to `?hop=n+1`, endlessly",
+        "stops after `REDIRECT_MAX_TIMES`: `too_many_redirects`",
+        "too_many_redirects",
+    ),
+    Fault(
+        "redirect_offsite",
+        "permanent",
+        "302 to the same path on another host (`localhost`)",
+        "refused, never requested: `offsite_redirect`",
+        "offsite_redirect",
+    ),
+    Fault(
+        "oversize",
+        "permanent",
+        "200 with `Content-Length` above `DOWNLOAD_MAXSIZE`",
+        "cancelled at the headers: `too_large`",
+        "too_large",
+    ),
+    Fault(
+        "oversize_unsized",
+        "permanent",
+        "200, no `Content-Length`, streams past the limit",
+        "cut off once `DOWNLOAD_MAXSIZE` bytes arrived: `too_large`",
+        "too_large",
+    ),
+    Fault(
+        "gzip_bomb",
+        "permanent",
+        "`Content-Encoding: gzip`, a body 1/1000 of the `bomb_bytes` (1 GiB) it expands to",
+        "decompression stops at `DOWNLOAD_MAXSIZE`, memory stays bounded: `too_large`",
+        "too_large",
+    ),
+    Fault(
+        "no_title",
+        "permanent",
+        "the article page without its title",
+        "not an article: `no_title` in `failures`",
+        "no_title",
+    ),
+    Fault(
+        "charset_utf8_over_gbk",
+        "content",
+        "`charset=utf-8` header over a GBK body",
+        "re-decoded from `<meta>`: archived with the right title",
+    ),
+    Fault(
+        "charset_gbk_over_utf8",
+        "content",
+        "`charset=gbk` header over a UTF-8 body",
+        "recognised as UTF-8 (valid UTF-8 is not GBK): archived with the right title",
+    ),
+    Fault(
+        "malformed_html",
+        "content",
+        "unclosed tags, NUL bytes, broken entities",
+        "archived with the right title and the whole body text",
+    ),
+    Fault(
+        "no_date",
+        "content",
+        "the article page without its date",
+        "archived; date = fetch time, counted as `archive/normalize_failed/published`",
+    ),
+    Fault(
+        "dup_tracking",
+        "duplicate",
+        "also listed with `utm_*`/`spm` parameters",
+        "parameters stripped before the request: fetched and archived once",
+    ),
+    Fault(
+        "dup_mobile",
+        "duplicate",
+        "also listed on the `m.` host",
+        "`m.` host mapped to the portal host: fetched and archived once",
+    ),
+    Fault(
+        "dup_slash",
+        "duplicate",
+        "also listed with a trailing slash (served too)",
+        "slash stripped before the request: fetched and archived once",
+    ),
+    Fault(
+        "dup_canonical",
+        "duplicate",
+        "also listed under another path whose `<link rel=canonical>` names the article",
+        "both fetched, one article by the canonical URL: archived once",
+    ),
+    Fault(
+        "canonical_offsite",
+        "duplicate",
+        "`<link rel=canonical>` to one off-site URL, on two different articles",
+        "off-site canonical ignored: both archived, neither merged into the other",
+        count=2,
+    ),
+    Fault(
+        "robots_forbidden",
+        "robots",
+        "robots.txt `Disallow:` for the article's path",
+        "never requested: `robots` in `failures`",
+        "robots",
+    ),
+    Fault(
+        "listing_503",
+        "listing",
+        "the second listing page answers 503 once",
+        "retried; every article of that page found",
+    ),
+)
 """Every fault the portal can inject (docs/reliability.md is generated from this)."""
 
 FAULTS: dict[str, Fault] = {f.name: f for f in CATALOGUE}
@@ -273,8 +397,10 @@ def plan_faults(
         if f.name in chosen and f.name not in LISTING_FAULTS
     }
     if sum(counts.values()) > len(pool):
-        raise FaultSpecError(f"SPEC needs at least {sum(counts.values())} articles, the portal "
-                             f"has {len(article_ids)} (use --generated)")  # fmt: skip
+        raise FaultSpecError(
+            f"SPEC needs at least {sum(counts.values())} articles, the portal "
+            f"has {len(article_ids)} (use --generated)"
+        )
     for fault in CATALOGUE:
         if fault.name not in counts:
             continue
@@ -443,8 +569,10 @@ class FaultInjector:
     # ------------------------------------------------------------------ routing
 
     def robots_txt(self) -> str:
-        forbidden = [generated_article(a - GENERATED_ID_BASE, "").path
-                     for a in self.plan.articles_with("robots_forbidden")]  # fmt: skip
+        forbidden = [
+            generated_article(a - GENERATED_ID_BASE, "").path
+            for a in self.plan.articles_with("robots_forbidden")
+        ]
         return ROBOTS_TXT + "".join(f"Disallow: {p}\n" for p in forbidden)
 
     def _article_of(self, path: str) -> DemoArticle | None:
@@ -472,8 +600,9 @@ class FaultInjector:
         host = handler.headers.get("Host", "")
         offsite = (host.rsplit(":", 1)[0] or self.portal.host) != self.portal.host
         if path == "/robots.txt":
-            sent = _answer(handler, 200, "text/plain; charset=utf-8", self.robots_txt().encode(),
-                           head=head)  # fmt: skip
+            sent = _answer(
+                handler, 200, "text/plain; charset=utf-8", self.robots_txt().encode(), head=head
+            )
             self._record(Served(time.time(), host, path, query, None, "", 0, "page", sent))
             return True
         m = LISTING_PATH_RE.match(path)
@@ -498,20 +627,30 @@ class FaultInjector:
         elif fault == "robots_forbidden":
             outcome = "forbidden"
         if not head:
-            self._record(Served(time.time(), host, path, query, a.art_id, fault, attempt,
-                                outcome, sent))  # fmt: skip
+            self._record(
+                Served(time.time(), host, path, query, a.art_id, fault, attempt, outcome, sent)
+            )
         return True
 
-    def _listing(self, handler: BaseHTTPRequestHandler, path: str, query: str, host: str,
-                 page: int, *, head: bool) -> bool:  # fmt: skip
+    def _listing(
+        self,
+        handler: BaseHTTPRequestHandler,
+        path: str,
+        query: str,
+        host: str,
+        page: int,
+        *,
+        head: bool,
+    ) -> bool:
         with self._lock:
             self.listing_attempts[path] += 1
             attempt = self.listing_attempts[path]
         target = 2 if self.portal.generated_listing_pages > 1 else 1
         if "listing_503" in self.plan.listing and page == target and attempt == 1:
             sent = _status_page(handler, 503, head=head)
-            self._record(Served(time.time(), host, path, query, None, "listing_503", attempt,
-                                "fault", sent))  # fmt: skip
+            self._record(
+                Served(time.time(), host, path, query, None, "listing_503", attempt, "fault", sent)
+            )
             return True
         resp = self.portal.respond(path)
         body = resp.body
@@ -523,17 +662,28 @@ class FaultInjector:
                 if not fault.startswith("dup_"):
                     continue
                 a = generated_article(art_id - GENERATED_ID_BASE, self.portal.base_url)
-                for url in variant_urls(a, fault, self.portal.base_url, self.portal.host,
-                                        self.portal.port):  # fmt: skip
-                    extra.append(f'<div class="con-details"> <h3><a href="{url}" '
-                                 f'target="_blank">{a.title}</a></h3> </div>\n')  # fmt: skip
+                for url in variant_urls(
+                    a, fault, self.portal.base_url, self.portal.host, self.portal.port
+                ):
+                    extra.append(
+                        f'<div class="con-details"> <h3><a href="{url}" '
+                        f'target="_blank">{a.title}</a></h3> </div>\n'
+                    )
             body = _gbk(text.replace(_LISTING_MARK, _LISTING_MARK + "".join(extra), 1))
         sent = _answer(handler, resp.status, resp.content_type, body, head=head)
         self._record(Served(time.time(), host, path, query, None, "", attempt, "page", sent))
         return True
 
-    def _article(self, handler: BaseHTTPRequestHandler, a: DemoArticle, fault: str,
-                 attempt: int, query: str, *, head: bool) -> tuple[str, int]:  # fmt: skip
+    def _article(
+        self,
+        handler: BaseHTTPRequestHandler,
+        a: DemoArticle,
+        fault: str,
+        attempt: int,
+        query: str,
+        *,
+        head: bool,
+    ) -> tuple[str, int]:
         """Serve article ``a`` under ``fault``; ``(outcome, bytes sent)``."""
         info = FAULTS.get(fault)
         failing = info is not None and (
@@ -546,15 +696,17 @@ class FaultInjector:
         sent = _answer(handler, 200, ctype, body, head=head)
         return ("ok" if sent == len(body) else "fault"), sent
 
-    def _fail(self, handler: BaseHTTPRequestHandler, a: DemoArticle, fault: str, query: str,
-              *, head: bool) -> int:  # fmt: skip
+    def _fail(
+        self, handler: BaseHTTPRequestHandler, a: DemoArticle, fault: str, query: str, *, head: bool
+    ) -> int:
         config = self.plan.config
         base = self.portal.base_url
         if fault in {"http_500", "http_502", "http_503", "http_404", "http_410"}:
             return _status_page(handler, int(fault[5:]), head=head)
         if fault == "http_503_retry_after":
-            return _status_page(handler, 503, head=head,
-                                headers=[("Retry-After", str(config.retry_after))])  # fmt: skip
+            return _status_page(
+                handler, 503, head=head, headers=[("Retry-After", str(config.retry_after))]
+            )
         if fault == "http_503_retry_later":
             return _status_page(handler, 503, head=head, headers=[("Retry-After", "3600")])
         if fault == "http_429":
@@ -575,11 +727,16 @@ class FaultInjector:
             return _answer(handler, 200, ctype, body, head=head)
         if fault == "gzip_bomb":
             bomb = gzip_bomb(config.bomb_bytes)
-            return _answer(handler, 200, "text/html; charset=gbk", bomb, head=head,
-                           headers=[("Content-Encoding", "gzip")])  # fmt: skip
+            return _answer(
+                handler,
+                200,
+                "text/html; charset=gbk",
+                bomb,
+                head=head,
+                headers=[("Content-Encoding", "gzip")],
+            )
         if fault in {"oversize", "oversize_unsized"}:
-            return _stream_big(handler, config.oversize_bytes, sized=fault == "oversize",
-                               head=head)  # fmt: skip
+            return _stream_big(handler, config.oversize_bytes, sized=fault == "oversize", head=head)
         _, body = article_page(a, base, None)
         if fault == "timeout":
             time.sleep(config.stall)
@@ -596,8 +753,15 @@ class FaultInjector:
 # --- raw answers (each returns the body bytes written) ------------------------------------------
 
 
-def _answer(handler: BaseHTTPRequestHandler, status: int, ctype: str, body: bytes, *,
-            head: bool, headers: Iterable[tuple[str, str]] = ()) -> int:  # fmt: skip
+def _answer(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    ctype: str,
+    body: bytes,
+    *,
+    head: bool,
+    headers: Iterable[tuple[str, str]] = (),
+) -> int:
     try:
         handler.send_response(status)
         handler.send_header("Content-Type", ctype)
@@ -615,8 +779,13 @@ def _answer(handler: BaseHTTPRequestHandler, status: int, ctype: str, body: byte
     return len(body)
 
 
-def _status_page(handler: BaseHTTPRequestHandler, status: int, *, head: bool,
-                 headers: Iterable[tuple[str, str]] = ()) -> int:  # fmt: skip
+def _status_page(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    *,
+    head: bool,
+    headers: Iterable[tuple[str, str]] = (),
+) -> int:
     body = f"<html><body><h1>{status}</h1></body></html>".encode()
     return _answer(handler, status, "text/html; charset=utf-8", body, head=head, headers=headers)
 
@@ -645,8 +814,9 @@ def _stream_big(handler: BaseHTTPRequestHandler, size: int, *, sized: bool, head
     return sent
 
 
-def _drip(handler: BaseHTTPRequestHandler, ctype: str, body: bytes, stall: float, *,
-          head: bool) -> int:  # fmt: skip
+def _drip(
+    handler: BaseHTTPRequestHandler, ctype: str, body: bytes, stall: float, *, head: bool
+) -> int:
     pieces = [body[i : i + 256] for i in range(0, len(body), 256)]
     pause = stall / max(1, len(pieces))
     sent = 0
@@ -710,9 +880,13 @@ def fault_portal(
 
     ids = [GENERATED_ID_BASE + i for i in range(generated)]
     plan = plan_faults(spec, ids, seed, config)
-    portal = DemoPortal(port=port, host=host, generated=generated,
-                        listing_page_size=listing_page_size,
-                        include_builtin=include_builtin)  # fmt: skip
+    portal = DemoPortal(
+        port=port,
+        host=host,
+        generated=generated,
+        listing_page_size=listing_page_size,
+        include_builtin=include_builtin,
+    )
     if log_path is not None:
         log_path.write_text("", encoding="utf-8")
     portal.faults = FaultInjector(portal, plan, log_path)

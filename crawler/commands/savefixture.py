@@ -36,8 +36,9 @@ class Command(ScrapyCommand):
             raise UsageError(f"expected <portal> <url>; portals: {', '.join(PARSERS)}")
         portal, url = args
         assert self.settings is not None
-        response = requests.get(url, headers={"User-Agent": self.settings["USER_AGENT"]},
-                                timeout=30)  # fmt: skip
+        response = requests.get(
+            url, headers={"User-Agent": self.settings["USER_AGENT"]}, timeout=30
+        )
         response.raise_for_status()
         content_type = response.headers.get("Content-Type", "")
         page = HtmlResponse(url, body=response.content, headers={"Content-Type": content_type})

@@ -69,9 +69,32 @@ DATE_LABELLED = re.compile(
 """A label before a date (``发布时间：2022-02-13 04:22``), trusted anywhere on the page."""
 
 _BLOCKS = frozenset(
-    {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
-     "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "hr", "section", "article"}
-)  # fmt: skip
+    {
+        "p",
+        "div",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "hr",
+        "section",
+        "article",
+    }
+)
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
@@ -213,11 +236,22 @@ class GenericParser(ParserProxy):
         AFTER_HEADLINE_TEXTS: ClassVar[int] = 12
         """Text nodes after the headline searched for a date (the byline area)."""
         PUBLISHED_META: ClassVar[tuple[str, ...]] = (
-            "article:published_time", "og:article:published_time", "og:published_time",
-            "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
-            "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "dcterms.created",
-            "article.published", "date",
-        )  # fmt: skip
+            "article:published_time",
+            "og:article:published_time",
+            "og:published_time",
+            "datepublished",
+            "pubdate",
+            "publishdate",
+            "publish-date",
+            "publish_date",
+            "parsely-pub-date",
+            "sailthru.date",
+            "dc.date.issued",
+            "dc.date",
+            "dcterms.created",
+            "article.published",
+            "date",
+        )
 
         @attribute
         def canonical_url(self, page: Page) -> str:

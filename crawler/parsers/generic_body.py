@@ -25,9 +25,33 @@ _PLACEHOLDER_PREFIX = "http://image.invalid/"
 _IMAGE_ATTRS = (*LAZY_SRC_ATTRS, "srcset", "data-srcset")
 
 BLOCK_TAGS = frozenset(
-    {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
-     "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "hr", "section", "article", "body"}
-)  # fmt: skip
+    {
+        "p",
+        "div",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "hr",
+        "section",
+        "article",
+        "body",
+    }
+)
 """Elements whose text stands on its own lines in :func:`element_text`."""
 
 
@@ -137,10 +161,13 @@ def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) ->
     from trafilatura.settings import Extractor
 
     extractor = Extractor(
-        output_format="html", precision=True, comments=bool(options.get("include_comments")),
-        links=bool(options.get("include_links")), images=bool(options.get("include_images")),
+        output_format="html",
+        precision=True,
+        comments=bool(options.get("include_comments")),
+        links=bool(options.get("include_links")),
+        images=bool(options.get("include_images")),
         tables=bool(options.get("include_tables", True)),
-    )  # fmt: skip
+    )
     raw = copy(root)
     cleaned = tree_cleaning(copy(raw), extractor)
     body, text = compare_extraction(cleaned, raw, document.body, document.raw_text or "", extractor)

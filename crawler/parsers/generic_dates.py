@@ -59,18 +59,38 @@ def find_date(text: str, *, relative: bool = True) -> str | None:
 
 
 _UNITS = {
-    "秒": timedelta(seconds=1), "second": timedelta(seconds=1),
-    "分钟": timedelta(minutes=1), "分": timedelta(minutes=1), "minute": timedelta(minutes=1),
+    "秒": timedelta(seconds=1),
+    "second": timedelta(seconds=1),
+    "分钟": timedelta(minutes=1),
+    "分": timedelta(minutes=1),
+    "minute": timedelta(minutes=1),
     "min": timedelta(minutes=1),
-    "小时": timedelta(hours=1), "个小时": timedelta(hours=1), "hour": timedelta(hours=1),
+    "小时": timedelta(hours=1),
+    "个小时": timedelta(hours=1),
+    "hour": timedelta(hours=1),
     "hr": timedelta(hours=1),
-    "天": timedelta(days=1), "日": timedelta(days=1), "day": timedelta(days=1),
-    "周": timedelta(weeks=1), "星期": timedelta(weeks=1), "week": timedelta(weeks=1),
-    "个月": timedelta(days=30), "月": timedelta(days=30), "month": timedelta(days=30),
-    "年": timedelta(days=365), "year": timedelta(days=365),
-}  # fmt: skip
-_DAYS_BACK = {"刚刚": 0, "刚才": 0, "just now": 0, "今天": 0, "today": 0, "昨天": 1,
-              "yesterday": 1, "前天": 2}  # fmt: skip
+    "天": timedelta(days=1),
+    "日": timedelta(days=1),
+    "day": timedelta(days=1),
+    "周": timedelta(weeks=1),
+    "星期": timedelta(weeks=1),
+    "week": timedelta(weeks=1),
+    "个月": timedelta(days=30),
+    "月": timedelta(days=30),
+    "month": timedelta(days=30),
+    "年": timedelta(days=365),
+    "year": timedelta(days=365),
+}
+_DAYS_BACK = {
+    "刚刚": 0,
+    "刚才": 0,
+    "just now": 0,
+    "今天": 0,
+    "today": 0,
+    "昨天": 1,
+    "yesterday": 1,
+    "前天": 2,
+}
 
 
 def _clock(parts: dict[str, str | None]) -> tuple[int, int, int]:
@@ -98,8 +118,9 @@ def relative_date(text: str, now: datetime, tz: str = DEFAULT_TZ) -> datetime | 
     word = match.group("word").lower()
     day = local_now - timedelta(days=_DAYS_BACK[word])
     if match.group("H"):
-        return day.replace(hour=int(match.group("H")), minute=int(match.group("M")), second=0,
-                           microsecond=0)  # fmt: skip
+        return day.replace(
+            hour=int(match.group("H")), minute=int(match.group("M")), second=0, microsecond=0
+        )
     if word in {"刚刚", "刚才", "just now"}:
         return local_now
     return day.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -129,8 +150,13 @@ def parse_page_date(
         if match:
             parts = match.groupdict()
             try:
-                return datetime(int(parts["y"] or 0), int(parts["m"] or 0), int(parts["d"] or 0),
-                                *_clock(parts), tzinfo=zone)  # fmt: skip
+                return datetime(
+                    int(parts["y"] or 0),
+                    int(parts["m"] or 0),
+                    int(parts["d"] or 0),
+                    *_clock(parts),
+                    tzinfo=zone,
+                )
             except ValueError:
                 return None
     for pattern in (EN_DATE, EN_DATE_DMY):
@@ -139,8 +165,9 @@ def parse_page_date(
             parts = match.groupdict()
             month = _MONTH_NAMES[(parts["mon"] or "")[:3].lower()]
             try:
-                return datetime(int(parts["y"] or 0), month, int(parts["d"] or 0),
-                                *_clock(parts), tzinfo=zone)  # fmt: skip
+                return datetime(
+                    int(parts["y"] or 0), month, int(parts["d"] or 0), *_clock(parts), tzinfo=zone
+                )
             except ValueError:
                 return None
     return relative_date(stripped, now or datetime.now(UTC), tz)

@@ -17,9 +17,17 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 AUTHOR_META: tuple[str, ...] = (
-    "author", "article:author", "og:article:author", "dc.creator", "dcterms.creator",
-    "byl", "sailthru.author", "parsely-author", "citation_author", "twitter:creator",
-)  # fmt: skip
+    "author",
+    "article:author",
+    "og:article:author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "sailthru.author",
+    "parsely-author",
+    "citation_author",
+    "twitter:creator",
+)
 """``<meta>`` keys that name the author, in order of trust."""
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
@@ -160,8 +168,9 @@ def plausible_person(name: str, site_names: Iterable[str] = ()) -> bool:
     return not _NOT_A_PERSON.search(text)
 
 
-def declared_author(meta: dict[str, str], ld_objects: Iterable[dict[str, Any]],
-                    site_names: Iterable[str] = ()) -> str:  # fmt: skip
+def declared_author(
+    meta: dict[str, str], ld_objects: Iterable[dict[str, Any]], site_names: Iterable[str] = ()
+) -> str:
     """The author a page declares in ``<meta>`` or JSON-LD, when it names a person."""
     sites = list(site_names)
     for key in AUTHOR_META:

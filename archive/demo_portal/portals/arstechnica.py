@@ -116,8 +116,10 @@ def _feed(base: str) -> str:
         f"{2_050_000 + i}</guid><description><![CDATA[{a.dek}]]></description></item>"
         for i, a in enumerate(ARTICLES)
     )
-    sponsored = (f"<item><title>{OFFSITE_ITEM[0]}</title><link>{OFFSITE_ITEM[1]}</link>"
-                 "<pubDate>Mon, 02 Sep 2024 12:00:00 +0000</pubDate></item>")  # fmt: skip
+    sponsored = (
+        f"<item><title>{OFFSITE_ITEM[0]}</title><link>{OFFSITE_ITEM[1]}</link>"
+        "<pubDate>Mon, 02 Sep 2024 12:00:00 +0000</pubDate></item>"
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
  xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>Ars Technica - All content</title>
@@ -128,15 +130,19 @@ def _feed(base: str) -> str:
 
 
 def _figure(a: _Article, base: str) -> str:
-    return (f'<figure class="intro-image"><img src="{base}{a.image}" width="800" height="450" '
-            f'alt="{html.escape(a.title)}"><figcaption>{CREDIT}</figcaption></figure>')  # fmt: skip
+    return (
+        f'<figure class="intro-image"><img src="{base}{a.image}" width="800" height="450" '
+        f'alt="{html.escape(a.title)}"><figcaption>{CREDIT}</figcaption></figure>'
+    )
 
 
 def _head(a: _Article, base: str, extra: str = "") -> str:
-    return (f'<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8">'
-            f"<title>{html.escape(a.title)} - Ars Technica</title>"
-            f'<link rel="canonical" href="{base}{a.path}">'
-            f'<meta property="og:site_name" content="Ars Technica">{extra}</head>')  # fmt: skip
+    return (
+        f'<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8">'
+        f"<title>{html.escape(a.title)} - Ars Technica</title>"
+        f'<link rel="canonical" href="{base}{a.path}">'
+        f'<meta property="og:site_name" content="Ars Technica">{extra}</head>'
+    )
 
 
 def _microdata_page(a: _Article, base: str) -> str:

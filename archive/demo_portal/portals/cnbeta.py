@@ -111,10 +111,16 @@ def _more(request: SiteRequest) -> Response:
     entries = ARTICLES[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     rel = _host_relative(request.base)
     result = [
-        {"sid": a.sid, "title": a.title, "url_show": rel + a.path, "inputtime": a.time + ":00",
-         "source": f"{a.source}@http://example.invalid/", "hometext": a.summary}
+        {
+            "sid": a.sid,
+            "title": a.title,
+            "url_show": rel + a.path,
+            "inputtime": a.time + ":00",
+            "source": f"{a.source}@http://example.invalid/",
+            "hometext": a.summary,
+        }
         for a in entries
-    ]  # fmt: skip
+    ]
     return json_response({"state": "success", "message": "", "result": result})
 
 
@@ -129,8 +135,10 @@ def _article_page(a: _Article, base: str) -> str:
     paragraphs = [f"<p>{html.escape(p)}</p>" for p in a.paragraphs]
     paragraphs.insert(1, f'<p style="text-align:center"><img src="{rel}{a.image}"></p>')
     paragraphs.insert(2, f'<div class="article-global"><a href="{base}/ad">{AD}</a></div>')
-    topic = (f'<div class="article-topic"><a href="{base}/topics/9.htm"><img title="硬件" '
-             f'src="{rel}{TOPIC_LOGO}"></a></div>')  # fmt: skip
+    topic = (
+        f'<div class="article-topic"><a href="{base}/topics/9.htm"><img title="硬件" '
+        f'src="{rel}{TOPIC_LOGO}"></a></div>'
+    )
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>{html.escape(a.title)} - cnBeta.COM</title>
 <link rel="canonical" href="{base}{a.path}"></head><body>

@@ -98,8 +98,10 @@ ARTICLES = (
 def _content(a: _Article, base: str, *, lazy: bool) -> str:
     blocks = [f"<p>{html.escape(p)}</p>" for p in a.paragraphs]
     if lazy:
-        img = (f'<img class="lazyImg" src="{base}{LAZY_PLACEHOLDER}" _src="{base}{a.image}" '
-               f'data-w="1080" data-h="720">')  # fmt: skip
+        img = (
+            f'<img class="lazyImg" src="{base}{LAZY_PLACEHOLDER}" _src="{base}{a.image}" '
+            f'data-w="1080" data-h="720">'
+        )
     else:
         img = f'<img src="{base}{a.image}" data-w="1080" data-h="720">'
     blocks.insert(1, f'<p class="img-center-box">{img}</p>')

@@ -96,9 +96,11 @@ def _shown(iso: str) -> str:
 
 def _article_page(a: _Article, base: str) -> str:
     blocks = [f"<p>{html.escape(p)}</p>" for p in a.paragraphs]
-    figure = (f'<p style="text-align: center;"><img src="{PLACEHOLDER}" w="1080" h="720" '
-              f'title="{html.escape(a.title)}" class="lazy" data-original="{base}{a.image}" '
-              'width="1080" height="720"></p>')  # fmt: skip
+    figure = (
+        f'<p style="text-align: center;"><img src="{PLACEHOLDER}" w="1080" h="720" '
+        f'title="{html.escape(a.title)}" class="lazy" data-original="{base}{a.image}" '
+        'width="1080" height="720"></p>'
+    )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(a.title)} - IT之家</title>
 <link rel="canonical" href="{base}{a.path}">

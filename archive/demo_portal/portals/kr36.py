@@ -99,8 +99,9 @@ def _listing(base: str) -> str:
 
 def _content(a: _Article, base: str) -> str:
     blocks = [f"<p>{html.escape(p)}</p>" for p in a.paragraphs]
-    figure = (f'<p class="image-wrapper"><img data-img-size-val="1080,720" '
-              f'src="{base}{a.image}"></p>')  # fmt: skip
+    figure = (
+        f'<p class="image-wrapper"><img data-img-size-val="1080,720" src="{base}{a.image}"></p>'
+    )
     return blocks[0] + figure + "".join(blocks[1:])
 
 

@@ -169,27 +169,36 @@ def _body(a: _Article, base: str) -> str:
 
 
 def _article_page(a: _Article, base: str, now: datetime) -> str:
-    head = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(a.title)}'
-            f' - OSCHINA - 中文开源技术交流社区</title>'
-            f'<link rel="canonical" href="{base}{a.path}"></head><body>')  # fmt: skip
-    crumb = (f'<div class="ui breadcrumb"><a class="section" href="{base}/">开源中国</a>'
-             f'<a class="section" href="{base}/news">资讯</a>'
-             f'<div class="active section">{a.channel}</div></div>')  # fmt: skip
+    head = (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(a.title)}'
+        f" - OSCHINA - 中文开源技术交流社区</title>"
+        f'<link rel="canonical" href="{base}{a.path}"></head><body>'
+    )
+    crumb = (
+        f'<div class="ui breadcrumb"><a class="section" href="{base}/">开源中国</a>'
+        f'<a class="section" href="{base}/news">资讯</a>'
+        f'<div class="active section">{a.channel}</div></div>'
+    )
     if a.legacy:
-        return (f'{head}<div class="news-detail">{crumb}<h2 class="title">{html.escape(a.title)}'
-                f'</h2><div class="meta"><a class="__user" href="{base}/u/1"><span>{a.author}'
-                f'</span></a> 发布于 <span class="time">{a.shown(now)}</span></div>'
-                f'<div id="articleContent">{_body(a, base)}</div></div></body></html>')  # fmt: skip
-    return (f'{head}<div class="article-box">{crumb}<h1 class="article-box__title">'
-            f'{html.escape(a.title)}</h1><div class="article-box__meta"><div class="item-list">'
-            f'<span class="item">{a.author}</span><span class="item">{a.shown(now)}</span>'
-            f'<span class="item">阅读 1.2K</span></div></div>'
-            f'<div class="article-detail">{_body(a, base)}</div>'
-            f'<div class="article-box__footer">{FOOTER}</div></div></body></html>')  # fmt: skip
+        return (
+            f'{head}<div class="news-detail">{crumb}<h2 class="title">{html.escape(a.title)}'
+            f'</h2><div class="meta"><a class="__user" href="{base}/u/1"><span>{a.author}'
+            f'</span></a> 发布于 <span class="time">{a.shown(now)}</span></div>'
+            f'<div id="articleContent">{_body(a, base)}</div></div></body></html>'
+        )
+    return (
+        f'{head}<div class="article-box">{crumb}<h1 class="article-box__title">'
+        f'{html.escape(a.title)}</h1><div class="article-box__meta"><div class="item-list">'
+        f'<span class="item">{a.author}</span><span class="item">{a.shown(now)}</span>'
+        f'<span class="item">阅读 1.2K</span></div></div>'
+        f'<div class="article-detail">{_body(a, base)}</div>'
+        f'<div class="article-box__footer">{FOOTER}</div></div></body></html>'
+    )
 
 
-def respond(request: SiteRequest, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-            ) -> Response:  # fmt: skip
+def respond(
+    request: SiteRequest, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Response:
     path, base = request.path, request.base
     if path == LIST_PATH:
         ajax = request.headers.get("x-requested-with") == "XMLHttpRequest"
