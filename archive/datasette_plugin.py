@@ -44,8 +44,8 @@ from archive.datasette_metadata import (
 )
 from archive.errors import UnsafePathError
 from archive.frontmatter_files import safe_join
-from pipelines.html import DROP_WITH_CONTENT
-from pipelines.image_urls import wrap_proxy_url
+from archive.html import DROP_WITH_CONTENT
+from archive.image_urls import wrap_proxy_url
 
 RENDER_TAGS: frozenset[str] = frozenset(
     {

@@ -1,4 +1,4 @@
-"""Typed errors of the archive library; ``archive.cli`` turns them into clean CLI errors."""
+"""Typed errors of the archive library; ``portal_archive.cli`` turns them into clean CLI errors."""
 
 
 class ArchiveError(Exception):

@@ -1,6 +1,6 @@
 """Front-matter files: an article rendered in a profile, its stable path, atomic writes.
 
-Pure functions turn an :class:`~crawler.items.ArticleItem` into the file text; only
+Pure functions turn an :class:`~archive.items.ArticleItem` into the file text; only
 :func:`write_atomic` touches the disk. The ``hexo`` profile reproduces the legacy site's
 layout exactly (``archive.hexo``); the image mode applies here and only here.
 
@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from archive.crashpoints import crashpoint
 from archive.errors import UnknownProfileError, UnsafePathError
 from archive.hexo import DEFAULT_FRAME, FRAMES, HexoFrame, legacy_title, render_post
-from crawler.items import ArticleItem, ImageRef
-from pipelines.html import map_img_src
-from pipelines.image_urls import wrap_proxy_url
-from pipelines.normalize import rfc822
+from archive.html import map_img_src
+from archive.image_urls import wrap_proxy_url
+from archive.items import ArticleItem, ImageRef
+from archive.normalize import rfc822
 
 ImageMode = Literal["origin", "proxy", "local"]
 IMAGE_MODES: tuple[str, ...] = ("origin", "proxy", "local")
@@ -365,3 +365,27 @@ def write_atomic(
 ) -> bool:
     """:func:`write_bytes_atomic` of ``text`` as UTF-8."""
     return write_bytes_atomic(target, text.encode("utf-8"), fsync=fsync, tmp_dir=tmp_dir)
+
+
+class SettingsLike(Protocol):
+    """What :func:`export_options` reads: Scrapy's ``Settings`` or any look-alike."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+    def getbool(self, name: str, default: bool = False) -> bool: ...
+
+
+def export_options(settings: SettingsLike) -> ExportOptions:
+    """Build :class:`ExportOptions` from ``ARCHIVE_*`` settings."""
+    mode = settings.get("ARCHIVE_IMAGE_MODE", "origin")
+    if mode not in IMAGE_MODES:
+        raise ValueError(f"ARCHIVE_IMAGE_MODE must be one of {IMAGE_MODES}, not {mode!r}")
+    return ExportOptions(
+        profile=settings.get("ARCHIVE_PROFILE", "hexo"),
+        image_mode=mode,
+        image_proxy=settings.get("ARCHIVE_IMAGE_PROXY", ExportOptions.image_proxy),
+        legacy_titles=settings.getbool("ARCHIVE_LEGACY_TITLES", True),
+        placeholder=settings.get("ARCHIVE_PLACEHOLDER_IMAGE", ExportOptions.placeholder),
+        local_prefix=settings.get("ARCHIVE_LOCAL_IMAGE_PREFIX", ExportOptions.local_prefix),
+        fsync=settings.getbool("ARCHIVE_FSYNC", True),
+    )

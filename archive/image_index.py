@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.items import ImageRef
+from archive.items import ImageRef
 
 URL_STATUSES = ("downloaded", "failed", "too_large", "skipped")
 """``image_urls.status``: a stored file; a failure to retry; over the size limit; filtered."""

@@ -1,6 +1,6 @@
 """Import existing posts (legacy Hexo, Hugo/Jekyll-style) into the archive.
 
-:func:`parse_import` is pure: file text in, :class:`~crawler.items.ArticleItem` out, with the
+:func:`parse_import` is pure: file text in, :class:`~archive.items.ArticleItem` out, with the
 ``render_hints`` a faithful re-render needs. A post in the legacy layout (``archive.hexo``)
 keeps its frame, the textual form of its date, its title, placeholder images and body
 verbatim, and the proxy template its images were wrapped in (the stored body and images carry
@@ -37,11 +37,11 @@ from archive.frontmatter_files import (
     replace_img_src_text,
 )
 from archive.hexo import HexoFormatError, HexoYAMLHandler, ParsedPost, parse_post
+from archive.html import html_to_text
+from archive.image_urls import DEFAULT_IMAGE_PROXIES
+from archive.items import ArticleItem, ImageRef
+from archive.normalize import clean_body, parse_published, rfc822
 from archive.store import Archive, SaveResult
-from crawler.items import ArticleItem, ImageRef
-from pipelines.html import html_to_text
-from pipelines.image_urls import DEFAULT_IMAGE_PROXIES
-from pipelines.normalize import clean_body, parse_published, rfc822
 
 __all__ = [
     "IMPORT_PREFIX",

@@ -17,7 +17,7 @@ from sqlite_utils import Database, Migrations
 
 from archive import image_index
 from archive.crashpoints import crashpoint
-from crawler.items import ArticleItem, FetchFailure
+from archive.items import ArticleItem, FetchFailure
 
 migrations = Migrations("portal-archive")
 
@@ -147,7 +147,7 @@ def m003_image_assets(db: Database) -> None:
 
 @migrations()
 def m004_warc_records(db: Database) -> None:
-    """Where each stored WARC response is (issue #5 part 3; ``archive/replay.py``)."""
+    """Where each stored WARC response is (issue #5 part 3; ``portal_archive/replay.py``)."""
     db.table("warc_records").create(
         {
             "file": str,

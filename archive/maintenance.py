@@ -4,7 +4,7 @@ The files under ``posts/`` (each with its hidden sidecar ``.name.json``) are the
 truth. :func:`reindex` rebuilds ``index.db`` from them alone into a temporary database and swaps
 it in with one ``os.replace``; :func:`verify` lists every disagreement between files and
 index; :func:`stats` counts what is archived. All three return typed reports; printing them is
-the CLI's job (``archive.cli_maintenance``).
+the CLI's job (``portal_archive.cli.maintenance``).
 
 What the files cannot give back is carried over from the old index when there is one:
 ``crawl_runs``, ``failures``, ``revisions`` (operational history) and each article's
@@ -20,13 +20,13 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from sqlite_utils import Database
 
 from archive import index
+from archive.assets import ASSETS_DIR, TMP_PREFIX
 from archive.errors import IndexInUseError, NoIndexError, UnsafePathError
 from archive.frontmatter_files import (
     ExportOptions,
@@ -38,12 +38,11 @@ from archive.frontmatter_files import (
     safe_join,
 )
 from archive.hexo import HexoFormatError, parse_post
+from archive.html import html_to_text, map_img_src
 from archive.index import render_hints_json
+from archive.items import FALLBACK_PARSER, ArticleItem, ImageRef
+from archive.records import article_from_record, image_ref
 from archive.store import SIDECAR_SCHEMA, sidecar_path
-from crawler.alarm import FALLBACK_PARSER
-from crawler.items import ArticleItem, ImageRef
-from pipelines.html import html_to_text, map_img_src
-from pipelines.images import ASSETS_DIR, TMP_PREFIX
 
 __all__ = [
     "CARRIED_TABLES",
@@ -184,10 +183,6 @@ def stored_body(
     return map_img_src(file_body, reverse)
 
 
-def _datetime(value: object) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
 @dataclass(frozen=True)
 class IndexedPost:
     """What one post contributes to the index: the article (images, categories) and its row."""
@@ -213,42 +208,10 @@ def indexed_post(
         image_proxy=sidecar.get("image_proxy") or ExportOptions.image_proxy,
         local_prefix=local_prefix,
     )
-    images = [
-        ImageRef(
-            url=img["url"],
-            alt=img.get("alt") or "",
-            status=img.get("status") or "pending",
-            path=img.get("path"),
-            checksum=img.get("checksum"),
-            error=img.get("error"),
-            sha256=img.get("sha256"),
-            bytes=img.get("bytes"),
-            content_type=img.get("content_type"),
-        )
-        for img in sidecar.get("images") or []
-    ]
+    images = [image_ref(img) for img in sidecar.get("images") or []]
     hints = dict(sidecar.get("render_hints") or {})
     body = stored_body(parsed.body_html, images, options, hints)
-    article = ArticleItem(
-        url=sidecar.get("url") or "",
-        portal=sidecar["portal"],
-        canonical_url=sidecar["canonical_url"],
-        title_raw=sidecar.get("title_raw") or "",
-        title=sidecar.get("title") or "",
-        source=sidecar.get("source") or "",
-        author=sidecar.get("author") or "",
-        categories=list(sidecar.get("categories") or []),
-        published_raw=sidecar.get("published_raw") or "",
-        published=_datetime(sidecar.get("published")),
-        body_html=body,
-        body_text=html_to_text(body),
-        images=images,
-        language=sidecar.get("language") or "",
-        parser=sidecar.get("parser") or "",
-        encoding=sidecar.get("encoding") or "",
-        fetched_at=_datetime(sidecar.get("fetched_at")),
-        render_hints=hints,
-    )
+    article = article_from_record(sidecar, images, body_html=body, body_text=html_to_text(body))
     row = index.article_row(
         article,
         article_id=sidecar["id"],

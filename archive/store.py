@@ -16,6 +16,7 @@ from typing import Literal
 from sqlite_utils import Database
 
 from archive import image_index, index
+from archive.assets import ASSETS_DIR
 from archive.crashpoints import crashpoint
 from archive.errors import UnsafePathError
 from archive.frontmatter_files import (
@@ -29,8 +30,7 @@ from archive.frontmatter_files import (
     safe_join,
     write_atomic,
 )
-from crawler.items import ArticleItem, FetchFailure, ImageRetry
-from pipelines.images import ASSETS_DIR
+from archive.items import ArticleItem, FetchFailure, ImageRetry
 
 logger = logging.getLogger(__name__)
 

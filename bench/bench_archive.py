@@ -72,7 +72,7 @@ COMMON_SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "WARNING"}
 
 SERVER_CODE = """\
 import sys
-from archive.demo_portal import DemoPortal
+from demo_portal import DemoPortal
 portal = DemoPortal(port=0, generated=int(sys.argv[1]), listing_page_size=int(sys.argv[2]))
 portal.start()
 print(portal.generated_listing_url, flush=True)

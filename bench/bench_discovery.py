@@ -23,8 +23,8 @@ from docsection import write_section  # bench/docsection.py
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.demo_portal.discovery import atom_feed, news_urlset  # noqa: E402
 from crawler import discovery  # noqa: E402
+from demo_portal.discovery import atom_feed, news_urlset  # noqa: E402
 
 MARK = "discovery"
 

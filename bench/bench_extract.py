@@ -194,9 +194,9 @@ def metadata() -> dict[str, Any]:
     """Title/author/date of ours and trafilatura: CWCE gold scores, scrapinghub coverage."""
     import trafilatura
 
+    from archive.normalize import parse_published
     from crawler.parsers.base import Page
     from crawler.parsers.generic import GenericParser
-    from pipelines.normalize import parse_published
 
     ev = harness()
 

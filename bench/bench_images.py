@@ -2,7 +2,7 @@
 
 The demo portal (in this process, 127.0.0.1) serves ``--articles`` articles with three
 distinct generated PNG images each (incompressible noise, 30–400 KB, mean ≈ 120 KB, like news
-photos; ``archive.demo_portal.image_cases.bench_size``), hotlink-protected like the real
+photos; ``demo_portal.image_cases.bench_size``), hotlink-protected like the real
 hosts. Every measured run is one process of the real CLI, timed from start to exit:
 
 1. ``crawl`` with ``ARCHIVE_IMAGES_DOWNLOAD=False`` (pages only, the baseline);
@@ -39,8 +39,8 @@ from docsection import write_section  # bench/docsection.py
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.demo_portal import DemoPortal  # noqa: E402 - after the path set-up
-from archive.demo_portal.image_cases import bench_articles, install_image_cases  # noqa: E402
+from demo_portal import DemoPortal  # noqa: E402 - after the path set-up
+from demo_portal.image_cases import bench_articles, install_image_cases  # noqa: E402
 
 BEGIN, END = "<!-- bench:images -->", "<!-- /bench:images -->"
 PER_ARTICLE = 3
@@ -49,7 +49,7 @@ SETTINGS = ("AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0", "LOG_LEVEL=WARNING
 
 
 def cli(archive: Path, *args: str, extra: tuple[str, ...] = ()) -> float:
-    argv = [sys.executable, "-m", "archive", "--archive", str(archive)]
+    argv = [sys.executable, "-m", "portal_archive", "--archive", str(archive)]
     for setting in (*SETTINGS, *extra):
         argv += ["--set", setting]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

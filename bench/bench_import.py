@@ -15,7 +15,7 @@ Every measurement is one process of the real CLI (``.venv/bin/portal-archive``),
    0.6–1.4×, and every URL gets a new path on the same host (proxy wrapper kept), so no corpus
    text is copied. Posts are rendered with ``archive.hexo.render_post`` into
    ``bench/out/import-N/src/<categories…>/<legacy file name>`` (kept and reused: seeded);
-3. ``fetch URL --portal ofweek`` of one demo-portal article (``archive.demo_portal.DemoPortal``
+3. ``fetch URL --portal ofweek`` of one demo-portal article (``demo_portal.DemoPortal``
    in its own process on 127.0.0.1), median of ``--fetch-repeat`` runs with a fresh archive
    each, with the project's settings and with ``--set AUTOTHROTTLE_ENABLED=False``; the same
    runs with ``--log-level INFO`` split the time into start-up (process start → Scrapy's
@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT))
 from archive.frontmatter_files import img_srcs  # noqa: E402
 from archive.hexo import FRAMES, HexoFrame, legacy_filename, parse_post, render_post  # noqa: E402
 from archive.importer import portal_for  # noqa: E402
-from pipelines.normalize import rfc822  # noqa: E402
+from archive.normalize import rfc822  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -877,7 +877,7 @@ def phase_lines(tables: dict[str, PhaseTable], posts: int) -> list[str]:
 # --------------------------------------------------------------------------- fetch
 
 PORTAL_CODE = """
-from archive.demo_portal import DemoPortal
+from demo_portal import DemoPortal
 portal = DemoPortal(port=0)
 article = next(a for a in portal.listed_articles if a.title)
 print(portal.article_url(article), flush=True)
@@ -983,7 +983,11 @@ def measure_fetch(work: Path, repeat: int) -> tuple[list[FetchMeasure], dict[str
     startup = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "portal-archive --version": [str(CLI), "--version"],
-        "python -c 'import archive.runner'": [sys.executable, "-c", "import archive.runner"],
+        "python -c 'import portal_archive.runner'": [
+            sys.executable,
+            "-c",
+            "import portal_archive.runner",
+        ],
     }
     overheads = {}
     for label, argv in startup.items():

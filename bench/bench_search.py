@@ -253,7 +253,16 @@ class Server:
     """``portal-archive serve --port 0`` in a subprocess; its output drained by a thread."""
 
     def __init__(self, root: Path) -> None:
-        argv = [sys.executable, "-m", "archive", "--archive", str(root), "serve", "--port", "0"]
+        argv = [
+            sys.executable,
+            "-m",
+            "portal_archive",
+            "--archive",
+            str(root),
+            "serve",
+            "--port",
+            "0",
+        ]
         self.proc = subprocess.Popen(
             argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )

@@ -387,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 .replace(str(work), "WORK")
                 for v in variants(work)
             ]
-            commands.append(".venv/bin/python -m archive --archive DIR reextract")
+            commands.append(".venv/bin/python -m portal_archive --archive DIR reextract")
             write_section(
                 render(summaries, replays, args, info, commands), SECTION_START, SECTION_END
             )

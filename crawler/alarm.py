@@ -24,12 +24,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.items import FALLBACK_PARSER
 from crawler.parsers.base import Page, ParseResult
 
 ALARM_FIELDS = ("title", "body", "published")
 """Fields a portal parser must find on every article page."""
-FALLBACK_PARSER = "generic-fallback"
-"""``articles.parser`` of an article the generic extractor produced for a broken parser."""
 
 
 def broken_fields(result: ParseResult) -> list[str]:

@@ -9,26 +9,16 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.items import ArticleItem
+from archive.html import html_to_text
+from archive.items import ArticleItem
+from archive.normalize import normalize_article
 from crawler.parsers import PARSERS, Page
-from pipelines.html import html_to_text
-from pipelines.normalize import normalize_article
 
 FIXTURES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "portals"
-
-
-@dataclass(frozen=True)
-class Fixture:
-    portal: str
-    name: str
-    html: str
-    meta: dict[str, Any]
-    expected: dict[str, Any]
 
 
 def extract(portal: str, html: str, url: str, fetched_at: datetime | None = None) -> dict[str, Any]:
@@ -85,26 +75,3 @@ def save_fixture(
             json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
     return folder
-
-
-def load_fixtures(root: Path = FIXTURES_DIR) -> list[Fixture]:
-    fixtures = []
-    for page in sorted(root.glob("*/*.html.gz")):
-        name = page.name.removesuffix(".html.gz")
-        fixtures.append(
-            Fixture(
-                portal=page.parent.name,
-                name=name,
-                html=gzip.decompress(page.read_bytes()).decode("utf-8"),
-                meta=json.loads((page.parent / f"{name}.meta.json").read_text(encoding="utf-8")),
-                expected=json.loads(
-                    (page.parent / f"{name}.expected.json").read_text(encoding="utf-8")
-                ),
-            )
-        )
-    return fixtures
-
-
-def fetched_at(fixture: Fixture) -> datetime:
-    """When the fixture's page was captured (the reference of its relative dates)."""
-    return datetime.fromisoformat(fixture.meta["crawled_at"])

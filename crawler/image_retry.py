@@ -1,7 +1,7 @@
 """Crawl runs retry the failed images of a portal's archived articles.
 
 A spider middleware: after the spider's own start requests, ``process_start`` yields an
-:class:`~crawler.items.ImageRetry` per archived article of the portal with an image that
+:class:`~archive.items.ImageRetry` per archived article of the portal with an image that
 failed (fewer than ``ARCHIVE_IMAGES_MAX_ATTEMPTS`` requests so far) or that has been stored
 meanwhile through another article. The images pipeline tries them again (Referer = the
 article) and the writer rewrites the post when one succeeds. The index is only read here.
@@ -45,7 +45,7 @@ class RetryImagesMiddleware:
     def retries(self, portal: str) -> list[Any]:
         """The :class:`ImageRetry` items of ``portal`` (read-only; none without an index)."""
         from archive.image_index import retry_candidates
-        from archive.reexport import archived_articles
+        from archive.records import archived_articles
 
         if not self.index_path.is_file():
             return []

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
 
-from pipelines.normalize import canonical
+from archive.normalize import canonical
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

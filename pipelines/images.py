@@ -19,24 +19,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import mimetypes
 import os
 import re
 import sqlite3
 from collections import defaultdict
 from io import BytesIO
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-import filetype
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol, FSFilesStore
 
+from archive.assets import ASSETS_DIR, NotAnImageError, asset_name, image_type
 from archive.frontmatter_files import TMP_DIR, write_bytes_atomic
 from archive.image_index import known_download, open_readonly
-from crawler.items import ArticleItem, ImageRef, ImageRetry
+from archive.items import ArticleItem, ImageRef, ImageRetry
 
 if TYPE_CHECKING:
     from io import BytesIO
@@ -49,77 +48,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ASSETS_DIR = "assets"
-"""Folder of the archive holding the downloaded images (``<sha256>.<ext>``)."""
-TMP_PREFIX = ".tmp-"
 
-EXTENSIONS: dict[str, str] = {
-    "image/jpeg": "jpg",
-    "image/pjpeg": "jpg",
-    "image/jpg": "jpg",
-    "image/png": "png",
-    "image/apng": "png",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "image/avif": "avif",
-    "image/svg+xml": "svg",
-    "image/bmp": "bmp",
-    "image/x-ms-bmp": "bmp",
-    "image/tiff": "tif",
-    "image/x-icon": "ico",
-    "image/vnd.microsoft.icon": "ico",
-    "image/heic": "heic",
-    "image/heif": "heif",
-    "image/jxl": "jxl",
-}
-"""MIME type → file extension of stored images."""
 _MAXSIZE_RE = re.compile(r"(\d+) bytes which is larger than download max size")
-_GENERIC = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
-
-
-class NotAnImageError(ValueError):
-    """The response is not an image (e.g. an HTML page answered with 200)."""
-
-
-def _mime(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
-
-
-def _looks_like_svg(body: bytes) -> bool:
-    head = body[:1024].lstrip().lower()
-    return head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head)
-
-
-def image_type(body: bytes, content_type: str = "", url: str = "") -> tuple[str, str]:
-    """``(mime type, extension)`` of a downloaded image: the Content-Type when it names an
-    image, else what the bytes are (magic numbers), else the URL's extension.
-
-    >>> image_type(b"\\x89PNG\\r\\n\\x1a\\n....", "image/png; charset=binary")
-    ('image/png', 'png')
-    >>> image_type(b"\\xff\\xd8\\xff\\xe0....", "application/octet-stream", "http://x/a")
-    ('image/jpeg', 'jpg')
-    """
-    declared = _mime(content_type)
-    if declared.startswith("image/"):
-        ext = EXTENSIONS.get(declared) or (mimetypes.guess_extension(declared) or ".img")[1:]
-        return declared, ext
-    kind = filetype.guess(body[:8192])
-    if kind is not None and kind.mime.startswith("image/"):
-        return kind.mime, EXTENSIONS.get(kind.mime, kind.extension)
-    if _looks_like_svg(body):
-        return "image/svg+xml", "svg"
-    if declared in _GENERIC:
-        suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
-        guessed = mimetypes.types_map.get(suffix, "")
-        if guessed.startswith("image/"):
-            return guessed, EXTENSIONS.get(guessed, suffix[1:])
-    raise NotAnImageError(f"not an image ({declared or 'no content type'})")
-
-
-def asset_name(body: bytes, ext: str) -> tuple[str, str]:
-    """``(sha256, file name)`` of a stored image."""
-    digest = hashlib.sha256(body).hexdigest()
-    return digest, f"{digest}.{ext}"
 
 
 class AtomicFilesStore(FSFilesStore):

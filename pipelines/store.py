@@ -16,36 +16,19 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.errors import ArchiveLockedError, UnsafePathError
-from archive.frontmatter_files import IMAGE_MODES, ExportOptions, post_relpath
+from archive.frontmatter_files import export_options, post_relpath
+from archive.items import ArticleItem, FetchFailure, ImageRetry
 from archive.lock import ArchiveLock
 from archive.runs import finish_run, start_run
 from archive.store import Archive, SaveResult
-from crawler.items import ArticleItem, FetchFailure, ImageRetry
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
 article_saved = object()
 """Signal sent after each article is saved: ``item`` and ``result`` (a SaveResult)."""
-
-
-def export_options(settings: BaseSettings) -> ExportOptions:
-    """Build :class:`ExportOptions` from ``ARCHIVE_*`` settings."""
-    mode = settings.get("ARCHIVE_IMAGE_MODE", "origin")
-    if mode not in IMAGE_MODES:
-        raise ValueError(f"ARCHIVE_IMAGE_MODE must be one of {IMAGE_MODES}, not {mode!r}")
-    return ExportOptions(
-        profile=settings.get("ARCHIVE_PROFILE", "hexo"),
-        image_mode=mode,
-        image_proxy=settings.get("ARCHIVE_IMAGE_PROXY", ExportOptions.image_proxy),
-        legacy_titles=settings.getbool("ARCHIVE_LEGACY_TITLES", True),
-        placeholder=settings.get("ARCHIVE_PLACEHOLDER_IMAGE", ExportOptions.placeholder),
-        local_prefix=settings.get("ARCHIVE_LOCAL_IMAGE_PREFIX", ExportOptions.local_prefix),
-        fsync=settings.getbool("ARCHIVE_FSYNC", True),
-    )
 
 
 class ArchiveWriterPipeline:
@@ -169,3 +152,26 @@ class ArchiveWriterPipeline:
                 run_id=self.run_id,
             )
             self.stats.inc_value("archive/failed")
+
+
+class RetryWriterPipeline:
+    """The writer of an image backfill run: records each URL's download or failure
+    (``export`` rewrites the posts afterwards, from the index)."""
+
+    def __init__(self, archive: Archive, crawler: Crawler) -> None:
+        self.archive = archive
+        self.stats = crawler.stats
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryWriterPipeline:
+        root = Path(crawler.settings.get("ARCHIVE_DIR", "archive-data"))
+        return cls(Archive(root, export_options(crawler.settings)), crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ImageRetry):
+            self.archive.record_image_attempts(item.article)
+        return item
+
+    def spider_closed(self, spider: Any) -> None:
+        self.archive.close()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.items import ArticleItem
+from archive.items import ArticleItem
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -37,7 +37,7 @@ def shared_dir() -> Path:
 
 @pytest.fixture
 def demo_portal() -> Iterator[object]:
-    from archive.demo_portal import DemoPortal
+    from demo_portal import DemoPortal
 
     with DemoPortal(port=0) as portal:
         yield portal
@@ -50,7 +50,7 @@ def run_cli(
     archive: Path, *args: str, settings: tuple[str, ...] = FAST_SETTINGS, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run ``portal-archive --archive ARCHIVE ARGS…`` in a fresh process (real reactor)."""
-    argv = [sys.executable, "-m", "archive", "--archive", str(archive)]
+    argv = [sys.executable, "-m", "portal_archive", "--archive", str(archive)]
     for setting in settings:
         argv += ["--set", setting]
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning", "COLUMNS": "200"}

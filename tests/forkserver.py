@@ -43,7 +43,7 @@ PRELOAD = (
 
 
 def _child(request: dict[str, Any]) -> None:
-    """In the forked child: become ``python -m archive ARGV`` and never return."""
+    """In the forked child: become ``python -m portal_archive ARGV`` and never return."""
     code = 1
     try:
         os.environ.clear()
@@ -55,7 +55,7 @@ def _child(request: dict[str, Any]) -> None:
         os.dup2(null, 1)
         warnings.simplefilter("error", DeprecationWarning)
         sys.argv = ["portal-archive", *request["argv"]]
-        from archive.cli import main
+        from portal_archive.cli import main
 
         main()
         code = 0

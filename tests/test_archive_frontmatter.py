@@ -16,7 +16,7 @@ from archive.frontmatter_files import (
     safe_join,
     write_atomic,
 )
-from crawler.items import ArticleItem, ImageRef
+from archive.items import ArticleItem, ImageRef
 
 IMG = "http://images.ofweek.com/Upload/News/2022-08/25/a.jpg"
 

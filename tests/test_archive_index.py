@@ -5,8 +5,8 @@ from pathlib import Path
 
 from archive import index
 from archive.frontmatter_files import ExportOptions
+from archive.items import ArticleItem, FetchFailure, ImageRef
 from archive.store import Archive
-from crawler.items import ArticleItem, FetchFailure, ImageRef
 
 
 def article(n: int, title: str, body: str) -> ArticleItem:

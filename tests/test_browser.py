@@ -37,9 +37,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from archive.demo_portal import DemoPortal
 from archive.frontmatter_files import ExportOptions
 from archive.store import Archive
+from demo_portal import DemoPortal
 from tests.conftest import run_cli
 from tests.test_datasette import FORBIDDEN, HOSTILE_BODY, item
 
@@ -110,7 +110,7 @@ def archive_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def served(archive_dir: tuple[Path, str]) -> Iterator[Served]:
     """``portal-archive serve --port 0`` as a subprocess; its output drained by a thread."""
     root, hostile_id = archive_dir
-    argv = [sys.executable, "-m", "archive", "--archive", str(root), "serve", "--port", "0"]
+    argv = [sys.executable, "-m", "portal_archive", "--archive", str(root), "serve", "--port", "0"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
     log: list[str] = []

@@ -8,9 +8,9 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.hexo import parse_post
 from archive.lock import EXIT_LOCKED, ArchiveLock
+from portal_archive.cli import cli
 from tests.conftest import run_cli
 
 
@@ -164,7 +164,7 @@ def test_demo_archives_the_demo_portal_and_reruns_write_nothing(tmp_path: Path) 
     port = str(_free_port())
     first = run_cli(tmp_path, "demo", "--port", port, settings=())
     assert first.returncode == 0, first.stderr
-    from archive.demo_portal.portals import SITES
+    from demo_portal.portals import SITES
 
     # every portal of the demo: OFweek's 11 good articles plus each other site's
     expected = 11 + sum(len(site.articles) for site in SITES.values())

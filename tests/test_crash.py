@@ -42,12 +42,12 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from archive.cli import cli
 from archive.crashpoints import ENV as CRASHPOINT_ENV
 from archive.crashpoints import POINTS
-from archive.demo_portal import DemoPortal
 from archive.frontmatter_files import TMP_DIR, TMP_PREFIX
 from archive.hexo import FRAMES, parse_post, render_post
+from demo_portal import DemoPortal
+from portal_archive.cli import cli
 from tests.conftest import run_cli
 from tests.figures import write_figures
 from tests.forkserver import ForkServer

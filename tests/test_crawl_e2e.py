@@ -9,7 +9,7 @@ import pytest
 from sqlite_utils import Database
 
 from archive.hexo import legacy_title, parse_post
-from pipelines.normalize import parse_published, rfc822
+from archive.normalize import parse_published, rfc822
 from tests.conftest import run_cli
 
 FURNITURE = (
@@ -34,7 +34,7 @@ def _expected(portal: Any) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from archive.demo_portal import DemoPortal
+    from demo_portal import DemoPortal
 
     archive = tmp_path_factory.mktemp("archive")
     with DemoPortal(port=0) as portal:

@@ -28,10 +28,10 @@ from datasette.app import Datasette
 from archive import datasette_metadata as dm
 from archive import datasette_plugin as plugin
 from archive.frontmatter_files import ExportOptions
+from archive.html import html_to_text
 from archive.index import open_index
+from archive.items import ArticleItem, ImageRef
 from archive.store import Archive
-from crawler.items import ArticleItem, ImageRef
-from pipelines.html import html_to_text
 from tests.conftest import run_cli
 
 PNG_1PX = bytes.fromhex(

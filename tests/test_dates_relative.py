@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipelines.normalize import parse_published
+from archive.normalize import parse_published
 
 # 20:56 UTC on 1 December is already 04:56 on 2 December in Beijing.
 FETCHED = datetime(2026, 12, 1, 20, 56, 17, tzinfo=UTC)

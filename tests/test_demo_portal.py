@@ -1,4 +1,4 @@
-"""Tests of the bundled offline demo portal (archive.demo_portal)."""
+"""Tests of the bundled offline demo portal (demo_portal)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from parsel import Selector
 
-from archive.demo_portal import (
+from demo_portal import (
     CORS_PROXY,
     GENERATED_ID_BASE,
     DemoArticle,
@@ -23,7 +23,7 @@ from archive.demo_portal import (
     builtin_roles,
     render_article_page,
 )
-from archive.demo_portal.content import generated_article, parse_published
+from demo_portal.content import generated_article, parse_published
 
 ARTICLE_LINKS = "div.list-left div.con-details h3 > a"
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from archive.demo_portal.content import GENERATED_ID_BASE
-from archive.demo_portal.faults import (
+from demo_portal.content import GENERATED_ID_BASE
+from demo_portal.faults import (
     CATALOGUE,
     FAULTS,
     FaultConfig,
@@ -25,7 +25,7 @@ from archive.demo_portal.faults import (
     parse_spec,
     plan_faults,
 )
-from archive.demo_portal.faults import fault_portal as make_fault_portal
+from demo_portal.faults import fault_portal as make_fault_portal
 from tests.conftest import run_cli
 
 IDS = [GENERATED_ID_BASE + i for i in range(60)]

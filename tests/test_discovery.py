@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from parsel import Selector
 
+from archive.items import FALLBACK_PARSER
 from crawler import discovery
-from crawler.alarm import FALLBACK_PARSER, ParserAlarm, broken_fields, is_degraded, merge_fallback
+from crawler.alarm import ParserAlarm, broken_fields, is_degraded, merge_fallback
 from crawler.discovery import Entry
 from crawler.parsers.base import Page, ParseResult
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from archive.demo_portal import DemoPortal
-from archive.demo_portal.discovery import BLOG_FEED_SIZE, BLOG_POSTS
+from demo_portal import DemoPortal
+from demo_portal.discovery import BLOG_FEED_SIZE, BLOG_POSTS
 from tests.conftest import run_cli
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
+from archive.items import ArticleItem, FetchFailure, ImageRef
 from crawler import settings as project_settings
-from crawler.items import ArticleItem, FetchFailure, ImageRef
 from crawler.parsers import PARSERS
+from portal_archive.cli import cli
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 README = DOCS.parent / "README.md"
@@ -57,8 +57,8 @@ def test_readme_states_exactly_two_setup_commands() -> None:
 
 
 def test_cli_reference_is_current() -> None:
-    from archive.cli_reference import render
+    from portal_archive.cli.reference import render
 
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == render(), (
-        "docs/cli.md is stale: .venv/bin/python -m archive.cli_reference > docs/cli.md"
+        "docs/cli.md is stale: .venv/bin/python -m portal_archive.cli.reference > docs/cli.md"
     )

@@ -2,7 +2,7 @@
 
 One module fixture starts ``fault_portal("all", seed=SEED)`` on an ephemeral port and runs
 ``portal-archive crawl`` twice in child processes; the tests compare the archive with the
-portal's ground-truth log after each run (``archive/demo_portal/faultcheck.py``).
+portal's ground-truth log after each run (``tests/support/faultcheck.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from archive.demo_portal.faultcheck import (
+from demo_portal.faults import CATALOGUE, FAULTS, FaultConfig, FaultInjector, fault_portal
+from tests.support.faultcheck import (
     CI_SETTINGS,
     CrawlResult,
     Snapshot,
@@ -26,13 +27,6 @@ from archive.demo_portal.faultcheck import (
     figures,
     problems,
     snapshot,
-)
-from archive.demo_portal.faults import (
-    CATALOGUE,
-    FAULTS,
-    FaultConfig,
-    FaultInjector,
-    fault_portal,
 )
 
 SEED = 1

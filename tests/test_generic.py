@@ -10,8 +10,9 @@ import frontmatter
 import pytest
 from scrapy.utils.test import get_crawler
 
+from archive.dates import parse_page_date
 from archive.errors import NoParserForUrlError
-from archive.runner import portal_for_url, portal_spiders, project_settings
+from archive.normalize import clean_body, parse_published
 from crawler.parsers import PARSERS, Page, ParseError
 from crawler.parsers.generic import (
     GenericParser,
@@ -20,9 +21,8 @@ from crawler.parsers.generic import (
     strip_site_suffix,
     text_weight,
 )
-from crawler.parsers.generic_dates import parse_page_date
 from crawler.spiders.generic import GenericSpider
-from pipelines.normalize import clean_body, parse_published
+from portal_archive.runner import portal_for_url, portal_spiders, project_settings
 from tests.conftest import FAST_SETTINGS, FIXTURES, Route, run_cli, serve_routes
 
 PAGES = FIXTURES / "generic"
@@ -582,7 +582,7 @@ def test_a_line_of_names_under_the_title_is_the_byline() -> None:
     assert _author("<title>犬儒病</title>", body) == "胡平"
 
 
-# --- dates (crawler/parsers/generic_dates.py) -----------------------------------------------
+# --- dates (archive/dates.py) -----------------------------------------------
 NOW = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from archive.demo_portal import DemoArticle, DemoPortal
 from archive.hexo import legacy_title, parse_post
+from demo_portal import DemoArticle, DemoPortal
 from tests.conftest import run_cli
 
 CORS = "https://cors.zfour.workers.dev/?"

@@ -30,8 +30,8 @@ from parsel import Selector
 from sqlite_utils import Database
 
 from archive.hexo import legacy_title, parse_post
-from pipelines.image_urls import wrap_proxy_url
-from pipelines.normalize import parse_published
+from archive.image_urls import wrap_proxy_url
+from archive.normalize import parse_published
 from tests.conftest import ROOT, run_cli
 
 SITE = Path(__file__).resolve().parent / "hexo_site"
@@ -212,7 +212,7 @@ def _pages_by_source(site: Path) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def build(hexo_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
-    from archive.demo_portal import DemoPortal
+    from demo_portal import DemoPortal
 
     archive = tmp_path_factory.mktemp("archive")
     legacy = tmp_path_factory.mktemp("legacy") / "Helm 模板入门.md"

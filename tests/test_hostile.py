@@ -45,14 +45,14 @@ from archive.datasette_plugin import (
 from archive.errors import PostImportError, UnsafePathError
 from archive.frontmatter_files import ExportOptions, post_relpath, safe_component, safe_join
 from archive.hexo import FRAMES, legacy_title, parse_post, render_post
+from archive.html import safe_style, sanitize, xml_safe
+from archive.image_urls import unwrap_proxy_url, wrap_proxy_url
 from archive.importer import parse_import
+from archive.items import ArticleItem
 from archive.maintenance import indexed_post, verify
+from archive.normalize import clean_body, normalize_article, parse_published
 from archive.store import Archive, sidecar_path
-from crawler.items import ArticleItem
 from crawler.parsers import PARSERS, Page, ParseError
-from pipelines.html import safe_style, sanitize, xml_safe
-from pipelines.image_urls import unwrap_proxy_url, wrap_proxy_url
-from pipelines.normalize import clean_body, normalize_article, parse_published
 
 TRIED: Counter[str] = Counter()
 """Inputs tried per test (written as figures at the end)."""

@@ -2,7 +2,7 @@
 retries, switching image modes offline, a killed download, the legacy images/ layout.
 
 Crawls run in a subprocess (``run_cli``) against the demo portal with its image cases
-(``archive.demo_portal.image_cases``) on an ephemeral port.
+(``demo_portal.image_cases``) on an ephemeral port.
 """
 
 from __future__ import annotations
@@ -26,17 +26,18 @@ from typing import Any
 import pytest
 from parsel import Selector
 
-from archive.demo_portal import DemoPortal
-from archive.demo_portal.image_cases import (
+from archive.assets import NotAnImageError, image_type
+from archive.hexo import parse_post
+from archive.maintenance import verify
+from demo_portal import DemoPortal
+from demo_portal.image_cases import (
     CASE_IDS,
     CASES,
     SLOW_ID,
     image_case_articles,
     install_image_cases,
 )
-from archive.hexo import parse_post
-from archive.maintenance import verify
-from pipelines.images import AtomicFilesStore, NotAnImageError, image_type
+from pipelines.images import AtomicFilesStore
 from tests.conftest import FAST_SETTINGS, run_cli
 from tests.test_hexo_build import _copy_site, _hexo_generate, _pages_by_source, hexo_modules
 
@@ -303,7 +304,7 @@ def test_killing_a_crawl_mid_download_loses_nothing(tmp_path: Path) -> None:
     articles = image_case_articles(slow=True)
     with DemoPortal(port=0, extra_articles=articles) as portal:
         install_image_cases(portal).slow_seconds = 30
-        argv = [sys.executable, "-m", "archive", "--archive", str(tmp_path)]
+        argv = [sys.executable, "-m", "portal_archive", "--archive", str(tmp_path)]
         for setting in SETTINGS:
             argv += ["--set", setting]
         argv += ["crawl", "ofweek", "--base-url", portal.base_url, "--image-mode", "local"]

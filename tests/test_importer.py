@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from archive.cli import cli
 from archive.errors import PostImportError
 from archive.frontmatter_files import (
     ExportOptions,
@@ -33,6 +32,7 @@ from archive.importer import (
     post_options,
 )
 from archive.store import Archive, sidecar_path
+from portal_archive.cli import cli
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GOLDEN = SHARED / "golden" / "000_07d2a805625afdba.txt"
@@ -396,7 +396,7 @@ def test_files_inside_the_archive_are_refused(archive: Archive) -> None:
 
 
 def test_crawled_articles_have_no_hints() -> None:
-    from crawler.items import ArticleItem
+    from archive.items import ArticleItem
 
     assert ArticleItem(url="u", portal="p").render_hints == {}
 

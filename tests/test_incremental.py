@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.demo_portal import DemoArticle, DemoPortal
 from archive.hexo import parse_post
+from demo_portal import DemoArticle, DemoPortal
 from tests.conftest import FAST_SETTINGS, run_cli
 
 
@@ -111,7 +111,7 @@ def test_killed_run_leaves_no_partial_file_and_next_run_completes(tmp_path: Path
             "--listing-url",
             portal.generated_listing_url,
         ]
-        argv = [sys.executable, "-m", "archive", "--archive", str(tmp_path)]
+        argv = [sys.executable, "-m", "portal_archive", "--archive", str(tmp_path)]
         for setting in (*FAST_SETTINGS, "ARCHIVE_FSYNC=True", "ARCHIVE_IMAGES_DOWNLOAD=False"):
             argv += ["--set", setting]
         proc = subprocess.Popen(

@@ -95,7 +95,7 @@ def test_oschina_fragment_pages_with_ajax_headers_until_empty() -> None:
 
 
 def test_oschina_demo_list_refuses_non_ajax_requests() -> None:
-    from archive.demo_portal.portals import respond
+    from demo_portal.portals import respond
 
     target = "/oschina/news/widgets/_news_index_all_list?p=1&type=ajax"
     assert respond(target, {}, "http://h").status == 403  # type: ignore[union-attr]
@@ -124,9 +124,9 @@ def test_a_portal_time_zone_reaches_the_normalizer() -> None:
 def test_ars_feed_yields_site_articles_with_rfc822_dates() -> None:
     from scrapy.http import XmlResponse
 
-    from archive.demo_portal.portals import respond
+    from archive.normalize import parse_published
     from crawler.spiders.arstechnica import ArstechnicaSpider
-    from pipelines.normalize import parse_published
+    from demo_portal.portals import respond
 
     base = "http://demo.test/arstechnica"
     s = spider(ArstechnicaSpider, base)
@@ -142,8 +142,8 @@ def test_ars_feed_yields_site_articles_with_rfc822_dates() -> None:
 
 
 def test_cnbeta_token_opens_the_json_api_and_pages_until_empty() -> None:
-    from archive.demo_portal.portals import respond
     from crawler.spiders.cnbeta import CnbetaSpider
+    from demo_portal.portals import respond
 
     host = "http://demo.test"
     base = f"{host}/cnbeta"
@@ -186,8 +186,8 @@ def test_comma_selectors_and_relative_links_in_html_listings() -> None:
 
 
 def test_ithome_demo_images_need_a_referer_from_the_site() -> None:
-    from archive.demo_portal.portals import respond
-    from archive.demo_portal.portals.ithome import ARTICLES
+    from demo_portal.portals import respond
+    from demo_portal.portals.ithome import ARTICLES
 
     target = "/ithome" + ARTICLES[0].image
     assert respond(target, {}, "http://h").status == 403  # type: ignore[union-attr]

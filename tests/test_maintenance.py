@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from archive import maintenance
-from archive.cli import cli
 from archive.errors import IndexInUseError, NoIndexError
 from archive.frontmatter_files import ExportOptions
+from archive.items import ArticleItem, ImageRef
 from archive.maintenance import TEMP_INDEX, reindex, stats, verify
 from archive.store import Archive, sidecar_path
-from crawler.items import ArticleItem, ImageRef
+from portal_archive.cli import cli
 from tests.conftest import run_cli
 
 TABLES = ("articles", "images", "article_categories", "crawl_runs", "failures", "revisions")
@@ -56,7 +56,7 @@ def rows_without(tables: dict[str, list[dict[str, Any]]], column: str) -> dict[s
 
 @pytest.fixture(scope="module", params=["origin", "proxy", "local"])
 def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from archive.demo_portal import DemoPortal
+    from demo_portal import DemoPortal
 
     root = tmp_path_factory.mktemp(f"crawl-{request.param}")
     with DemoPortal(port=0) as portal:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.fixtures import Fixture, extract, fetched_at, load_fixtures
+from crawler.fixtures import extract
 from crawler.parsers import PARSERS, Page, ParseError
 from crawler.parsers.ofweek import OfweekParser
+from tests.support.fixtures import Fixture, fetched_at, load_fixtures
 
 FIXTURES = load_fixtures()
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.items import ArticleItem, ImageRef
-from pipelines.image_urls import unwrap_article_images, unwrap_proxy_url, wrap_proxy_url
+from archive.image_urls import unwrap_article_images, unwrap_proxy_url, wrap_proxy_url
+from archive.items import ArticleItem, ImageRef
 
 CORS = "https://cors.zfour.workers.dev/?"
 PROXIES = (CORS + "{url}", "https://img-proxy.test/fetch?u={url}&w=800")

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.items import ArticleItem
-from pipelines.normalize import (
+from archive.items import ArticleItem
+from archive.normalize import (
     clean_body,
     clean_source,
     collapse_ws,
@@ -144,7 +144,7 @@ def test_normalize_article_falls_back_to_feed_date() -> None:
 
 
 def test_body_text_separates_cells_and_blocks() -> None:
-    from pipelines.html import html_to_text
+    from archive.html import html_to_text
 
     html = "<table><tr><td>Pos.</td><td>Piloto</td></tr></table><blockquote>引言</blockquote>正文"
     assert html_to_text(html) == "Pos. Piloto\n引言\n正文"

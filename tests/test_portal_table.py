@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from scrapy.utils.project import get_project_settings
 
-from archive.demo_portal.portals import SITES
-from archive.runner import portal_for_url, portal_spiders
 from crawler.parsers import PARSERS
 from crawler.portal_table import portal_spiders as table_spiders
 from crawler.portal_table import render
 from crawler.spiders import portal_names
+from demo_portal.portals import SITES
+from portal_archive.runner import portal_for_url, portal_spiders
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTALS = portal_names()
@@ -55,7 +55,7 @@ def test_scrapy_list_and_crawl_help_show_every_portal() -> None:
     ).stdout.split()
     assert set(PORTALS) <= set(listed)
     help_text = subprocess.run(
-        [sys.executable, "-m", "archive", "crawl", "--help"],
+        [sys.executable, "-m", "portal_archive", "crawl", "--help"],
         cwd=ROOT,
         check=True,
         capture_output=True,

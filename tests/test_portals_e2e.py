@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from archive.demo_portal.portals import SITES, Site, site_base
+from demo_portal.portals import SITES, Site, site_base
 from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    from archive.demo_portal import DemoPortal
+    from demo_portal import DemoPortal
 
     with DemoPortal(port=0) as portal:
         yield portal

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from archive import cli as cli_module
-from archive.cli import cli
-from archive.runner import project_settings
+from portal_archive.cli import cli
+from portal_archive.cli import serve as cli_module
+from portal_archive.runner import project_settings
 from tests.conftest import ROOT, run_cli, serve_routes
 
 SOURCE_PACKAGES = ("archive", "crawler", "pipelines")

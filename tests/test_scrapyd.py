@@ -31,7 +31,7 @@ from scrapy.spiderloader import SpiderLoader
 from sqlite_utils import Database
 
 from archive.lock import ArchiveLock
-from archive.runner import project_settings
+from portal_archive.runner import project_settings
 from tests.test_scheduling import (
     ARCHIVE_DIR,
     INSTALL_DIR,
@@ -168,7 +168,7 @@ def documented_schedule_fields() -> tuple[str, list[tuple[str, str]]]:
 
 @pytest.fixture(scope="module")
 def scrapyd_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from archive.demo_portal import DemoPortal
+    from demo_portal import DemoPortal
 
     base = tmp_path_factory.mktemp("scrapyd")
     for name in ("server", "home", "config", "tmp"):

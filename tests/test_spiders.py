@@ -9,7 +9,7 @@ from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from crawler.items import ArticleItem, FetchFailure
+from archive.items import ArticleItem, FetchFailure
 from crawler.spiders.ofweek import OfweekSpider
 
 BASE = "http://demo.test"

@@ -27,7 +27,6 @@ from scrapy.utils.test import get_crawler
 from sqlite_utils import Database
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.demo_portal import DemoArticle, DemoPortal, builtin_articles, render_article_page
 from crawler.warc import (
     WarcFile,
     WarcReplayMiddleware,
@@ -38,6 +37,7 @@ from crawler.warc import (
     parse_warc_date,
     warc_date,
 )
+from demo_portal import DemoArticle, DemoPortal, builtin_articles, render_article_page
 from tests.conftest import FAST_SETTINGS, run_cli
 
 
@@ -406,7 +406,7 @@ def test_gzip_encoded_page_is_stored_as_received_and_replays(tmp_path: Path) -> 
 def test_killed_crawl_leaves_readable_warc_and_reextract_uses_it(tmp_path: Path) -> None:
     total = 400
     with DemoPortal(port=0, generated=total, listing_page_size=50) as portal:
-        argv = [sys.executable, "-m", "archive", "--archive", str(tmp_path)]
+        argv = [sys.executable, "-m", "portal_archive", "--archive", str(tmp_path)]
         for setting in (*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False"):
             argv += ["--set", setting]
         crawl = [

@@ -22,10 +22,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
+from archive.dates import RELATIVE, find_date, parse_page_date
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
 from crawler.parsers.generic_body import element_text, extract_body, inner_html
 from crawler.parsers.generic_clean import trim_boilerplate
-from crawler.parsers.generic_dates import RELATIVE, find_date, parse_page_date
 from crawler.parsers.generic_meta import byline_author, declared_author
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {

@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from pipelines.normalize import LAZY_SRC_ATTRS
+from archive.normalize import LAZY_SRC_ATTRS
 
 _PLACEHOLDER = "http://image.invalid/{n}.png"
 """Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""

@@ -1,7 +1,7 @@
 """``PortalSpider``: discovery (listings with pagination, RSS/Atom feeds, sitemaps) and articles.
 
 Portal modules only declare URLs, selectors, a parser and a taxonomy. This class owns the
-crawling logic and turns every failure into a :class:`~crawler.items.FetchFailure` item
+crawling logic and turns every failure into a :class:`~archive.items.FetchFailure` item
 for the writer, so nothing fails silently.
 """
 
@@ -36,15 +36,15 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from archive.items import ArticleItem, FetchFailure
+from archive.normalize import parse_published
 from crawler import discovery
 from crawler.alarm import ParserAlarm
 from crawler.downloader import failure_reason_of
 from crawler.encoding import fix_encoding
-from crawler.items import ArticleItem, FetchFailure
 from crawler.parsers.base import Page, ParseResult, ParserProxy
 from crawler.spiders.listings import ListingFormat
 from crawler.urls import UrlPolicy
-from pipelines.normalize import parse_published
 
 
 @dataclass(frozen=True)

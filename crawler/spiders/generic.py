@@ -1,7 +1,7 @@
 """Any host without a portal parser: the generic extractor, for single URLs or whole sites.
 
 * fetch mode (``urls``): ``allowed_domains`` comes from the URLs given, and
-  ``archive.runner.portal_for_url`` never picks this spider for a host (the CLI falls back to
+  ``portal_archive.runner.portal_for_url`` never picks this spider for a host (the CLI falls back to
   it when no portal owns the host, or ``--portal generic`` forces it);
 * crawl mode (``sources``, ``portal-archive crawl generic --start-url URL``): a site archived
   from its feed, sitemap (index, news, gzip) or ``robots.txt`` alone; see

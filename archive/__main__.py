@@ -1,5 +1,0 @@
-"""``python -m archive`` = ``portal-archive``."""
-
-from archive.cli import main
-
-main()

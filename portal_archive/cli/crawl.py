@@ -1,0 +1,214 @@
+"""``crawl`` and ``fetch``: thin click wrappers over :mod:`portal_archive.runner`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+
+from portal_archive.cli.common import (
+    EXIT_FAILED,
+    Context,
+    console,
+    exit_for_crawl,
+    export_options,
+    locked,
+    print_summary,
+    settings_for,
+    warc_option,
+)
+
+
+class PortalsEpilog(click.Command):
+    """A command whose help ends with the portals it can crawl (spiders loaded on demand)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from crawler.spiders import portal_names
+
+        self.epilog = "Portals: " + ", ".join(portal_names())
+        super().format_epilog(ctx, formatter)
+
+
+@click.command(cls=PortalsEpilog)
+@click.argument("portals", nargs=-1, required=True)
+@click.option("--base-url", metavar="URL", help="Point the spider at another host.")
+@click.option("--max-pages", type=int, help="Listing pages to follow per listing.")
+@click.option(
+    "--listing-url",
+    "listing_urls",
+    multiple=True,
+    metavar="URL",
+    help="Start from these listing pages instead of the portal's listings and feeds.",
+)
+@click.option(
+    "--start-url",
+    "start_urls",
+    multiple=True,
+    metavar="URL",
+    help="Start from these feeds, sitemaps (index, news, .xml.gz), robots.txt or listings "
+    "(kind found by content) instead of the portal's own; how `generic` crawls a site.",
+)
+@click.option(
+    "--url-pattern",
+    metavar="REGEX",
+    help="generic only: archive only URLs matching REGEX (default: every URL on the site).",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Re-fetch archived articles; rewrite changed ones, keep old versions.",
+)
+@export_options
+@warc_option
+@click.pass_obj
+def crawl(
+    ctx: Context,
+    portals: tuple[str, ...],
+    base_url: str | None,
+    max_pages: int | None,
+    listing_urls: tuple[str, ...],
+    start_urls: tuple[str, ...],
+    url_pattern: str | None,
+    refresh: bool,
+) -> None:
+    """Crawl portals (listings, feeds, sitemaps) into the archive, incrementally.
+
+    Articles already archived are not downloaded again (listings and feeds are); failed
+    URLs of earlier runs are retried. Exit code 1 when the run failed as a whole, 75 when
+    another run holds the archive.
+
+    A run whose portal parser missed title, body or date on too many pages is marked
+    degraded (exit code 3); those pages are archived by the generic extractor instead.
+
+    Example: portal-archive crawl ofweek --base-url http://127.0.0.1:8765
+
+    Example: portal-archive crawl generic --start-url https://example.com/sitemap.xml
+    """
+    from portal_archive.runner import portal_spiders, run_spiders
+
+    spiders = portal_spiders(settings_for(ctx))
+    for name in portals:
+        spider = spiders.get(name)
+        starts = spider and (spider.listing_paths or spider.feed_urls or spider.sitemap_paths)
+        if spider is not None and not (starts or listing_urls or start_urls):
+            raise click.UsageError(
+                f"{name} has no listings, feeds or sitemaps to crawl; use --start-url URL "
+                "or fetch URL…"
+            )
+    kwargs: dict[str, Any] = {}
+    if base_url:
+        kwargs["base_url"] = base_url
+    if max_pages:
+        kwargs["max_pages"] = max_pages
+    if listing_urls:
+        kwargs["listing_urls"] = list(listing_urls)
+    if start_urls:
+        kwargs["sources"] = list(start_urls)
+    if url_pattern:
+        if portals != ("generic",):
+            raise click.UsageError("--url-pattern applies to `crawl generic` only")
+        kwargs["url_pattern"] = url_pattern
+    if refresh:
+        ctx.overrides["ARCHIVE_REFRESH"] = True
+    jobs = [(p, kwargs) for p in portals]
+    report = locked(ctx, lambda: run_spiders(settings_for(ctx), jobs, keep_outcomes=False))
+    print_summary(report, ctx.archive_dir, "crawl")
+    exit_for_crawl(report)
+
+
+FETCH_OK = {"new", "updated", "unchanged", "rendered"}
+
+
+@click.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option(
+    "--portal",
+    metavar="NAME",
+    help="Force a parser (a portal's or 'generic') for a host it does not own.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per URL.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the post instead of writing it.")
+@click.option("--force", is_flag=True, help="Fetch URLs that are already archived again.")
+@export_options
+@warc_option
+@click.pass_obj
+def fetch(
+    ctx: Context,
+    urls: tuple[str, ...],
+    portal: str | None,
+    as_json: bool,
+    to_stdout: bool,
+    force: bool,
+) -> None:
+    """Archive single article URLs through the same parser, pipelines and writer.
+
+    Hosts of a known portal use its parser, any other host the generic extractor.
+    Prints the written path per URL; a one-line error and exit code 1 per failed URL.
+
+    Example: portal-archive fetch https://www.ofweek.com/2022-08/ART-8100-2801-1.html
+    """
+    from portal_archive.runner import archived_paths, run_spiders, spider_jobs
+
+    if to_stdout:
+        ctx.overrides["ARCHIVE_WRITE"] = False
+    outcomes: list[Any] = []
+
+    def run() -> Any:
+        settings = settings_for(ctx, ARCHIVE_REFRESH=True)
+        todo = list(dict.fromkeys(urls))
+        if not force and not to_stdout:
+            known = archived_paths(ctx.archive_dir, todo)
+            outcomes.extend(known.values())
+            todo = [u for u in todo if u not in known]
+        if not todo:
+            return None
+        jobs = spider_jobs(settings, todo, portal)
+        with _progress(len(todo)) as advance:
+            report = run_spiders(settings, jobs, on_outcome=advance)
+        outcomes.extend(report.outcomes)
+        missing = set(todo) - {o.url for o in report.outcomes}
+        outcomes.extend(_no_result(url) for url in sorted(missing))
+        return report
+
+    locked(ctx, run)
+    failed = 0
+    for outcome in outcomes:
+        ok = outcome.status in FETCH_OK or outcome.status == "skipped"
+        failed += not ok
+        if as_json:
+            click.echo(json.dumps(outcome.__dict__, ensure_ascii=False))
+        elif to_stdout and outcome.text:
+            click.echo(outcome.text, nl=False)
+        elif ok:
+            click.echo(outcome.path)
+            if outcome.status == "skipped":
+                click.echo(f"skipped (already archived, use --force): {outcome.url}", err=True)
+        else:
+            click.echo(
+                f"error: {outcome.url}: {outcome.status} {outcome.detail}".rstrip(), err=True
+            )
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+def _no_result(url: str) -> Any:
+    from portal_archive.runner import UrlOutcome
+
+    return UrlOutcome(url, "no_result", detail="the page produced no article (see the log)")
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[Any], None]]:
+    """A rich progress bar for many URLs (none for a handful); yields the advance callback."""
+    if total < 5:
+        yield lambda outcome: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("fetching", total=total)
+        yield lambda outcome: progress.advance(task)

@@ -1,0 +1,185 @@
+"""``export``: rewrite every archived post from the index in another image mode, downloading
+what image mode ``local`` still lacks through Scrapy (the same :mod:`pipelines.images`).
+
+No page is fetched again: each article is rebuilt from its index row (the stored body keeps
+original image URLs), its images are matched with the stored downloads (``image_urls``), and
+the post and sidecar are written only when their bytes change (temp file + rename each).
+A killed export leaves every file either old or new; running it again finishes the job.
+
+The downloads run as a small spider (:class:`ImageBackfillSpider`) whose start yields
+:class:`~archive.items.ImageRetry` items; its only pipelines are the images pipeline and
+:class:`RetryWriterPipeline` (the single writer of that process). Crawl runs use the same
+items for the failed images of archived articles (``crawler.image_retry``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
+
+from archive import image_index
+from archive.assets import NotAnImageError, asset_name, image_type
+from archive.items import ImageRef
+from archive.records import apply_known, archived_articles
+from archive.store import Archive, SaveResult
+from crawler.backfill import ImageBackfillSpider
+from pipelines.images import AtomicFilesStore
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- index → items
+
+
+# --------------------------------------------------------------------------- the spider
+
+
+def download_images(settings: Settings, article_ids: list[str]) -> dict[str, Any]:
+    """Run :class:`ImageBackfillSpider` over ``article_ids``; return its stats."""
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    process = AsyncCrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(ImageBackfillSpider)
+    process.crawl(crawler, article_ids=article_ids)
+    process.start()
+    assert crawler.stats is not None
+    return dict(crawler.stats.get_stats())
+
+
+# --------------------------------------------------------------------------- legacy images/
+
+
+def migrate_legacy_images(archive: Archive) -> int:
+    """Move downloads of the old ``images/full/<sha1(url)>`` layout into ``assets/``.
+
+    Each file referenced by an ``images`` row is hashed and moved to
+    ``assets/<sha256>.<ext>`` (rows and ``image_urls`` updated); rows whose file is gone
+    become ``failed`` (retried by the next local export). Files no row references are left
+    in ``images/`` and reported by ``verify``. Returns how many rows were migrated.
+    """
+    legacy = archive.images_dir
+    if not legacy.is_dir():
+        return 0
+    db = archive.db
+    rows = list(
+        db.execute(
+            "select article_id, position, url, path from images where path is not null "
+            "and path like 'full/%'"
+        ).fetchall()
+    )
+    store = AtomicFilesStore(str(archive.assets_dir))
+    store.fsync = archive.options.fsync
+    migrated = 0
+    now = image_index_now()
+    for aid, position, url, rel in rows:
+        source = legacy / rel
+        updates: dict[str, Any]
+        try:
+            body = source.read_bytes()
+            mime, ext = image_type(body, "", url)
+        except (OSError, NotAnImageError) as exc:
+            updates = {"status": "failed", "path": None, "error": f"legacy copy unusable: {exc}"}
+        else:
+            digest, name = asset_name(body, ext)
+            store.persist_file(name, _buffer(body), None)
+            updates = {"path": name, "sha256": digest, "bytes": len(body), "content_type": mime}
+            ref = ImageRef(
+                url=url,
+                status="downloaded",
+                path=name,
+                sha256=digest,
+                bytes=len(body),
+                content_type=mime,
+            )
+            with db.atomic():
+                image_index.record_attempts(db, aid, [ref], now)
+        with db.atomic():
+            db.table("images").update((aid, position), updates)
+        migrated += 1
+    for rel in {r[3] for r in rows}:
+        (legacy / rel).unlink(missing_ok=True)
+    _remove_empty(legacy)
+    return migrated
+
+
+def image_index_now() -> str:
+    from archive.index import now_iso
+
+    return now_iso()
+
+
+def _buffer(body: bytes) -> Any:
+    from io import BytesIO
+
+    return BytesIO(body)
+
+
+def _remove_empty(folder: Path) -> None:
+    for sub in sorted(folder.rglob("*"), reverse=True):
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()
+    if folder.is_dir() and not any(folder.iterdir()):
+        shutil.rmtree(folder)
+
+
+# --------------------------------------------------------------------------- export
+
+
+@dataclass
+class ExportReport:
+    rewritten: int = 0
+    unchanged: int = 0
+    downloaded: int = 0
+    failed: int = 0
+    migrated: int = 0
+    """Rows moved from the legacy ``images/full/`` layout."""
+    paths: list[Path] = field(default_factory=list)
+    """Rewritten posts."""
+
+
+def needs_download(db: Database, max_bytes: int) -> list[str]:
+    """Articles with an image that is not stored yet and worth another request."""
+    return image_index.retry_candidates(
+        db, statuses=("failed", "pending", "skipped"), max_attempts=0, max_bytes=max_bytes
+    )
+
+
+def export_archive(
+    settings: Settings, *, download: bool = True, ids: list[str] | None = None
+) -> ExportReport:
+    """Rewrite every post of ``ARCHIVE_DIR`` (or the articles ``ids``) in the settings' image
+    mode, downloading the missing images first in mode ``local`` (see module doc)."""
+    from archive.frontmatter_files import export_options
+
+    root = Path(settings.get("ARCHIVE_DIR", "archive-data"))
+    options = export_options(settings)
+    report = ExportReport()
+    with Archive(root, options) as archive:
+        report.migrated = migrate_legacy_images(archive)
+        todo = needs_download(archive.db, settings.getint("ARCHIVE_IMAGES_MAX_BYTES", 0))
+        if ids is not None:
+            todo = [aid for aid in todo if aid in set(ids)]
+    if download and options.image_mode == "local" and todo:
+        stats = download_images(settings, todo)
+        report.downloaded = int(stats.get("archive/images/downloaded", 0))
+        report.failed = int(stats.get("archive/images/failed", 0))
+    with Archive(root, options) as archive:
+        for item in list(archived_articles(archive.db, ids)):
+            apply_known(archive.db, item.article, archive.assets_dir)
+            result: SaveResult = archive.rewrite(
+                item.article, origin=item.origin, imported_from=item.imported_from
+            )
+            if result.status == "updated":
+                report.rewritten += 1
+                report.paths.append(result.path)
+            else:
+                report.unchanged += 1
+    return report
