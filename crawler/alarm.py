@@ -81,7 +81,7 @@ class ParserAlarm:
     threshold: float
     min_pages: int
     fallback: Callable[[Page], ParseResult]
-    """The generic extractor (``GenericParser().parse(page, errors="suppress")``)."""
+    """The generic extractor (``GenericParser(portal).parse(page, errors="suppress")``)."""
     stats: Any = None
     enabled: bool = True
     """Off for the generic spider, whose parser is the generic extractor already."""

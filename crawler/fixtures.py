@@ -16,7 +16,8 @@ from typing import Any
 from archive.html import html_to_text
 from archive.items import ArticleItem
 from archive.normalize import normalize_article
-from crawler.parsers import PARSERS, Page
+from crawler.parsers import Page
+from crawler.portals import parsers
 
 FIXTURES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "portals"
 
@@ -28,7 +29,7 @@ def extract(portal: str, html: str, url: str, fetched_at: datetime | None = None
 
     ``fetched_at`` (the fixture's ``crawled_at``) resolves relative dates (``3 小时前``).
     """
-    result = PARSERS[portal]().parse(Page.from_html(html, url), errors="suppress")
+    result = parsers()[portal](portal).parse(Page.from_html(html, url), errors="suppress")
     item = ArticleItem(
         url=url,
         portal=portal,

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 from sqlite_utils import Database
 
+from crawler.spiders.base import PortalSpider
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -63,10 +65,9 @@ class RetryImagesMiddleware:
         async for item in start:
             yield item
         spider: Any = self.crawler.spider
-        portal = getattr(spider, "portal", None)
-        if not portal or getattr(spider, "article_urls", None):
+        if not isinstance(spider, PortalSpider) or spider.article_urls:
             return
-        for retry in self.retries(portal):
+        for retry in self.retries(spider.name):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("archive/images/retried_articles")
             yield retry

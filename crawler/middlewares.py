@@ -85,7 +85,7 @@ class SkipArchivedMiddleware:
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         spider: Any = self.crawler.spider
-        self.state = read_state(self.index_path, spider.portal)
+        self.state = read_state(self.index_path, spider.name)
         async for item in start:
             if self._keep(item):
                 yield item

@@ -11,9 +11,7 @@ from __future__ import annotations
 import inspect
 import sys
 
-from scrapy.utils.misc import walk_modules_iter
-from scrapy.utils.spider import iter_spider_classes
-
+from crawler.portals import portal_spiders
 from crawler.spiders.base import PortalSpider
 
 HEADER = """# Portals
@@ -33,16 +31,6 @@ The real structure of the target portals (selectors, date formats, anti-hotlinki
 summarised in `../shared/docs/portals.md`; `docs/adding-a-portal.md` is the recipe for a
 new one.
 """
-
-
-def portal_spiders() -> list[type[PortalSpider]]:
-    """Every portal spider class of ``crawler.spiders``, by name."""
-    found: dict[str, type[PortalSpider]] = {}
-    for module in walk_modules_iter("crawler.spiders"):
-        for cls in iter_spider_classes(module):
-            if issubclass(cls, PortalSpider) and getattr(cls, "portal", None):
-                found[cls.portal] = cls
-    return [found[name] for name in sorted(found)]
 
 
 def _first_line(obj: object) -> str:
@@ -93,7 +81,7 @@ def row(spider: type[PortalSpider]) -> str:
     encoding = spider.page_encoding or "page's own"
     language = spider.language or "from the page"
     cells = [
-        f"`{spider.portal}`",
+        f"`{spider.name}`",
         _first_line(sys.modules[spider.__module__]),
         versions(spider),
         discovery(spider),

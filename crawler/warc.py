@@ -238,7 +238,7 @@ class WarcCaptureMiddleware:
     @property
     def portal(self) -> str:
         spider: Any = self.crawler.spider
-        return str(getattr(spider, "portal", None) or getattr(spider, "name", "run"))
+        return str(getattr(spider, "name", None) or "run")
 
     def spider_opened(self, spider: Any) -> None:
         import scrapy

@@ -67,7 +67,7 @@ class ArchiveWriterPipeline:
                 self._refuse(str(exc))
                 return
         spider: Any = self.crawler.spider
-        self.run_id = start_run(self.archive.db, getattr(spider, "portal", spider.name))
+        self.run_id = start_run(self.archive.db, spider.name)
 
     def _refuse(self, message: str) -> None:
         """Another run holds the archive: say so once and close this spider at once."""

@@ -11,8 +11,10 @@ from click.testing import CliRunner
 
 from archive.items import ArticleItem, FetchFailure, ImageRef
 from crawler import settings as project_settings
-from crawler.parsers import PARSERS
+from crawler.portals import parsers
 from portal_archive.cli import cli
+
+PARSERS = parsers()
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 README = DOCS.parent / "README.md"

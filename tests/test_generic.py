@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 from archive.dates import parse_page_date
 from archive.errors import NoParserForUrlError
 from archive.normalize import clean_body, parse_published
-from crawler.parsers import PARSERS, Page, ParseError
+from crawler.parsers import Page, ParseError
 from crawler.parsers.generic import (
     GenericParser,
     extract_text,
@@ -21,9 +21,12 @@ from crawler.parsers.generic import (
     strip_site_suffix,
     text_weight,
 )
+from crawler.portals import parsers
 from crawler.spiders.generic import GenericSpider
 from portal_archive.runner import portal_for_url, portal_spiders, project_settings
 from tests.conftest import FAST_SETTINGS, FIXTURES, Route, run_cli, serve_routes
+
+PARSERS = parsers()
 
 PAGES = FIXTURES / "generic"
 EN_URL = "https://www.circuitledger.test/2024/03/tiny-relays-big-savings?ref=home"
@@ -79,7 +82,7 @@ def page_text(name: str) -> str:
 
 
 def parse(html: str, url: str = EN_URL) -> dict[str, str]:
-    return GenericParser().parse(Page.from_html(html, url), errors="raise").fields
+    return GenericParser("generic").parse(Page.from_html(html, url), errors="raise").fields
 
 
 # --- extract_text (the benchmark entry point) ---------------------------------------------
@@ -169,9 +172,9 @@ def test_chinese_article_fields() -> None:
 def test_generic_parser_is_registered_with_one_version() -> None:
     assert PARSERS["generic"] is GenericParser
     assert [v.VERSION for v in GenericParser.versions] == ["V1"]
-    assert GenericParser().parse(Page.from_html(page_text("article-en.html"), EN_URL)).parser == (
-        "generic.V1"
-    )
+    assert GenericParser("generic").parse(
+        Page.from_html(page_text("article-en.html"), EN_URL)
+    ).parser == ("generic.V1")
 
 
 def _doc(head: str = "", body: str = "") -> str:

@@ -52,7 +52,10 @@ from archive.items import ArticleItem
 from archive.maintenance import indexed_post, verify
 from archive.normalize import clean_body, normalize_article, parse_published
 from archive.store import Archive, sidecar_path
-from crawler.parsers import PARSERS, Page, ParseError
+from crawler.parsers import Page, ParseError
+from crawler.portals import parsers
+
+PARSERS = parsers()
 
 TRIED: Counter[str] = Counter()
 """Inputs tried per test (written as figures at the end)."""
@@ -451,11 +454,11 @@ def test_parsers_raise_only_parse_errors(title: str, body: str, date: str, raw: 
     html = body if raw else _page(title, body, date)
     page = Page.from_html(html, "https://www.ofweek.com/2024-01/ART-8100-2801-1.html")
     for name, proxy in PARSERS.items():
-        result = proxy().parse(page, errors="suppress")
+        result = proxy(name).parse(page, errors="suppress")
         assert result.parser.startswith(name)
         assert all(isinstance(v, str) for v in result.fields.values())
         with contextlib.suppress(ParseError):
-            proxy().parse(page, errors="raise")
+            proxy(name).parse(page, errors="raise")
 
 
 # --------------------------------------------------------------------------- dates, URLs

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from crawler.fixtures import extract
-from crawler.parsers import PARSERS, Page, ParseError
+from crawler.parsers import Page, ParseError
 from crawler.parsers.ofweek import OfweekParser
+from crawler.portals import parsers
 from tests.support.fixtures import Fixture, fetched_at, load_fixtures
+
+PARSERS = parsers()
 
 FIXTURES = load_fixtures()
 
@@ -43,11 +46,15 @@ def test_parser_matches_expected(fixture: Fixture) -> None:
 def test_raise_mode_reports_the_missing_field() -> None:
     broken = next(f for f in FIXTURES if f.expected["parse_errors"])
     with pytest.raises(ParseError) as info:
-        OfweekParser().parse(Page.from_html(broken.html, broken.meta["url"]), errors="raise")
+        OfweekParser("ofweek").parse(
+            Page.from_html(broken.html, broken.meta["url"]), errors="raise"
+        )
     assert info.value.field_name == broken.expected["parse_errors"][0]
 
 
 def test_garbage_page_fails_every_required_field() -> None:
-    result = OfweekParser().parse(Page.from_html("<html><p>nothing</p>", "http://x/"), "suppress")
+    result = OfweekParser("ofweek").parse(
+        Page.from_html("<html><p>nothing</p>", "http://x/"), "suppress"
+    )
     assert {"title", "body", "published"} <= set(result.failed)
     assert result.parser == "ofweek.V2"

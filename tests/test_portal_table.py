@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from scrapy.utils.project import get_project_settings
 
-from crawler.parsers import PARSERS
-from crawler.portal_table import portal_spiders as table_spiders
+from crawler.parsers import Page
 from crawler.portal_table import render
-from crawler.spiders import portal_names
+from crawler.portals import parsers, portal_names
+from crawler.portals import portal_spiders as table_spiders
 from demo_portal.portals import SITES
 from portal_archive.runner import portal_for_url, portal_spiders
+
+PARSERS = parsers()
 
 ROOT = Path(__file__).resolve().parents[1]
 PORTALS = portal_names()
@@ -27,14 +29,22 @@ def test_portals_md_is_generated_and_current() -> None:
 
 
 def test_every_portal_has_spider_parser_and_demo_site() -> None:
-    spiders = {s.portal: s for s in table_spiders()}
+    spiders = {s.name: s for s in table_spiders()}
     assert set(PORTALS) == set(spiders) - {"generic"}
     assert set(spiders) == set(PARSERS)
     assert set(PORTALS) - {"ofweek"} == set(SITES)  # ofweek's demo is the server root
     for name, spider in spiders.items():
-        assert spider.name == name
         assert spider.parser is PARSERS[name]
-        assert spider.parser.name == name
+
+
+def test_a_portal_is_named_once_by_its_spider() -> None:
+    """No second name to keep in step: not on the spider, not on the parser."""
+    for spider in table_spiders():
+        assert "portal" not in vars(spider), f"{spider.__name__}.portal: use the spider's name"
+        assert "name" not in vars(spider.parser), f"{spider.parser.__name__}.name: drop it"
+        page = Page.from_html("<html><h1>t</h1></html>", "https://example.com/a")
+        label = spider.parser(spider.name).parse(page, errors="suppress").parser
+        assert label.startswith(spider.name + ".V"), label
 
 
 @pytest.mark.parametrize("portal", PORTALS)

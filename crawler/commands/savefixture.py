@@ -14,7 +14,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from crawler.encoding import fix_encoding
 from crawler.fixtures import save_fixture
-from crawler.parsers import PARSERS
+from crawler.portals import parsers
 
 
 class Command(ScrapyCommand):
@@ -32,8 +32,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--name", help="fixture name (default: from the URL)")
 
     def run(self, args: list[str], opts: Any) -> None:
-        if len(args) != 2 or args[0] not in PARSERS:
-            raise UsageError(f"expected <portal> <url>; portals: {', '.join(PARSERS)}")
+        known = parsers()
+        if len(args) != 2 or args[0] not in known:
+            raise UsageError(f"expected <portal> <url>; portals: {', '.join(known)}")
         portal, url = args
         assert self.settings is not None
         response = requests.get(

@@ -35,7 +35,6 @@ def news_article_ld(page: Page) -> dict[str, Any]:
 
 
 class ArstechnicaParser(ParserProxy):
-    name = "arstechnica"
     dates = "ISO 8601 with offset (`time[datetime]`, JSON-LD); feed `pubDate` RFC 822 UTC"
 
     class V1(CssParser):

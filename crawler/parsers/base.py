@@ -142,8 +142,11 @@ class ParseResult:
 class ParserProxy:
     """A portal's parser: picks the version whose layout matches, newest first."""
 
-    name: ClassVar[str]
     versions: ClassVar[tuple[type[BaseParser], ...]]
+
+    def __init__(self, portal: str) -> None:
+        self.portal = portal
+        """The portal key (its spider's ``name``): results are labelled ``<portal>.<version>``."""
 
     def select(self, page: Page) -> BaseParser:
         for version in self.versions:
@@ -154,4 +157,4 @@ class ParserProxy:
     def parse(self, page: Page, errors: ErrorPolicy = "raise") -> ParseResult:
         parser = self.select(page)
         fields, failed = parser.parse(page, errors=errors)
-        return ParseResult(parser=f"{self.name}.{parser.VERSION}", fields=fields, failed=failed)
+        return ParseResult(parser=f"{self.portal}.{parser.VERSION}", fields=fields, failed=failed)

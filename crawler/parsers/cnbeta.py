@@ -12,7 +12,6 @@ from crawler.parsers.helpers import CssParser
 
 
 class CnbetaParser(ParserProxy):
-    name = "cnbeta"
     dates = "first `.meta span` `2024年03月05日 10:20`, Beijing time"
 
     class V1(CssParser):

@@ -210,8 +210,6 @@ def not_an_article(root: Any) -> str | None:
 
 
 class GenericParser(ParserProxy):
-    name = "generic"
-
     class V1(BaseParser):
         """Any article page: declarations (canonical, Open Graph, JSON-LD) + trafilatura body."""
 

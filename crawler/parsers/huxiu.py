@@ -22,7 +22,6 @@ SHOUQUAN = (".neirong-shouquan",)
 
 
 class HuxiuParser(ParserProxy):
-    name = "huxiu"
     dates = "V2 `dateline` epoch seconds (UTC); V1 `.article__time` `2023-09-01 17:00`, Beijing"
 
     class V1(CssParser):

@@ -13,7 +13,6 @@ from crawler.parsers.helpers import CssParser
 
 
 class IthomeParser(ParserProxy):
-    name = "ithome"
     dates = "`#pubtime_baidu` `2024/3/5 10:20:31`, Beijing time"
 
     class V1(CssParser):

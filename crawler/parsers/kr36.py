@@ -15,7 +15,6 @@ from crawler.parsers.helpers import JsonStateParser, canonical_href
 
 
 class Kr36Parser(ParserProxy):
-    name = "36kr"
     dates = "`publishTime` epoch milliseconds in the JSON state (UTC)"
 
     class V1(JsonStateParser):

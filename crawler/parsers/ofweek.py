@@ -14,7 +14,6 @@ from crawler.parsers.helpers import CssParser
 
 
 class OfweekParser(ParserProxy):
-    name = "ofweek"
     dates = "`div.time.fl` `2022-08-25 16:09` (V1 `2021年04月02日 10:30`), Beijing time"
 
     class V1(CssParser):

@@ -15,7 +15,6 @@ from crawler.parsers.helpers import CssParser
 
 
 class OschinaParser(ParserProxy):
-    name = "oschina"
     dates = "relative (`3 小时前`, `昨天 10:20`), year-less `03/05 09:15` or full; Beijing time"
 
     class V1(CssParser):

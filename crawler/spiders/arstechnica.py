@@ -6,7 +6,6 @@ from crawler.spiders.base import PortalSpider, Taxonomy
 
 class ArstechnicaSpider(PortalSpider):
     name = "arstechnica"
-    portal = "arstechnica"
     real_base_url = "https://arstechnica.com"
     domains = ("arstechnica.com",)
     feed_paths = ("/feed/",)

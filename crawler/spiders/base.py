@@ -84,7 +84,6 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
 class PortalSpider(scrapy.Spider):
     """Base of every portal spider; subclasses are declarative (see ``ofweek.py``)."""
 
-    portal: ClassVar[str]
     real_base_url: ClassVar[str]
     domains: ClassVar[tuple[str, ...]]
     listing_paths: ClassVar[tuple[str, ...]] = ()
@@ -172,7 +171,7 @@ class PortalSpider(scrapy.Spider):
             tuple(spider.allowed_domains),
             tuple(settings.getlist("ARCHIVE_TRACKING_PARAMS")),
         )
-        override = settings.getdict("ARCHIVE_TAXONOMY").get(spider.portal)
+        override = settings.getdict("ARCHIVE_TAXONOMY").get(spider.name)
         spider.author_fixed = bool(override and "author" in override)
         if override:
             spider.active_taxonomy = Taxonomy(
@@ -285,7 +284,7 @@ class PortalSpider(scrapy.Spider):
         try:
             body = discovery.decompress(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
         except discovery.DiscoveryError as exc:
-            yield FetchFailure(response.url, self.portal, "bad_sitemap", str(exc))
+            yield FetchFailure(response.url, self.name, "bad_sitemap", str(exc))
             return
         kind = discovery.detect_kind(body, content_type, response.url)
         self.logger.info("Discovery %s is a %s", response.url, kind)
@@ -328,7 +327,7 @@ class PortalSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-            yield FetchFailure(response.url, self.portal, "not_html", f"{content_type} is not HTML")
+            yield FetchFailure(response.url, self.name, "not_html", f"{content_type} is not HTML")
             return
         fixed = fix_encoding(response, self.page_encoding)
         if fixed is not response:
@@ -336,12 +335,10 @@ class PortalSpider(scrapy.Spider):
             self.logger.info("Re-decoded %s as %s", response.url, fixed.encoding)
         page = Page.from_selector(fixed.selector, fixed.url)  # parsed once, by Scrapy
         try:
-            result = self.parser().parse(page, errors="suppress")
+            result = self.parser(self.name).parse(page, errors="suppress")
         except Exception as exc:  # e.g. a version selector that cannot compile: record, go on
             self.logger.exception("Parser %s crashed on %s", self.parser.__name__, fixed.url)
-            yield FetchFailure(
-                fixed.url, self.portal, "parser_crash", f"{type(exc).__name__}: {exc}"
-            )
+            yield FetchFailure(fixed.url, self.name, "parser_crash", f"{type(exc).__name__}: {exc}")
             return
         for name in result.failed:
             self.crawler.stats.inc_value(f"archive/parse_error/{name}")
@@ -352,7 +349,7 @@ class PortalSpider(scrapy.Spider):
         """The generic extractor on a page the portal parser could not read (the alarm)."""
         from crawler.parsers.generic import GenericParser
 
-        return GenericParser().parse(page, errors="suppress")
+        return GenericParser(self.name).parse(page, errors="suppress")
 
     def on_idle(self) -> None:
         """Release the pages the alarm still holds, through one ``data:`` request."""
@@ -369,7 +366,7 @@ class PortalSpider(scrapy.Spider):
         fields = result.fields
         return ArticleItem(
             url=fixed.url,
-            portal=self.portal,
+            portal=self.name,
             canonical_url=self.url_policy.canonical(fields.get("canonical_url", ""), fixed.url),
             title_raw=fields.get("title", ""),
             source_raw=fields.get("source", ""),
@@ -409,4 +406,4 @@ class PortalSpider(scrapy.Spider):
             url = (request.meta.get("redirect_urls") or [request.url])[0]
         self.crawler.stats.inc_value(f"archive/fetch_failed/{reason}")
         self.logger.warning("Fetch failed (%s): %s", reason, url)
-        yield FetchFailure(url=url, portal=self.portal, reason=reason, detail=detail)
+        yield FetchFailure(url=url, portal=self.name, reason=reason, detail=detail)

@@ -7,7 +7,6 @@ from crawler.spiders.listings import TokenJsonApi
 
 class CnbetaSpider(PortalSpider):
     name = "cnbeta"
-    portal = "cnbeta"
     real_base_url = "https://www.cnbeta.com.tw"
     domains = ("cnbeta.com.tw", "cnbeta.com")
     listing_paths = ("/",)

@@ -24,7 +24,6 @@ DISCOVERY_DOCUMENT = re.compile(r"(?:\.xml|\.xml\.gz|\.rss|\.atom|/robots\.txt)$
 
 class GenericSpider(PortalSpider):
     name = "generic"
-    portal = "generic"
     real_base_url = ""
     domains = ()
     parser = GenericParser

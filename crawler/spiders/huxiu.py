@@ -6,7 +6,6 @@ from crawler.spiders.base import PortalSpider, Taxonomy
 
 class HuxiuSpider(PortalSpider):
     name = "huxiu"
-    portal = "huxiu"
     real_base_url = "https://www.huxiu.com"
     domains = ("huxiu.com",)
     listing_paths = ("/article/",)

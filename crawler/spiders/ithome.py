@@ -6,7 +6,6 @@ from crawler.spiders.base import PortalSpider, Taxonomy
 
 class IthomeSpider(PortalSpider):
     name = "ithome"
-    portal = "ithome"
     real_base_url = "https://it.ithome.com"
     domains = ("ithome.com",)
     listing_paths = ("/",)

@@ -7,7 +7,6 @@ from crawler.spiders.listings import JsonInPage
 
 class Kr36Spider(PortalSpider):
     name = "36kr"
-    portal = "36kr"
     real_base_url = "https://36kr.com"
     domains = ("36kr.com",)
     listing_paths = ("/information/web_news/",)

@@ -6,7 +6,6 @@ from crawler.spiders.base import PortalSpider, Taxonomy
 
 class OfweekSpider(PortalSpider):
     name = "ofweek"
-    portal = "ofweek"
     real_base_url = "https://www.ofweek.com"
     domains = ("ofweek.com",)
     listing_paths = ("/CATList-8100-CHANGYIEXINWE.html",)

@@ -7,7 +7,6 @@ from crawler.spiders.listings import PagedFragment
 
 class OschinaSpider(PortalSpider):
     name = "oschina"
-    portal = "oschina"
     real_base_url = "https://www.oschina.net"
     domains = ("oschina.net",)
     listing_paths = ("/news/widgets/_news_index_all_list?p=1&type=ajax",)

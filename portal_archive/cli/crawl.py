@@ -27,7 +27,7 @@ class PortalsEpilog(click.Command):
     """A command whose help ends with the portals it can crawl (spiders loaded on demand)."""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        from crawler.spiders import portal_names
+        from crawler.portals import portal_names
 
         self.epilog = "Portals: " + ", ".join(portal_names())
         super().format_epilog(ctx, formatter)

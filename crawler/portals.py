@@ -1,0 +1,33 @@
+"""The portals, as the spiders declare them: a portal is named once, by its spider's ``name``.
+
+Everything that lists portals derives from here: the parser table (fixtures, ``savefixture``),
+the ``crawl`` help, ``docs/portals.md`` (:mod:`crawler.portal_table`).
+"""
+
+from __future__ import annotations
+
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+
+from crawler import settings as project_settings
+from crawler.parsers.base import ParserProxy
+from crawler.spiders.base import PortalSpider
+
+
+def portal_spiders() -> list[type[PortalSpider]]:
+    """Every portal spider class of ``SPIDER_MODULES``, by name (Scrapy's own loader)."""
+    loader = SpiderLoader.from_settings(
+        Settings({"SPIDER_MODULES": project_settings.SPIDER_MODULES})
+    )
+    found = [loader.load(name) for name in sorted(loader.list())]
+    return [cls for cls in found if issubclass(cls, PortalSpider)]
+
+
+def parsers() -> dict[str, type[ParserProxy]]:
+    """Portal name → its parser proxy (``generic`` included)."""
+    return {spider.name: spider.parser for spider in portal_spiders()}
+
+
+def portal_names() -> list[str]:
+    """Portals that ``crawl`` can run (they have listings or feeds), sorted."""
+    return [s.name for s in portal_spiders() if s.listing_paths or s.feed_urls]
