@@ -576,7 +576,7 @@ PROFILE_PARTS: dict[str, tuple[tuple[str, str, int], ...]] = {
         ("ParserProxy.parse (fields)", "crawler.parsers.base:ParserProxy.parse", 1),
     ),
     "pipelines.normalize.NormalizeContentPipeline": (
-        ("clean_body", "pipelines.normalize:clean_body", 1),
+        ("clean_body", "archive.normalize:clean_body", 1),
         (
             "lxml .cssselect() (compiles CSS to XPath on every call)",
             "lxml.html:HtmlMixin.cssselect",
