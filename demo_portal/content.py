@@ -1,4 +1,4 @@
-"""Pure content of the demo portal: article data, HTML/RSS rendering and image bytes.
+"""Pure content of the demo portal: article data and HTML/RSS rendering.
 
 Nothing here touches the network or the file system, and every function is deterministic: the
 same arguments always give the same text or bytes.  :mod:`demo_portal.server` only routes
@@ -7,13 +7,10 @@ requests to these functions and encodes the result.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import math
 import random
 import re
-import struct
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -668,142 +665,3 @@ def render_not_found(base_url: str) -> str:
         f'<p><a href="{base_url}/">返回首页</a></p></div>\n'
         f"{_footer()}\n</body></html>\n"
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Image bytes (tiny but valid PNG / JPEG / GIF, distinct per path)
-
-
-def _seed(key: str) -> bytes:
-    return hashlib.sha256(key.encode("utf-8")).digest()
-
-
-def gif_bytes(rgb: tuple[int, int, int], *, transparent: bool = False) -> bytes:
-    """A valid 1x1 GIF89a of colour ``rgb``."""
-    gce = b"\x21\xf9\x04\x01\x00\x00\x00\x00" if transparent else b""
-    return (
-        b"GIF89a"
-        + struct.pack("<HH", 1, 1)
-        + b"\x80\x00\x00"
-        + bytes(rgb)
-        + b"\xff\xff\xff"
-        + gce
-        + b"\x2c"
-        + struct.pack("<HHHH", 0, 0, 1, 1)
-        + b"\x00"
-        + b"\x02\x02\x44\x01\x00"  # LZW: min code size 2, one sub-block: clear, 0, end
-        + b"\x3b"
-    )
-
-
-def png_bytes(width: int, height: int, rgb: tuple[int, int, int], text: str = "") -> bytes:
-    """A valid 8-bit RGB PNG: a gradient around ``rgb``, with an optional tEXt comment."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    r, g, b = rgb
-    raw = bytearray()
-    for y in range(height):
-        raw.append(0)  # filter type: none
-        for x in range(width):
-            raw += bytes(((r + x) & 0xFF, (g + y) & 0xFF, (b + x + y) & 0xFF))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    parts = [b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", ihdr)]
-    if text:
-        parts.append(chunk(b"tEXt", b"Comment\x00" + text.encode("latin-1", "replace")))
-    parts += [chunk(b"IDAT", zlib.compress(bytes(raw), 6)), chunk(b"IEND", b"")]
-    return b"".join(parts)
-
-
-def jpeg_bytes(width: int, height: int, rgb: tuple[int, int, int], comment: str = "") -> bytes:
-    """A valid baseline JFIF JPEG of one solid colour (DC-only entropy coding)."""
-    r, g, b = rgb
-    ycc = (
-        0.299 * r + 0.587 * g + 0.114 * b,
-        128 - 0.168736 * r - 0.331264 * g + 0.5 * b,
-        128 + 0.5 * r - 0.418688 * g - 0.081312 * b,
-    )
-    # With an all-ones quantisation table the DC coefficient of a flat block is 8 * (v - 128).
-    dcs = [round(8 * (min(255.0, max(0.0, v)) - 128)) for v in ycc]
-
-    def category(v: int) -> int:
-        return abs(v).bit_length()
-
-    symbols = sorted({0} | {category(d) for d in dcs})
-    dc_code = {s: i for i, s in enumerate(symbols)}  # every DC code is 3 bits long
-
-    bits: list[int] = []
-
-    def put(value: int, n: int) -> None:
-        bits.extend((value >> (n - 1 - i)) & 1 for i in range(n))
-
-    mcus = math.ceil(width / 8) * math.ceil(height / 8)
-    for m in range(mcus):
-        for dc in dcs:
-            diff = dc if m == 0 else 0
-            s = category(diff)
-            put(dc_code[s], 3)
-            if s:
-                put(diff if diff > 0 else diff + (1 << s) - 1, s)
-            put(0, 2)  # AC: end-of-block, code "00"
-    bits.extend([1] * (-len(bits) % 8))
-    scan = bytearray()
-    for i in range(0, len(bits), 8):
-        byte = int("".join(map(str, bits[i : i + 8])), 2)
-        scan.append(byte)
-        if byte == 0xFF:
-            scan.append(0x00)
-
-    def segment(marker: int, payload: bytes) -> bytes:
-        return struct.pack(">HH", 0xFF00 | marker, len(payload) + 2) + payload
-
-    dc_counts = [0] * 16
-    dc_counts[2] = len(symbols)
-    ac_counts = [0] * 16
-    ac_counts[1] = 1
-    dht = bytes([0x00, *dc_counts, *symbols]) + bytes([0x10, *ac_counts, 0x00])
-    sof = struct.pack(">BHHB", 8, height, width, 3) + bytes([1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0])
-    sos = bytes([3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0])
-    out = [
-        b"\xff\xd8",
-        segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
-    ]
-    if comment:
-        out.append(segment(0xFE, comment.encode("utf-8")[:60000]))
-    out += [
-        segment(0xDB, b"\x00" + b"\x01" * 64),
-        segment(0xC0, sof),
-        segment(0xC4, dht),
-        segment(0xDA, sos),
-        bytes(scan),
-        b"\xff\xd9",
-    ]
-    return b"".join(out)
-
-
-IMAGE_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-}
-
-
-def image_for_path(path: str) -> tuple[str, bytes]:
-    """(content type, bytes) of the image at ``path``; distinct bytes for distinct paths."""
-    h = _seed(path)
-    rgb = (h[0], h[1], h[2])
-    width = 24 + h[3] % 72
-    height = 16 + h[4] % 48
-    ext = path[path.rfind(".") :].lower()
-    if ext in (".jpg", ".jpeg"):
-        return IMAGE_TYPES[ext], jpeg_bytes(width, height, rgb, comment=path)
-    if ext == ".png":
-        return IMAGE_TYPES[ext], png_bytes(width, height, rgb, text=path)
-    return "image/gif", gif_bytes(rgb)

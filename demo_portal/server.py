@@ -38,8 +38,6 @@ from demo_portal.content import (
     generated_article,
     generated_image_path,
     generated_month,
-    gif_bytes,
-    image_for_path,
     image_paths,
     listing_order,
     listing_path,
@@ -52,6 +50,7 @@ from demo_portal.content import (
     render_listing_page,
     render_not_found,
 )
+from demo_portal.images import gif_bytes, image_for_path
 
 if TYPE_CHECKING:
     from demo_portal.faults import FaultInjector

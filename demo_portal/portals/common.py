@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from demo_portal.content import image_for_path
+from demo_portal.images import image_for_path
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
