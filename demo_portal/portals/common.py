@@ -16,7 +16,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Response(NamedTuple):
-    """The same shape as ``demo_portal.server.Response``."""
+    """One HTTP answer of the demo server (every portal's, OFweek's too)."""
 
     status: int
     content_type: str
