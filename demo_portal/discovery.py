@@ -9,8 +9,9 @@ For the OFweek-shaped portal:
 * ``/sitemap-articles.xml.gz`` -- gzip'd urlset (served as ``application/gzip``, no
   ``Content-Encoding``) of everything the listing links to
 * ``/atom/ofweek/news.xml`` -- the feed articles as Atom 1.0
-* ``DemoPortal(redesigned=True)`` -- article pages in a "redesigned" layout no OFweek parser
-  version knows (``main.news-detail``), to set off the parser-breakage alarm
+
+(``DemoPortal(redesigned=True)``, article pages in a layout no OFweek parser version knows,
+is in :mod:`demo_portal.portals.ofweek`.)
 
 A generic site (a small blog, UTF-8, its own markup) under ``/blog/``:
 
@@ -29,21 +30,10 @@ import gzip
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from demo_portal.content import (
-    BASE_PLACEHOLDER,
-    ROBOTS_TXT,
-    DemoArticle,
-    _footer,
-    _header,
-    article_url,
-    published_datetime,
-    site_name,
-)
-
-if TYPE_CHECKING:
-    from demo_portal.server import DemoPortal, Response
+from demo_portal.content import article_url
+from demo_portal.portals.common import Response
+from demo_portal.portals.ofweek import ROBOTS_TXT, OfweekPortal, iso_time
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -55,11 +45,6 @@ BLOG = "/blog"
 BLOG_PAGE_SIZE = 3
 XML = "application/xml; charset=utf-8"
 _GZIP_MTIME = 0  # reproducible .gz bytes
-
-
-def _iso(a: DemoArticle) -> str:
-    """The page time as W3C datetime in Beijing time (``2022-08-25T16:09:00+08:00``)."""
-    return published_datetime(a).isoformat() + "+08:00"
 
 
 def _esc(text: str) -> str:
@@ -120,39 +105,6 @@ def atom_feed(title: str, self_url: str, entries: Sequence[tuple[str, str, str, 
 
 def gzipped(text: str) -> bytes:
     return gzip.compress(text.encode("utf-8"), mtime=_GZIP_MTIME)
-
-
-# ------------------------------------------------------------------ the redesigned layout
-
-
-def render_redesigned_article(a: DemoArticle, base_url: str) -> str:
-    """An article page after a (fictional) redesign: no ``div.artical`` any more.
-
-    The content is all there, with Open Graph metadata, ``<time datetime>`` and an
-    ``<article>`` element, so the generic extractor still reads it.
-    """
-    url = article_url(a, base_url)
-    body = a.body_html.replace(BASE_PLACEHOLDER, base_url)
-    title = _esc(a.title)
-    title_tag = f"{title}-{site_name(a)}" if a.title else site_name(a)
-    og_title = f'<meta property="og:title" content="{title}">\n' if a.title else ""
-    return (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="gbk">\n'
-        f"<title>{title_tag}</title>\n"
-        f'<link rel="canonical" href="{url}">\n'
-        f"{og_title}"
-        f'<meta property="og:site_name" content="{_esc(site_name(a))}">\n'
-        f'<meta property="article:published_time" content="{_iso(a)}">\n'
-        "</head>\n<body>\n"
-        f"{_header(base_url)}\n"
-        '<main class="news-detail"><article class="news">\n'
-        f'<header><h1 class="news-title">{title}</h1>\n'
-        f'<div class="news-meta"><time datetime="{_iso(a)}">{a.published}</time>'
-        f'<span class="news-source">{_esc(a.source)}</span></div></header>\n'
-        f'<section class="news-body">{body}</section>\n'
-        "</article></main>\n"
-        f"{_footer()}\n</body>\n</html>\n"
-    )
 
 
 # ------------------------------------------------------------------ the generic blog
@@ -351,10 +303,8 @@ def render_blog_about(base_url: str) -> str:
 # ------------------------------------------------------------------ routing
 
 
-def route(portal: DemoPortal, path: str) -> Response | None:
+def route(portal: OfweekPortal, path: str) -> Response | None:
     """The response for one of this module's paths, ``None`` for any other path."""
-    from demo_portal.server import Response
-
     base = portal.base_url
     text: str | None = None
     if path == "/robots.txt":
@@ -365,14 +315,14 @@ def route(portal: DemoPortal, path: str) -> Response | None:
     elif path == NEWS_SITEMAP_PATH:
         feed = [a for a in portal.feed_articles if a.title]
         text = news_urlset(
-            [(article_url(a, base), a.title, _iso(a)) for a in feed], "OFweek维科网", "zh"
+            [(article_url(a, base), a.title, iso_time(a)) for a in feed], "OFweek维科网", "zh"
         )
     elif path == GZIP_SITEMAP_PATH:
-        entries = [(article_url(a, base), _iso(a)[:10]) for a in portal.listing_entries]
+        entries = [(article_url(a, base), iso_time(a)[:10]) for a in portal.listing_entries]
         return Response(200, "application/gzip", gzipped(urlset(entries)))
     elif path == ATOM_PATH:
         feed = [a for a in portal.feed_articles if a.title]
-        atom = [(article_url(a, base), a.title, _iso(a), a.source) for a in feed]
+        atom = [(article_url(a, base), a.title, iso_time(a), a.source) for a in feed]
         text = atom_feed("高科技行业门户", base + ATOM_PATH, atom)
     elif path == BLOG or path.startswith(BLOG + "/"):
         return _blog_route(portal, path)
@@ -381,9 +331,7 @@ def route(portal: DemoPortal, path: str) -> Response | None:
     return Response(200, XML, text.encode("utf-8"))
 
 
-def _blog_route(portal: DemoPortal, path: str) -> Response:
-    from demo_portal.server import Response
-
+def _blog_route(portal: OfweekPortal, path: str) -> Response:
     base = portal.base_url
     html_type = "text/html; charset=utf-8"
     by_path = {p.path: p for p in BLOG_POSTS}

@@ -47,21 +47,23 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from demo_portal.content import (
-    ARTICLE_PATH_RE,
     GENERATED_ID_BASE,
-    LISTING_PATH_RE,
-    ROBOTS_TXT,
     DemoArticle,
     content_type,
+    gbk,
     generated_article,
     generated_month,
+)
+from demo_portal.portals.ofweek import (
+    ARTICLE_PATH_RE,
+    LISTING_PATH_RE,
+    ROBOTS_TXT,
     render_article_page,
 )
+from demo_portal.server import DemoPortal
 
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
-
-    from demo_portal.server import DemoPortal
 
 
 # --- the catalogue ----------------------------------------------------------------------------
@@ -438,10 +440,6 @@ def mangle_html(body: str) -> str:
     return f'<div class="x"><span>{body}<p>价格 &lt 100 &amp 50 &#xZZ; &nbsp 注<b>完'
 
 
-def _gbk(text: str) -> bytes:
-    return text.encode("gbk", errors="xmlcharrefreplace")
-
-
 def article_page(a: DemoArticle, base_url: str, fault: str | None) -> tuple[str, bytes]:
     """``(content type, body)`` of an article page as ``fault`` distorts it (served correctly)."""
     if fault == "no_title":
@@ -460,7 +458,7 @@ def article_page(a: DemoArticle, base_url: str, fault: str | None) -> tuple[str,
     if fault == "charset_gbk_over_utf8":
         page = re.sub(r"<meta [^>]*charset[^>]*>", '<meta charset="utf-8">', page, count=1)
         return "text/html; charset=gbk", page.encode("utf-8")
-    return content_type(a), _gbk(page)
+    return content_type(a), gbk(page)
 
 
 def variant_urls(a: DemoArticle, fault: str, base_url: str, host: str, port: int) -> list[str]:
@@ -669,7 +667,7 @@ class FaultInjector:
                         f'<div class="con-details"> <h3><a href="{url}" '
                         f'target="_blank">{a.title}</a></h3> </div>\n'
                     )
-            body = _gbk(text.replace(_LISTING_MARK, _LISTING_MARK + "".join(extra), 1))
+            body = gbk(text.replace(_LISTING_MARK, _LISTING_MARK + "".join(extra), 1))
         sent = _answer(handler, resp.status, resp.content_type, body, head=head)
         self._record(Served(time.time(), host, path, query, None, "", attempt, "page", sent))
         return True
@@ -876,8 +874,6 @@ def fault_portal(
     log_path: Path | None = None,
 ) -> DemoPortal:
     """A :class:`DemoPortal` in fault mode; ``portal.faults`` is its :class:`FaultInjector`."""
-    from demo_portal.server import DemoPortal
-
     ids = [GENERATED_ID_BASE + i for i in range(generated)]
     plan = plan_faults(spec, ids, seed, config)
     portal = DemoPortal(

@@ -23,14 +23,13 @@ All article texts here were written for this project.
 from __future__ import annotations
 
 import random
-import struct
 import time
-import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from demo_portal.content import BASE_PLACEHOLDER, DemoArticle, png_bytes
+from demo_portal.content import BASE_PLACEHOLDER, DemoArticle
+from demo_portal.images import noise_png, png_bytes
 
 CASES = "/Upload/News/cases/"
 BENCH = "/Upload/News/bench/"
@@ -39,32 +38,6 @@ SLOW_BYTES = 400_000
 CASE_IDS = (39_000_001, 39_000_002)
 SLOW_ID = 39_000_003
 BENCH_ID_BASE = 39_100_000
-
-
-def noise_png(seed: int, target_bytes: int) -> bytes:
-    """A valid PNG of incompressible noise, about ``target_bytes`` long."""
-    rng = random.Random(seed)  # noqa: S311 - test data
-    width = 256
-    height = max(1, target_bytes // (width * 3))
-    raw = b"".join(b"\x00" + rng.randbytes(width * 3) for _ in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"".join(
-        (
-            b"\x89PNG\r\n\x1a\n",
-            chunk(b"IHDR", ihdr),
-            chunk(b"IDAT", zlib.compress(raw, 1)),
-            chunk(b"IEND", b""),
-        )
-    )
 
 
 def bench_size(n: int) -> int:

@@ -2,113 +2,34 @@
 
 ``DemoPortal`` binds its socket in ``__init__`` (so ``base_url`` is known at once, also with
 ``port=0``), serves in a daemon thread after :meth:`DemoPortal.start` or in the foreground with
-:meth:`DemoPortal.serve_forever`.  Routing lives in :meth:`DemoPortal.respond`, which is a plain
-method and can be called without any socket.
+:meth:`DemoPortal.serve_forever`.  A request goes to fault mode (:mod:`demo_portal.faults`) or
+a streaming route (:mod:`demo_portal.image_cases`) if one is installed, then to the portal
+owning its ``/<portal>/`` prefix (:mod:`demo_portal.portals`), else to
+:meth:`DemoPortal.respond`: discovery documents (:mod:`demo_portal.discovery`), then OFweek's
+pages (:meth:`demo_portal.portals.ofweek.OfweekPortal.route`). Both are plain methods and can
+be called without any socket.
 """
 
 from __future__ import annotations
 
 import collections
-import functools
-import math
 import socketserver
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from demo_portal import discovery
-from demo_portal import portals as other_portals
-from demo_portal.content import (
-    ARTICLE_PATH_RE,
-    ENCODINGS,
-    FEED_PATH,
-    GENERATED_ID_BASE,
-    LAYOUTS,
-    LISTING_PATH_RE,
-    ROBOTS_TXT,
-    UPLOAD_PATH_RE,
-    DemoArticle,
-    builtin_articles,
-    content_type,
-    generated_article,
-    generated_image_path,
-    generated_month,
-    gif_bytes,
-    image_for_path,
-    image_paths,
-    listing_order,
-    listing_path,
-    missing_article,
-    page_count,
-    parse_published,
-    render_article_page,
-    render_feed,
-    render_home,
-    render_listing_page,
-    render_not_found,
-)
+from demo_portal import discovery, portals
+from demo_portal.content import DemoArticle
+from demo_portal.portals.common import Response
+from demo_portal.portals.ofweek import OfweekPortal, check_options
 
 if TYPE_CHECKING:
     from demo_portal.faults import FaultInjector
-
-HTML_GBK = "text/html; charset=gbk"
-
-
-class Response(NamedTuple):
-    status: int
-    content_type: str
-    body: bytes
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-def _gbk(text: str) -> bytes:
-    return text.encode("gbk", errors="xmlcharrefreplace")
-
-
-_image = functools.lru_cache(maxsize=4096)(image_for_path)
-
-
-class ArticleSequence(Sequence[DemoArticle]):
-    """Stored articles followed by ``generated`` synthetic ones built on access (memory-flat)."""
-
-    def __init__(self, stored: Sequence[DemoArticle], generated: int, base_url: str) -> None:
-        self._stored = list(stored)
-        self._generated = generated
-        self._base_url = base_url
-
-    def __len__(self) -> int:
-        return len(self._stored) + self._generated
-
-    @overload
-    def __getitem__(self, index: int) -> DemoArticle: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[DemoArticle]: ...
-
-    def __getitem__(self, index: int | slice) -> DemoArticle | list[DemoArticle]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        n = len(self)
-        if index < 0:
-            index += n
-        if not 0 <= index < n:
-            raise IndexError("article index out of range")
-        if index < len(self._stored):
-            return self._stored[index]
-        return generated_article(index - len(self._stored), self._base_url)
-
-    def __iter__(self) -> Iterator[DemoArticle]:
-        yield from self._stored
-        for i in range(self._generated):
-            yield generated_article(i, self._base_url)
-
-    def __repr__(self) -> str:
-        return f"<ArticleSequence stored={len(self._stored)} generated={self._generated}>"
 
 
 class _Server(ThreadingHTTPServer):
@@ -158,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
             return  # answered by a streaming route (demo_portal.image_cases)
         try:
             headers = dict(self.headers.items())  # other portals live under /<portal>/
-            resp = other_portals.respond(self.path, headers, portal.base_url) or portal.respond(
+            resp = portals.respond(self.path, headers, portal.base_url) or portal.respond(
                 path, referer=self.headers.get("Referer", "")
             )
         except Exception:
@@ -181,8 +102,10 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class DemoPortal:
-    """Offline OFweek-shaped portal on 127.0.0.1 (see package docstring for the URL space)."""
+class DemoPortal(OfweekPortal):
+    """The demo server on 127.0.0.1: OFweek at the root (see package docstring for the URL
+    space), discovery documents and the ``/blog/`` site beside it, the other portals under
+    ``/<portal>/``."""
 
     def __init__(
         self,
@@ -195,19 +118,8 @@ class DemoPortal:
         include_builtin: bool = True,
         redesigned: bool = False,
     ) -> None:
-        if generated < 0:
-            raise ValueError("generated must be >= 0")
-        if listing_page_size < 1:
-            raise ValueError("listing_page_size must be >= 1")
-        for a in extra_articles:
-            if a.layout not in LAYOUTS or a.encoding not in ENCODINGS:
-                raise ValueError(f"article {a.art_id}: bad layout/encoding {a.layout}/{a.encoding}")
-            if not ARTICLE_PATH_RE.match(a.path):
-                raise ValueError(f"article {a.art_id}: bad month {a.month!r}")
-            parse_published(a.published)  # ValueError for an unparseable time text
+        check_options(extra_articles, generated, listing_page_size)  # before binding the port
         self.verbose = False
-        self.redesigned = redesigned
-        """Serve article pages in a layout the OFweek parser does not know (the alarm)."""
         self.stopping = False
         self.faults: FaultInjector | None = None
         """Fault mode (``faults.fault_portal``): answers requests first, logs ground truth."""
@@ -220,111 +132,15 @@ class DemoPortal:
         self._server = _Server((host, port), self)
         self.host = host
         self.port = int(self._server.server_address[1])
-        self.generated = generated
-        self.listing_page_size = listing_page_size
-
-        stored: dict[int, DemoArticle] = {}
-        if include_builtin:
-            for a in builtin_articles(self.base_url):
-                stored[a.art_id] = a
-        for a in extra_articles:
-            stored.pop(a.art_id, None)  # an extra article replaces a built-in with its id
-            stored[a.art_id] = a
-        self._stored = list(stored.values())
-        self._by_id = stored
-        self.articles: ArticleSequence = ArticleSequence(self._stored, generated, self.base_url)
-
-        missing = missing_article(self.base_url)
-        self.missing_entry: DemoArticle | None = (
-            missing if include_builtin and missing.art_id not in stored else None
+        super().__init__(
+            f"http://{host}:{self.port}",
+            extra_articles=extra_articles,
+            generated=generated,
+            listing_page_size=listing_page_size,
+            include_builtin=include_builtin,
+            redesigned=redesigned,
         )
-        listed = [a for a in self._stored if a.in_listing]
-        if self.missing_entry is not None:
-            listed.append(self.missing_entry)
-        self._listing = listing_order(listed)
-        served_listed = [a for a in self._listing if a.art_id in stored]
-        self._hot = [a for a in served_listed if a.title][:5]
-        feed_only = sorted(
-            (a for a in self._stored if a.in_feed and not a.in_listing and a.title),
-            key=lambda a: a.art_id,
-        )
-        self._pick = feed_only[0] if feed_only else None
-        self._feed_items = [a for a in self._stored if a.in_feed]
-
-        self._images: set[str] = set()
-        for a in self._stored:
-            self._images.update(image_paths(a.body_html, self.base_url))
         self._cache: dict[str, Response] = {}
-
-    # ---------------------------------------------------------------- URLs and views
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def listing_url(self) -> str:
-        return self.base_url + listing_path(1)
-
-    @property
-    def generated_listing_url(self) -> str:
-        return self.base_url + listing_path(1, generated=True)
-
-    @property
-    def feed_url(self) -> str:
-        return self.base_url + FEED_PATH
-
-    @property
-    def missing_url(self) -> str | None:
-        """The listed article URL that answers 404 (``None`` without built-ins)."""
-        return None if self.missing_entry is None else self.article_url(self.missing_entry)
-
-    @property
-    def listing_pages(self) -> int:
-        return page_count(len(self._listing), self.listing_page_size)
-
-    @property
-    def generated_listing_pages(self) -> int:
-        return math.ceil(self.generated / self.listing_page_size)
-
-    @property
-    def listing_entries(self) -> list[DemoArticle]:
-        """Everything the listing links to, in listing order (includes ``missing_entry``)."""
-        return list(self._listing)
-
-    @property
-    def listed_articles(self) -> list[DemoArticle]:
-        """Served articles that appear in the listing, newest first."""
-        return [a for a in self._listing if a.art_id in self._by_id]
-
-    @property
-    def feed_articles(self) -> list[DemoArticle]:
-        """Articles of the RSS feed, newest first."""
-        return listing_order(self._feed_items)
-
-    @property
-    def stored_articles(self) -> list[DemoArticle]:
-        """Built-in + extra articles (``articles`` without the generated ones)."""
-        return list(self._stored)
-
-    def article_url(self, a: DemoArticle) -> str:
-        return self.base_url + a.path
-
-    def listing_page_url(self, page: int, *, generated: bool = False) -> str:
-        return self.base_url + listing_path(page, generated=generated)
-
-    def image_url(self, path: str) -> str:
-        return self.base_url + path
-
-    @property
-    def image_paths(self) -> list[str]:
-        """``/Upload/News/`` paths referenced by stored article bodies (deleted one included)."""
-        return sorted(self._images)
-
-    def generated_article(self, index: int) -> DemoArticle:
-        if not 0 <= index < self.generated:
-            raise IndexError("generated article index out of range")
-        return generated_article(index, self.base_url)
 
     # ---------------------------------------------------------------- hits
 
@@ -400,130 +216,8 @@ class DemoPortal:
         cached = self._cache.get(path)
         if cached is not None:
             return cached
-        resp, cacheable = self._route(path, referer)
+        extra = discovery.route(self, path)  # sitemaps, Atom, robots Sitemap:, /blog/ site
+        resp, cacheable = (extra, True) if extra is not None else self.route(path, referer)
         if cacheable:
             self._cache[path] = resp
         return resp
-
-    def not_found(self) -> Response:
-        return Response(404, HTML_GBK, _gbk(render_not_found(self.base_url)))
-
-    def _route(self, path: str, referer: str) -> tuple[Response, bool]:
-        extra = discovery.route(self, path)  # sitemaps, Atom, robots Sitemap:, /blog/ site
-        if extra is not None:
-            return extra, True
-        if path == "/robots.txt":
-            return Response(200, "text/plain; charset=utf-8", ROBOTS_TXT.encode()), True
-        if path == "/":
-            home = render_home(self.base_url, has_generated=bool(self.generated))
-            return Response(200, HTML_GBK, _gbk(home)), True
-        if path == FEED_PATH:
-            feed = render_feed(self._feed_items, self.base_url).encode("utf-8")
-            return Response(200, "application/xml; charset=utf-8", feed), True
-        m = ARTICLE_PATH_RE.match(path)
-        if m:
-            return self._article(m.group(1), int(m.group(2)))
-        m = LISTING_PATH_RE.match(path)
-        if m:
-            page = int(m.group(2) or 1)
-            if m.group(1):
-                return self._generated_listing(page), False
-            return self._listing_page(page), True
-        if path.startswith("/Upload/"):
-            return self._upload(path, referer), False
-        return self._asset(path), False
-
-    def _article(self, month: str, art_id: int) -> tuple[Response, bool]:
-        a = self._by_id.get(art_id)
-        if a is not None:
-            if a.month != month:
-                return self.not_found(), False
-            related = [
-                (self.article_url(r), r.title) for r in self._related(a) if r.art_id != a.art_id
-            ]
-            page = render_article_page(a, self.base_url, related=related)
-            if self.redesigned:
-                page = discovery.render_redesigned_article(a, self.base_url)
-            return Response(200, content_type(a), _gbk(page)), True
-        index = art_id - GENERATED_ID_BASE
-        if 0 <= index < self.generated and generated_month(index) == month:
-            g = generated_article(index, self.base_url)
-            neighbours = [i for i in (index + 1, index - 1, index - 2) if 0 <= i < self.generated]
-            related = [
-                (self.article_url(r), r.title)
-                for r in (generated_article(i, self.base_url) for i in neighbours)
-            ]
-            page = render_article_page(g, self.base_url, related=related)
-            return Response(200, content_type(g), _gbk(page)), False
-        return self.not_found(), False
-
-    def _related(self, a: DemoArticle) -> list[DemoArticle]:
-        pool = [r for r in self._listing if r.art_id in self._by_id and r.title] or self._stored
-        if a in pool:
-            i = pool.index(a)
-            pool = pool[i + 1 :] + pool[:i]
-        return pool[:3]
-
-    def _listing_page(self, page: int) -> Response:
-        last = self.listing_pages
-        if not 1 <= page <= last:
-            return self.not_found()
-        size = self.listing_page_size
-        entries = self._listing[(page - 1) * size : page * size]
-        html_text = render_listing_page(
-            entries, self.base_url, page, last, hot=self._hot, pick=self._pick
-        )
-        return Response(200, HTML_GBK, _gbk(html_text))
-
-    def _generated_listing(self, page: int) -> Response:
-        last = self.generated_listing_pages
-        if not 1 <= page <= last:
-            return self.not_found()
-        size = self.listing_page_size
-        top = self.generated - 1 - (page - 1) * size
-        indices = range(top, max(-1, top - size), -1)
-        entries = [generated_article(i, self.base_url) for i in indices]
-        html_text = render_listing_page(
-            entries, self.base_url, page, last, generated=True, hot=self._hot, pick=self._pick
-        )
-        return Response(200, HTML_GBK, _gbk(html_text))
-
-    def _is_generated_image(self, path: str) -> bool:
-        name = path.rsplit("/", 1)[-1]
-        if not (name.startswith("g") and name.endswith(".png") and name[1:-4].isdigit()):
-            return False
-        index = int(name[1:-4]) - GENERATED_ID_BASE
-        return 0 <= index < self.generated and generated_image_path(index) == path
-
-    def _upload(self, path: str, referer: str) -> Response:
-        if not (referer == self.base_url or referer.startswith(self.base_url + "/")):
-            return self._forbidden("禁止盗链")
-        if "/deleted/" in path:
-            return self._forbidden("图片已删除")
-        if UPLOAD_PATH_RE.match(path) and (path in self._images or self._is_generated_image(path)):
-            ctype, data = _image(path)
-            return Response(200, ctype, data, (("Cache-Control", "max-age=86400"),))
-        return self.not_found()
-
-    @staticmethod
-    def _forbidden(reason: str) -> Response:
-        return Response(403, HTML_GBK, _gbk(f"<html><body><h1>403 {reason}</h1></body></html>"))
-
-    def _asset(self, path: str) -> Response:
-        if path == "/images/loading.gif":
-            return Response(200, "image/gif", gif_bytes((0xCC, 0xCC, 0xCC)))
-        if path.startswith("/images/") and path.endswith(".gif"):
-            return Response(200, "image/gif", _image(path)[1])
-        if path.startswith("/stat/"):
-            return Response(200, "image/gif", gif_bytes((0, 0, 0), transparent=True))
-        if path.startswith("/ad/"):
-            if path.endswith(".gif"):
-                return Response(200, "image/gif", _image(path)[1])
-            ad = '<html><body><a href="/ad/click">广告</a></body></html>'
-            return Response(200, HTML_GBK, _gbk(ad))
-        if path.startswith("/js/"):
-            js = b"/* demo portal statistics stub */\nvar _ofwStat = [];\n"
-            return Response(200, "application/javascript", js)
-        if path.startswith("/css/"):
-            return Response(200, "text/css", b"body{margin:0;font-size:14px}\n")
-        return self.not_found()

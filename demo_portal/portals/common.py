@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from demo_portal.content import image_for_path
+from demo_portal.images import image_for_path
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Response(NamedTuple):
-    """The same shape as ``demo_portal.server.Response``."""
+    """One HTTP answer of the demo server (every portal's, OFweek's too)."""
 
     status: int
     content_type: str
