@@ -18,6 +18,7 @@ from sqlite_utils import Database, Migrations
 from archive import image_index
 from archive.crashpoints import crashpoint
 from archive.items import ArticleItem, FetchFailure
+from archive.records import image_record
 
 migrations = Migrations("portal-archive")
 
@@ -271,19 +272,7 @@ def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> Non
     now = now_iso()
     article_id = row["id"]
     images = [
-        {
-            "article_id": article_id,
-            "position": i,
-            "url": ref.url,
-            "alt": ref.alt,
-            "status": ref.status,
-            "path": ref.path,
-            "checksum": ref.checksum,
-            "error": ref.error,
-            "sha256": ref.sha256,
-            "bytes": ref.bytes,
-            "content_type": ref.content_type,
-        }
+        {"article_id": article_id, "position": i, **image_record(ref)}
         for i, ref in enumerate(article.images)
     ]
     categories = [

@@ -46,6 +46,22 @@ def image_ref(record: Mapping[str, Any]) -> ImageRef:
     )
 
 
+def image_record(ref: ImageRef) -> dict[str, Any]:
+    """What the index (``images``) and the sidecar store of one image: :func:`image_ref`
+    reads it back."""
+    return {
+        "url": ref.url,
+        "alt": ref.alt,
+        "status": ref.status,
+        "path": ref.path,
+        "checksum": ref.checksum,
+        "error": ref.error,
+        "sha256": ref.sha256,
+        "bytes": ref.bytes,
+        "content_type": ref.content_type,
+    }
+
+
 def article_from_record(
     record: Mapping[str, Any],
     images: Sequence[ImageRef],

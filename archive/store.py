@@ -31,6 +31,7 @@ from archive.frontmatter_files import (
     write_atomic,
 )
 from archive.items import ArticleItem, FetchFailure, ImageRetry
+from archive.records import image_record
 
 logger = logging.getLogger(__name__)
 
@@ -83,20 +84,7 @@ def sidecar_text(row: dict[str, object], article: ArticleItem, options: ExportOp
     data["categories"] = list(article.categories)
     data["render_hints"] = article.render_hints
     data["image_proxy"] = options.image_proxy
-    data["images"] = [
-        {
-            "url": ref.url,
-            "alt": ref.alt,
-            "status": ref.status,
-            "path": ref.path,
-            "checksum": ref.checksum,
-            "error": ref.error,
-            "sha256": ref.sha256,
-            "bytes": ref.bytes,
-            "content_type": ref.content_type,
-        }
-        for ref in article.images
-    ]
+    data["images"] = [image_record(ref) for ref in article.images]
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 

@@ -24,7 +24,7 @@ from lxml import html as lxml_html
 
 from archive.dates import RELATIVE, find_date, parse_page_date
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
-from crawler.parsers.generic_body import element_text, extract_body, inner_html
+from crawler.parsers.generic_body import BLOCK_TAGS, element_text, extract_body, inner_html
 from crawler.parsers.generic_clean import trim_boilerplate
 from crawler.parsers.generic_meta import byline_author, declared_author
 
@@ -68,33 +68,7 @@ DATE_LABELLED = re.compile(
 )
 """A label before a date (``发布时间：2022-02-13 04:22``), trusted anywhere on the page."""
 
-_BLOCKS = frozenset(
-    {
-        "p",
-        "div",
-        "li",
-        "tr",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "table",
-        "ul",
-        "ol",
-        "dl",
-        "dt",
-        "dd",
-        "figure",
-        "figcaption",
-        "hr",
-        "section",
-        "article",
-    }
-)
+_BLOCKS = BLOCK_TAGS - {"body"}
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
