@@ -49,8 +49,8 @@ from archive.hexo import FRAMES, parse_post, render_post
 from demo_portal import DemoPortal
 from portal_archive.cli import cli
 from tests.conftest import run_cli
-from tests.figures import write_figures
-from tests.forkserver import ForkServer
+from tests.support.figures import write_figures
+from tests.support.forkserver import ForkServer
 
 TRIALS = int(os.environ.get("PORTAL_ARCHIVE_KILL_TRIALS", "20"))
 SEED = int(os.environ.get("PORTAL_ARCHIVE_KILL_SEED", "6"))

@@ -562,7 +562,7 @@ def test_zz_write_hostile_figures(request: pytest.FixtureRequest) -> None:
         pytest.skip("no hostile-input test ran in this session (deselected)")
     from hypothesis import settings as current
 
-    from tests.figures import write_figures
+    from tests.support.figures import write_figures
 
     profile = current._current_profile  # the name of the loaded profile
     write_figures(

@@ -450,7 +450,7 @@ def test_import_honours_the_image_mode(portal: Any, tmp_path: Path) -> None:
 def test_image_downloads_reach_response_signals(portal: Any, tmp_path: Path) -> None:
     """What a WARC writer hooked to ``response_received`` would see of the images."""
     probe = tmp_path / "probe.jsonl"
-    extension = json.dumps({"tests.response_probe.ResponseProbe": 0})
+    extension = json.dumps({"tests.support.response_probe.ResponseProbe": 0})
     crawl(
         tmp_path / "archive",
         portal,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIGURES_DIR = Path(
     os.environ.get("PORTAL_ARCHIVE_FIGURES_DIR", ROOT / "bench" / "out" / "reliability")
 )
