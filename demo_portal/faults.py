@@ -492,6 +492,7 @@ class Served:
     """One request as the portal saw and answered it."""
 
     t: float
+    """``time.time()`` when it was recorded; an article request's is its arrival."""
     host: str
     path: str
     query: str
@@ -625,8 +626,8 @@ class FaultInjector:
         elif fault == "robots_forbidden":
             outcome = "forbidden"
         if not head:
-            self._record(
-                Served(time.time(), host, path, query, a.art_id, fault, attempt, outcome, sent)
+            self._record(  # stamped with its arrival: a client cannot act before that
+                Served(started, host, path, query, a.art_id, fault, attempt, outcome, sent)
             )
         return True
 

@@ -175,6 +175,9 @@ def test_size_limits_cut_off_oversize_and_bombs(runs: FaultRuns) -> None:
 
 
 def test_retry_after_honoured_within_the_cap(runs: FaultRuns) -> None:
+    """Gaps between arrivals: the crawler hears the answer after its request arrived and
+    waits from then (stamping answers after sending them let a slow server thread shrink
+    a gap below the wait on a busy machine)."""
     log = runs.injector.log
     for fault in ("http_503_retry_after", "http_429"):  # seconds / an HTTP date
         wait = CONFIG.retry_after
@@ -227,7 +230,13 @@ def test_run_summary_and_crawl_runs_match(runs: FaultRuns) -> None:
         assert cells[-1] == row["status"] == "finished"
     first, second = (s.crawl_run for s in runs.snaps)
     assert first["new"] == len(runs.snaps[0].rows)
-    assert second["skipped"] == len(runs.snaps[0].rows)  # archived articles not downloaded
+    # archived articles are not downloaded again. A dup_canonical alias is skipped too when
+    # its page was the one saved in run 1 (its URL is the row's); when the main page won
+    # that race the alias is fetched again and dropped as a duplicate: which one wins is
+    # timing, so run 2 skips one more URL than there are rows in some runs.
+    aliases = len(_ids(runs, "dup_canonical"))
+    rows = len(runs.snaps[0].rows)
+    assert rows <= second["skipped"] <= rows + aliases
     assert first["failed"] == len(runs.snaps[0].failures)
     assert second["failed"] == len(runs.snaps[1].failures)
 
