@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from demo_portal import discovery, portals
@@ -28,8 +28,17 @@ from demo_portal.content import DemoArticle
 from demo_portal.portals.common import Response
 from demo_portal.portals.ofweek import OfweekPortal, check_options
 
-if TYPE_CHECKING:
-    from demo_portal.faults import FaultInjector
+
+class FaultMode(Protocol):
+    """What fault mode (``demo_portal.faults.FaultInjector``) plugs into the server."""
+
+    def handle(self, handler: BaseHTTPRequestHandler, *, head: bool) -> bool:
+        """Answer (or break) the request; ``False``: serve it normally."""
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """What was injected and served, for the log."""
+        ...
 
 
 class _Server(ThreadingHTTPServer):
@@ -121,7 +130,7 @@ class DemoPortal(OfweekPortal):
         check_options(extra_articles, generated, listing_page_size)  # before binding the port
         self.verbose = False
         self.stopping = False
-        self.faults: FaultInjector | None = None
+        self.faults: FaultMode | None = None
         """Fault mode (``faults.fault_portal``): answers requests first, logs ground truth."""
         self.stream_route: Callable[[BaseHTTPRequestHandler, str, bool], bool] | None = None
         """Answers a request itself (slow or truncated bodies) when it returns True."""

@@ -8,8 +8,9 @@ Bottom to top, an import only points down (or stays inside its own package):
 * ``demo_portal`` — the offline demo site; imports no package of ours.
 
 Every import counts, also one inside a function (a lazy import) or under ``TYPE_CHECKING``.
-Import cycles between modules are refused (``TYPE_CHECKING``-only imports aside: they never
-run), and so is registration through ``__import__``/``importlib.import_module``: a module
+Import cycles between modules are refused (type-checking imports included: a cycle that
+only the type checker sees is still two modules that cannot be read apart), and so is
+registration through ``__import__``/``importlib.import_module``: a module
 that needs another imports it by name. The one exception is the demo portal's site
 discovery (:data:`DISCOVERY`), which walks its own ``portals`` package, as Scrapy's spider
 loader walks ``SPIDER_MODULES``.
@@ -180,10 +181,10 @@ def layer_violations(imports: list[Import]) -> list[str]:
 
 
 def cycles(imports: list[Import]) -> list[list[str]]:
-    """Strongly connected groups of modules (Tarjan) among runtime imports of ours."""
+    """Strongly connected groups of modules (Tarjan) among the imports of ours."""
     graph: dict[str, set[str]] = {}
     for imp in imports:
-        if not imp.type_only and imp.target.split(".")[0] in OURS and imp.target != imp.module:
+        if imp.target.split(".")[0] in OURS and imp.target != imp.module:
             graph.setdefault(imp.module, set()).add(imp.target)
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -253,7 +254,8 @@ def test_checker_finds_cycles_and_dynamic_imports() -> None:
     b = Import("crawler.b", "crawler.a", 1, lazy=False, type_only=False)
     c = Import("crawler.c", "crawler.a", 1, lazy=False, type_only=True)
     d = Import("crawler.a", "crawler.c", 1, lazy=False, type_only=False)
-    assert cycles([a, b, c, d]) == [["crawler.a", "crawler.b"]]
+    e = Import("crawler.d", "crawler.e", 1, lazy=False, type_only=False)
+    assert cycles([a, b, c, d, e]) == [["crawler.a", "crawler.b", "crawler.c"]]
     source = '__import__("x.y").y.register(g)\ndef load():\n    importlib.import_module("z")\n'
     assert list(dynamic_imports(source)) == [("<module>", 1), ("load", 3)]
 
