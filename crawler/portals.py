@@ -6,7 +6,7 @@ the ``crawl`` help, ``docs/portals.md`` (:mod:`crawler.portal_table`).
 
 from __future__ import annotations
 
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 from scrapy.spiderloader import SpiderLoader
 
 from crawler import settings as project_settings
@@ -14,11 +14,12 @@ from crawler.parsers.base import ParserProxy
 from crawler.spiders.base import PortalSpider
 
 
-def portal_spiders() -> list[type[PortalSpider]]:
-    """Every portal spider class of ``SPIDER_MODULES``, by name (Scrapy's own loader)."""
-    loader = SpiderLoader.from_settings(
-        Settings({"SPIDER_MODULES": project_settings.SPIDER_MODULES})
-    )
+def portal_spiders(settings: BaseSettings | None = None) -> list[type[PortalSpider]]:
+    """Every portal spider class of ``SPIDER_MODULES`` (the project's, unless ``settings``
+    name others), by name, as Scrapy's own loader finds them."""
+    if settings is None:
+        settings = Settings({"SPIDER_MODULES": project_settings.SPIDER_MODULES})
+    loader = SpiderLoader.from_settings(settings)
     found = [loader.load(name) for name in sorted(loader.list())]
     return [cls for cls in found if issubclass(cls, PortalSpider)]
 

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
-from scrapy.spiderloader import SpiderLoader
 
 from archive.errors import InvalidUrlError, NoParserForUrlError, UnknownPortalError
 from archive.items import ArticleItem, FetchFailure
@@ -39,9 +38,10 @@ def project_settings(archive_dir: Path, overrides: Mapping[str, Any] | None = No
 
 
 def portal_spiders(settings: Settings) -> dict[str, Any]:
-    """Portal name → spider class, as Scrapy's own loader finds them."""
-    loader = SpiderLoader.from_settings(settings)
-    return {name: loader.load(name) for name in loader.list()}
+    """Portal name → spider class, for the ``SPIDER_MODULES`` of ``settings``."""
+    from crawler import portals  # the spiders load here, not when the CLI starts
+
+    return {spider.name: spider for spider in portals.portal_spiders(settings)}
 
 
 def check_url(url: str) -> str:

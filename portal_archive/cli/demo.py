@@ -131,7 +131,7 @@ def demo(ctx: Context, port: int) -> None:
 
         jobs = [("ofweek", {"base_url": portal.base_url})]
         jobs += [(name, {"base_url": site_base(portal.base_url, name)}) for name in SITES]
-        report = locked(  # settings inside: _run marks the lock as held by this process first
+        report = locked(  # settings inside: locked() marks the lock as held first
             ctx,
             lambda: run_spiders(
                 settings_for(ctx, AUTOTHROTTLE_START_DELAY=0.2), jobs, keep_outcomes=False

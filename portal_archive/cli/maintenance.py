@@ -129,11 +129,12 @@ def _rewrite_imported(ctx: Context, results: Sequence[Any], image_mode: str) -> 
                 f"select id from articles where imported_from in ({marks})", sources
             )
         ]
-    settings = project_settings(
-        ctx.archive_dir,
-        {**ctx.overrides, "ARCHIVE_IMAGE_MODE": image_mode, "ARCHIVE_LOCK_HELD": True},
-    )
-    report = locked(ctx, lambda: export_archive(settings, ids=ids))
+
+    def run() -> Any:  # inside the lock: locked() has marked it held in ctx.overrides
+        overrides = {**ctx.overrides, "ARCHIVE_IMAGE_MODE": image_mode}
+        return export_archive(project_settings(ctx.archive_dir, overrides), ids=ids)
+
+    report = locked(ctx, run)
     print_export_report(report, image_mode)
 
 

@@ -38,8 +38,8 @@ def reextract(portals: tuple[str, ...]) -> None:
     from portal_archive.replay import reextract as run
 
     ctx = current()
-    held = {**ctx.overrides, "ARCHIVE_LOCK_HELD": True}  # the writer must not lock again
-    report = locked(ctx, lambda: run(ctx.archive_dir, held, portals))
+    # locked() marks the lock as held in ctx.overrides: the writer must not lock again
+    report = locked(ctx, lambda: run(ctx.archive_dir, ctx.overrides, portals))
     indexed = report.indexed
     closed = f"; closed {len(indexed.finalized)} file(s) of interrupted runs"
     console.print(
