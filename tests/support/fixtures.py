@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
+from crawler.fixtures import FIXTURES_DIR  # where scrapy savefixture writes them
 
 
 @dataclass(frozen=True)
