@@ -461,7 +461,7 @@ group by portal, month order by month""",
   case k.kind when 'new' then r.new when 'updated' then r.updated else r.failed end as count
 from crawl_runs r, (select 'new' as kind, 1 as kind_order union all
   select 'updated', 2 union all select 'failed', 3) k
-order by r.id""",
+order by r.id, k.kind_order""",
             "library": "vega-lite",
             "display": {
                 "height": CHART_HEIGHT,
