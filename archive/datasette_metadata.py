@@ -401,6 +401,10 @@ BAR_STEP = 22
 """Pixels per bar of the horizontal bar charts (one bar per failure reason, per portal)."""
 
 
+COUNT_AXIS: dict[str, Any] = {"tickMinStep": 1, "format": "d"}
+"""Axis of a count: whole numbers only."""
+
+
 def _scale(name: str) -> dict[str, list[str]]:
     """A Vega-Lite colour scale with the fixed colours of ``STATUS_COLORS[name]``."""
     return {"domain": list(STATUS_COLORS[name]), "range": list(STATUS_COLORS[name].values())}
@@ -446,7 +450,12 @@ group by portal, month order by month""",
                 "mark": {"type": "bar", "tooltip": True},
                 "encoding": {
                     "x": {"field": "month", "type": "ordinal", "title": "month"},
-                    "y": {"field": "articles", "type": "quantitative", "stack": True},
+                    "y": {
+                        "field": "articles",
+                        "type": "quantitative",
+                        "stack": True,
+                        "axis": dict(COUNT_AXIS),
+                    },
                     "color": {"field": "portal", "type": "nominal"},
                     "tooltip": _tooltip(
                         ("portal", "nominal"), ("month", "ordinal"), ("articles", "quantitative")
@@ -468,7 +477,12 @@ order by r.id, k.kind_order""",
                 "mark": {"type": "bar", "tooltip": True},
                 "encoding": {
                     "x": {"field": "run", "type": "ordinal", "title": "crawl run"},
-                    "y": {"field": "count", "type": "quantitative", "stack": True},
+                    "y": {
+                        "field": "count",
+                        "type": "quantitative",
+                        "stack": True,
+                        "axis": dict(COUNT_AXIS),
+                    },
                     "color": {
                         "field": "kind",
                         "type": "nominal",
@@ -498,7 +512,12 @@ from failures group by reason, portal order by urls desc""",
                 "mark": {"type": "bar", "tooltip": True},
                 "encoding": {
                     "y": {"field": "reason", "type": "nominal", "sort": "-x"},
-                    "x": {"field": "urls", "type": "quantitative", "stack": True},
+                    "x": {
+                        "field": "urls",
+                        "type": "quantitative",
+                        "stack": True,
+                        "axis": dict(COUNT_AXIS),
+                    },
                     "color": {"field": "portal", "type": "nominal"},
                     "tooltip": _tooltip(
                         ("reason", "nominal"), ("portal", "nominal"), ("urls", "quantitative")
@@ -553,7 +572,12 @@ group by a.portal, i.status order by a.portal""",
                 "mark": {"type": "bar", "tooltip": True},
                 "encoding": {
                     "y": {"field": "portal", "type": "nominal"},
-                    "x": {"field": "images", "type": "quantitative", "stack": True},
+                    "x": {
+                        "field": "images",
+                        "type": "quantitative",
+                        "stack": True,
+                        "axis": dict(COUNT_AXIS),
+                    },
                     "color": {
                         "field": "status",
                         "type": "nominal",
@@ -605,6 +629,17 @@ def living_site(database: str = DATABASE) -> dict[str, Any]:
             }
         },
     }
+
+
+def served_pages(host: str, port: int, database: str = DATABASE) -> list[str]:
+    """What ``serve`` prints before Datasette starts: the articles, dashboard and feed URLs
+    (paths only for ``--port 0``, whose port Datasette prints)."""
+    origin = "" if port == 0 else f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    return [
+        f"articles:  {origin}/{database}/articles",
+        f"dashboard: {origin}/-/dashboards/{DASHBOARD}",
+        f"feed:      {origin}/{database}/{FEED_QUERY}.atom  (?portal=NAME ?category=NAME ?q=TERM)",
+    ]
 
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

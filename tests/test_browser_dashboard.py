@@ -13,6 +13,7 @@ Set ``PORTAL_ARCHIVE_SCREENSHOTS=docs/img`` to refresh the README's screenshot.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import urllib.request
 from pathlib import Path
@@ -164,7 +165,23 @@ def test_dashboard_charts_render_with_data(
     screenshot(browser, screenshots, "dashboard.png")
 
 
-def test_serve_sends_robots_txt_disallowing_everything(served: Served) -> None:  # noqa: F811
+def test_serve_sends_robots_txt_and_stays_read_only_on_loopback(
+    served: Served,  # noqa: F811
+) -> None:
+    """The real ``serve`` with every plugin loaded: robots.txt, still 127.0.0.1 and immutable,
+    and it printed where the dashboard and the feed are."""
     with urllib.request.urlopen(f"{served.url}/robots.txt", timeout=10) as response:
         assert response.headers.get_content_type() == "text/plain"
         assert response.read().decode().splitlines() == ["User-agent: *", "Disallow: /"]
+    assert served.url.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(f"{served.url}/-/databases.json", timeout=10) as response:
+        assert [(d["name"], d["is_mutable"]) for d in json.load(response)] == [("index", False)]
+    with urllib.request.urlopen(f"{served.url}/-/plugins.json", timeout=10) as response:
+        plugins = {p["name"] for p in json.load(response)}
+    assert {"datasette-atom", "datasette-dashboards", "datasette-block-robots"} <= plugins
+    log = "".join(served.log)
+    assert f"dashboard: {DASHBOARD}" in log and "feed:      /index/feed.atom" in log
+    with urllib.request.urlopen(f"{served.url}/index/feed.atom", timeout=10) as response:
+        entries = response.read().count(b"<entry>")
+    ((articles,),) = _index(served.root, "select count(*) from articles")
+    assert entries == min(articles, dm.FEED_LIMIT) > 0
