@@ -401,8 +401,12 @@ BAR_STEP = 22
 """Pixels per bar of the horizontal bar charts (one bar per failure reason, per portal)."""
 
 
-COUNT_AXIS: dict[str, Any] = {"tickMinStep": 1, "format": "d"}
-"""Axis of a count: whole numbers only."""
+COUNT_AXIS: dict[str, Any] = {
+    "tickMinStep": 1,
+    "format": "d",
+    "labelExpr": "datum.value % 1 === 0 ? datum.label : ''",
+}
+"""Axis of a count: labels on whole numbers only."""
 
 
 def _scale(name: str) -> dict[str, list[str]]:
