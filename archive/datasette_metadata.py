@@ -397,6 +397,10 @@ CHART_HEIGHT = 190
 """Pixels of plot height per chart: the whole dashboard fits one screen."""
 
 
+RECENT_RUNS = 60
+"""Runs shown by the run charts: the newest ones (3 rows each stay below Datasette's
+``max_returned_rows`` of 1,000, and 60 bars stay readable)."""
+
 BAR_STEP = 22
 """Pixels per bar of the horizontal bar charts (one bar per failure reason, per portal)."""
 
@@ -468,12 +472,14 @@ group by portal, month order by month""",
             },
         },
         "runs": {
-            "title": "Crawl runs: new, updated and failed per run (oldest → newest)",
+            "title": f"Crawl runs: new, updated and failed per run (last {RECENT_RUNS}, "
+            "oldest → newest)",
             "db": database,
-            "query": """select r.id as run, r.portal, r.started, r.status, k.kind, k.kind_order,
+            "query": f"""select r.id as run, r.portal, r.started, r.status, k.kind, k.kind_order,
   case k.kind when 'new' then r.new when 'updated' then r.updated else r.failed end as count
 from crawl_runs r, (select 'new' as kind, 1 as kind_order union all
   select 'updated', 2 union all select 'failed', 3) k
+where r.id in (select id from crawl_runs order by id desc limit {RECENT_RUNS})
 order by r.id, k.kind_order""",
             "library": "vega-lite",
             "display": {
@@ -532,9 +538,12 @@ from failures group by reason, portal order by urls desc""",
         "alarm": {
             "title": "Parser breakage: share of broken article pages per run (red = degraded)",
             "db": database,
-            "query": """select id as run, portal, started, status, parse_checked, parse_broken,
+            "query": f"""select id as run, portal, started, status, parse_checked, parse_broken,
   fallback, round(100.0 * coalesce(parse_broken, 0) / max(parse_checked, 1), 1) as broken_pct
-from crawl_runs where coalesce(parse_checked, 0) > 0 order by id""",
+from crawl_runs
+where coalesce(parse_checked, 0) > 0
+  and id in (select id from crawl_runs order by id desc limit {RECENT_RUNS})
+order by id""",
             "library": "vega-lite",
             "display": {
                 "height": CHART_HEIGHT,

@@ -311,6 +311,22 @@ def test_dashboard_chart_queries_count_the_archive(ds: Datasette) -> None:
     assert images == {("ofweek", "downloaded"): 1, ("ofweek", "failed"): 1}
 
 
+def test_run_charts_show_the_newest_runs_only(tmp_path: Path) -> None:
+    db = open_index(tmp_path / "index.db")
+    db["crawl_runs"].insert_all(
+        {"id": n, "portal": "ofweek", "status": "finished", "new": n, "parse_checked": 1}
+        for n in range(1, dm.RECENT_RUNS + 11)
+    )
+    db.close()
+    ds = datasette_for(tmp_path)
+    charts = dm.dashboard_charts()
+    runs = rows(ds, "/index", sql=charts["runs"]["query"])
+    newest = list(range(11, dm.RECENT_RUNS + 11))
+    assert [r["run"] for r in runs if r["kind"] == "new"] == newest
+    assert len(runs) == 3 * dm.RECENT_RUNS
+    assert [r["run"] for r in rows(ds, "/index", sql=charts["alarm"]["query"])] == newest
+
+
 def test_dashboard_is_served_with_its_bundled_scripts(ds: Datasette) -> None:
     page = fetch(ds, f"/-/dashboards/{dm.DASHBOARD}")
     assert page.status_code == 200
