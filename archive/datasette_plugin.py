@@ -9,6 +9,9 @@ Registered through the ``datasette`` entry point in ``pyproject.toml``. Settings
   and query views a plain-text snippet.
 * ``articles.path`` and ``images.path`` link to the archived file and the downloaded image.
 * A ``month`` facet type (``{"month": "published"}``) counts rows per ``YYYY-MM``.
+* The Atom feed (``/index/feed.atom``, issue 14): the SQL function that gives the canned query
+  ``feed`` its sanitized ``atom_content_html``, and an ``atom`` renderer that is
+  datasette-atom's except that a result without rows is an empty feed, not an error.
 * Files under the static mounts get ``Content-Security-Policy: sandbox`` and ``nosniff``, so
   a hostile downloaded SVG or post opened directly cannot run script in Datasette's origin.
 
