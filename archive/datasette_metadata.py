@@ -333,6 +333,328 @@ def configuration(
     }
 
 
+# --- Feeds, health dashboard, robots.txt (issue 14) -------------------------------------
+# Kept apart from ``configuration()`` above: ``living_site()`` is merged in by
+# ``build_metadata()``, so the search/ranking settings and these can change independently.
+
+FEED_QUERY = "feed"
+"""Canned query behind ``/index/feed.atom`` (``datasette-atom`` renders its ``atom_*`` columns)."""
+
+FEED_LIMIT = 50
+"""Entries in a feed: the newest articles by publication date."""
+
+FEED_HTML_FUNCTION = "portal_archive_feed_html"
+"""SQL function (registered by ``archive.datasette_plugin``): ``(body, images_json)`` → the
+body sanitized with the feed allow-list, images per the serve image mode."""
+
+FEED_FILTERS: dict[str, str] = {
+    "portal": "Portal key (spider name), e.g. ofweek.",
+    "category": "One category, as in article_categories.category.",
+    "q": "Full-text search, the same as the articles search box (escape_fts, 3+ characters).",
+}
+"""Query-string parameters that narrow a feed; empty or absent: no narrowing."""
+
+FEED_SQL = f"""select a.canonical_url as atom_id,
+  a.title as atom_title,
+  coalesce(a.published, a.first_seen) as atom_updated,
+  a.url as atom_link,
+  a.author as atom_author_name,
+  {FEED_HTML_FUNCTION}(a.body, (select json_group_object(i.url, i.path) from images i
+    where i.article_id = a.id and i.status = 'downloaded' and coalesce(i.path, '') != ''))
+    as atom_content_html
+from articles a
+where (:portal = '' or a.portal = :portal)
+  and (:category = '' or a.id in (select c.article_id from article_categories c
+    where c.category = :category))
+  and (:q = '' or a.rowid in (select rowid from articles_fts
+    where articles_fts match escape_fts(:q)))
+order by a.published desc, a.id
+limit {FEED_LIMIT}"""
+
+DASHBOARD = "health"
+"""Slug of the health dashboard: ``/-/dashboards/health`` (``datasette-dashboards``)."""
+
+STATUS_COLORS: dict[str, dict[str, str]] = {
+    "runs": {"new": "#2e7d32", "updated": "#1565c0", "failed": "#c62828"},
+    "images": {
+        "downloaded": "#2e7d32",
+        "failed": "#c62828",
+        "skipped": "#9e9e9e",
+        "too_large": "#ef6c00",
+        "pending": "#cfd8dc",
+    },
+    "alarm": {
+        "degraded": "#c62828",
+        "finished": "#2e7d32",
+        "failed": "#6d4c41",
+        "running": "#9e9e9e",
+    },
+}
+"""Fixed colours, so green means good and red bad on every chart."""
+
+
+CHART_HEIGHT = 190
+"""Pixels of plot height per chart: the whole dashboard fits one screen."""
+
+
+RECENT_RUNS = 60
+"""Runs shown by the run charts: the newest ones (3 rows each stay below Datasette's
+``max_returned_rows`` of 1,000, and 60 bars stay readable)."""
+
+BAR_STEP = 22
+"""Pixels per bar of the horizontal bar charts (one bar per failure reason, per portal)."""
+
+
+COUNT_AXIS: dict[str, Any] = {
+    "tickMinStep": 1,
+    "format": "d",
+    "labelExpr": "datum.value % 1 === 0 ? datum.label : ''",
+}
+"""Axis of a count: labels on whole numbers only."""
+
+
+def _scale(name: str) -> dict[str, list[str]]:
+    """A Vega-Lite colour scale with the fixed colours of ``STATUS_COLORS[name]``."""
+    return {"domain": list(STATUS_COLORS[name]), "range": list(STATUS_COLORS[name].values())}
+
+
+def _tooltip(*fields: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"field": name, "type": kind} for name, kind in fields]
+
+
+def dashboard_charts(database: str = DATABASE) -> dict[str, dict[str, Any]]:
+    """The health dashboard's charts: Vega-Lite specs over SQL (``datasette-dashboards``)."""
+    return {
+        "articles": {
+            "title": "Articles archived",
+            "db": database,
+            "query": "select count(*) as n from articles",
+            "library": "metric",
+            "display": {"field": "n"},
+        },
+        "runs_total": {
+            "title": "Crawl runs",
+            "db": database,
+            "query": "select count(*) as n from crawl_runs",
+            "library": "metric",
+            "display": {"field": "n"},
+        },
+        "degraded_total": {
+            "title": "Degraded runs (parser-breakage alarm)",
+            "db": database,
+            "query": "select count(*) as n from crawl_runs where status = 'degraded'",
+            "library": "metric",
+            "display": {"field": "n"},
+        },
+        "per_month": {
+            "title": "Articles per portal per month (publication date)",
+            "db": database,
+            "query": """select portal, substr(published, 1, 7) as month, count(*) as articles
+from articles where published is not null
+group by portal, month order by month""",
+            "library": "vega-lite",
+            "display": {
+                "height": CHART_HEIGHT,
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "x": {"field": "month", "type": "ordinal", "title": "month"},
+                    "y": {
+                        "field": "articles",
+                        "type": "quantitative",
+                        "stack": True,
+                        "axis": dict(COUNT_AXIS),
+                    },
+                    "color": {"field": "portal", "type": "nominal"},
+                    "tooltip": _tooltip(
+                        ("portal", "nominal"), ("month", "ordinal"), ("articles", "quantitative")
+                    ),
+                },
+            },
+        },
+        "runs": {
+            "title": f"Crawl runs: new, updated and failed per run (last {RECENT_RUNS}, "
+            "oldest → newest)",
+            "db": database,
+            "query": f"""select r.id as run, r.portal, r.started, r.status, k.kind, k.kind_order,
+  case k.kind when 'new' then r.new when 'updated' then r.updated else r.failed end as count
+from crawl_runs r, (select 'new' as kind, 1 as kind_order union all
+  select 'updated', 2 union all select 'failed', 3) k
+where r.id in (select id from crawl_runs order by id desc limit {RECENT_RUNS})
+order by r.id, k.kind_order""",
+            "library": "vega-lite",
+            "display": {
+                "height": CHART_HEIGHT,
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "x": {"field": "run", "type": "ordinal", "title": "crawl run"},
+                    "y": {
+                        "field": "count",
+                        "type": "quantitative",
+                        "stack": True,
+                        "axis": dict(COUNT_AXIS),
+                    },
+                    "color": {
+                        "field": "kind",
+                        "type": "nominal",
+                        "scale": _scale("runs"),
+                        "title": "articles",
+                    },
+                    "order": {"field": "kind_order", "type": "quantitative"},
+                    "tooltip": _tooltip(
+                        ("run", "ordinal"),
+                        ("portal", "nominal"),
+                        ("started", "nominal"),
+                        ("status", "nominal"),
+                        ("kind", "nominal"),
+                        ("count", "quantitative"),
+                    ),
+                },
+            },
+        },
+        "failures": {
+            "title": "Failure reasons (failed URLs, latest reason each)",
+            "db": database,
+            "query": """select coalesce(reason, 'unknown') as reason, portal, count(*) as urls
+from failures group by reason, portal order by urls desc""",
+            "library": "vega-lite",
+            "display": {
+                "height": {"step": BAR_STEP},
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "y": {"field": "reason", "type": "nominal", "sort": "-x"},
+                    "x": {
+                        "field": "urls",
+                        "type": "quantitative",
+                        "stack": True,
+                        "axis": dict(COUNT_AXIS),
+                    },
+                    "color": {"field": "portal", "type": "nominal"},
+                    "tooltip": _tooltip(
+                        ("reason", "nominal"), ("portal", "nominal"), ("urls", "quantitative")
+                    ),
+                },
+            },
+        },
+        "alarm": {
+            "title": "Parser breakage: share of broken article pages per run (red = degraded)",
+            "db": database,
+            "query": f"""select id as run, portal, started, status, parse_checked, parse_broken,
+  fallback, round(100.0 * coalesce(parse_broken, 0) / max(parse_checked, 1), 1) as broken_pct
+from crawl_runs
+where coalesce(parse_checked, 0) > 0
+  and id in (select id from crawl_runs order by id desc limit {RECENT_RUNS})
+order by id""",
+            "library": "vega-lite",
+            "display": {
+                "height": CHART_HEIGHT,
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "x": {"field": "run", "type": "ordinal", "title": "crawl run"},
+                    "y": {
+                        "field": "broken_pct",
+                        "type": "quantitative",
+                        "title": "% pages broken",
+                        "scale": {"domain": [0, 100]},
+                    },
+                    "color": {
+                        "field": "status",
+                        "type": "nominal",
+                        "scale": _scale("alarm"),
+                    },
+                    "tooltip": _tooltip(
+                        ("run", "ordinal"),
+                        ("portal", "nominal"),
+                        ("started", "nominal"),
+                        ("status", "nominal"),
+                        ("parse_checked", "quantitative"),
+                        ("parse_broken", "quantitative"),
+                        ("fallback", "quantitative"),
+                    ),
+                },
+            },
+        },
+        "images": {
+            "title": "Image downloads per portal",
+            "db": database,
+            "query": """select a.portal, i.status, count(*) as images
+from images i join articles a on a.id = i.article_id
+group by a.portal, i.status order by a.portal""",
+            "library": "vega-lite",
+            "display": {
+                "height": {"step": BAR_STEP},
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "y": {"field": "portal", "type": "nominal"},
+                    "x": {
+                        "field": "images",
+                        "type": "quantitative",
+                        "stack": True,
+                        "axis": dict(COUNT_AXIS),
+                    },
+                    "color": {
+                        "field": "status",
+                        "type": "nominal",
+                        "scale": _scale("images"),
+                    },
+                    "tooltip": _tooltip(
+                        ("portal", "nominal"), ("status", "nominal"), ("images", "quantitative")
+                    ),
+                },
+            },
+        },
+    }
+
+
+DASHBOARD_LAYOUT: list[list[str]] = [
+    ["articles", "runs_total", "degraded_total"],
+    ["per_month", "per_month", "per_month"],
+    ["runs", "runs", "alarm"],
+    ["failures", "failures", "images"],
+]
+"""Grid areas of the dashboard: totals on top, then growth, runs, failures and images."""
+
+
+def living_site(database: str = DATABASE) -> dict[str, Any]:
+    """The feed query, the health dashboard and the robots.txt settings (issue 14)."""
+    return {
+        "plugins": {
+            "datasette-dashboards": {
+                DASHBOARD: {
+                    "title": "Archive health",
+                    "description": "What the archive holds and how its crawls went: growth per "
+                    "portal, each run's counts, failures, the parser-breakage alarm, images.",
+                    "layout": copy.deepcopy(DASHBOARD_LAYOUT),
+                    "charts": dashboard_charts(database),
+                }
+            },
+            "datasette-block-robots": {"disallow": ["/"]},
+        },
+        "databases": {
+            database: {
+                "queries": {
+                    FEED_QUERY: {
+                        "title": "Portal Archive: newest articles",
+                        "description": f"Atom feed of the {FEED_LIMIT} newest articles at "
+                        f"{FEED_QUERY}.atom; ?portal=, ?category= and ?q= (search) narrow it.",
+                        "sql": FEED_SQL,
+                    }
+                }
+            }
+        },
+    }
+
+
+def served_pages(host: str, port: int, database: str = DATABASE) -> list[str]:
+    """What ``serve`` prints before Datasette starts: the articles, dashboard and feed URLs
+    (paths only for ``--port 0``, whose port Datasette prints)."""
+    origin = "" if port == 0 else f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    return [
+        f"articles:  {origin}/{database}/articles",
+        f"dashboard: {origin}/-/dashboards/{DASHBOARD}",
+        f"feed:      {origin}/{database}/{FEED_QUERY}.atom  (?portal=NAME ?category=NAME ?q=TERM)",
+    ]
+
+
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Deep merge of two metadata dicts (``extra`` wins on scalars); inputs unchanged."""
     merged = copy.deepcopy(base)
@@ -359,7 +681,7 @@ def build_metadata(
     config = configuration(
         database, image_mode=image_mode, image_proxy=image_proxy, posts_dir=posts_dir
     )
-    return merge(descriptive_metadata(database), config)
+    return merge(merge(descriptive_metadata(database), config), living_site(database))
 
 
 def dump_yaml(metadata: dict[str, Any]) -> str:

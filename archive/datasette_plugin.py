@@ -9,6 +9,9 @@ Registered through the ``datasette`` entry point in ``pyproject.toml``. Settings
   and query views a plain-text snippet.
 * ``articles.path`` and ``images.path`` link to the archived file and the downloaded image.
 * A ``month`` facet type (``{"month": "published"}``) counts rows per ``YYYY-MM``.
+* The Atom feed (``/index/feed.atom``, issue 14): the SQL function that gives the canned query
+  ``feed`` its sanitized ``atom_content_html``, and an ``atom`` renderer that is
+  datasette-atom's except that a result without rows is an empty feed, not an error.
 * Files under the static mounts get ``Content-Security-Policy: sandbox`` and ``nosniff``, so
   a hostile downloaded SVG or post opened directly cannot run script in Datasette's origin.
 
@@ -19,14 +22,17 @@ from __future__ import annotations
 
 import contextvars
 import html
+import json
 import re
 import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import datasette_atom
 import markupsafe
 import nh3
 from datasette import hookimpl
@@ -34,9 +40,12 @@ from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import Response
+from datasette.views.base import DatasetteError
+from feedgen.feed import FeedGenerator
 
 from archive.datasette_metadata import (
     COLUMNS,
+    FEED_HTML_FUNCTION,
     IMAGES_MOUNT,
     PLUGIN,
     POSTS_MOUNT,
@@ -521,3 +530,150 @@ class MonthFacet(Facet):
 @hookimpl
 def register_facet_classes() -> list[type]:
     return [MonthFacet]
+
+
+# --- Atom feed (issue 14) ---------------------------------------------------------------
+# ``/index/feed.atom`` is the canned query ``feed`` rendered by datasette-atom; its
+# ``atom_content_html`` column comes from the SQL function registered here.
+
+ATOM_TAGS: frozenset[str] = frozenset(
+    {
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "em",
+        "i",
+        "li",
+        "ol",
+        "strong",
+        "ul",
+        "pre",
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "img",
+    }
+)
+"""Tags datasette-atom 0.9's bleach pass keeps (it escapes any other tag into visible text)."""
+
+FEED_TAGS: frozenset[str] = RENDER_TAGS & ATOM_TAGS
+"""Tags in feed content: the display allow-list, narrowed to what datasette-atom keeps, so its
+own bleach pass finds nothing left to escape. Other tags are unwrapped (text kept)."""
+
+FEED_ATTRS: dict[str, set[str]] = {"a": {"href", "title"}, "img": {"src", "alt"}}
+"""Attributes in feed content (datasette-atom keeps no others)."""
+
+
+def sanitize_for_feed(
+    body: str, options: RenderOptions | None = None, local_paths: Mapping[str, str] | None = None
+) -> str:
+    """``body`` as feed content: nh3 with the feed allow-list, images per the image mode.
+
+    >>> sanitize_for_feed('<div onclick="x()"><p>hi</p><script>alert(1)</script></div>')
+    '<p>hi</p>'
+    """
+    options = options or RenderOptions()
+    paths = local_paths or {}
+
+    def _filter(tag: str, attr: str, value: str) -> str | None:
+        if tag == "img" and attr == "src":
+            return image_src(value, options, paths)
+        return value
+
+    return nh3.clean(
+        body,
+        tags=set(FEED_TAGS),
+        clean_content_tags=set(DROP_TAGS),
+        attributes=FEED_ATTRS,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+        attribute_filter=_filter,
+    )
+
+
+def feed_html(body: str | None, images_json: str | None, options: RenderOptions) -> str:
+    """``atom_content_html`` of one article: its body for the feed, with ``images_json`` (a JSON
+    object ``{original URL: path below assets/}``, the downloaded images) for local mode."""
+    if not body:
+        return ""
+    paths: dict[str, str] = {}
+    if images_json:
+        decoded = json.loads(images_json)
+        if isinstance(decoded, dict):
+            paths = {str(k): str(v) for k, v in decoded.items() if v}
+    return sanitize_for_feed(body, options, paths)
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
+    options = _options(datasette)
+
+    def portal_archive_feed_html(body: str | None, images_json: str | None) -> str:
+        return feed_html(body, images_json, options)
+
+    conn.create_function(FEED_HTML_FUNCTION, 2, portal_archive_feed_html, deterministic=True)
+
+
+def empty_feed(url: str, title: str, updated: datetime) -> str:
+    """An Atom feed without entries (a search nothing matches yet), as datasette-atom would
+    write it: ``id`` and ``rel="self"`` link = the request URL."""
+    generator = FeedGenerator()
+    generator.id(url)
+    generator.title(title)
+    generator.link(href=url, rel="self")
+    generator.updated(updated)
+    text: bytes = generator.atom_str(pretty=True)
+    return text.decode("utf-8")
+
+
+def _query_title(datasette: Any, database: str, query_name: str | None) -> str:
+    queries = (datasette.metadata(database=database) or {}).get("queries") or {}
+    query = queries.get(query_name) if query_name else None
+    return str(query.get("title") or query_name) if isinstance(query, dict) else "Datasette"
+
+
+def render_atom_feed(
+    datasette: Any,
+    request: Any,
+    sql: str,
+    columns: list[str],
+    rows: list[Any],
+    database: str,
+    table: str | None,
+    query_name: str | None,
+    view_name: str,
+    data: dict[str, Any],
+) -> Response:
+    """datasette-atom's renderer, except that no rows is an empty feed, not a 500 error
+    (datasette-atom 0.9 takes ``max()`` of the rows' dates)."""
+    if rows:
+        response: Response = datasette_atom.render_atom(
+            datasette, request, sql, columns, rows, database, table, query_name, view_name, data
+        )
+        return response
+    if not datasette_atom.REQUIRED_COLUMNS.issubset(columns):
+        raise DatasetteError(
+            "SQL query must return columns " + ", ".join(sorted(datasette_atom.REQUIRED_COLUMNS)),
+            status=400,
+        )
+    text = empty_feed(request.url, _query_title(datasette, database, query_name), datetime.now(UTC))
+    return Response(text, content_type="application/xml; charset=utf-8", status=200)
+
+
+@hookimpl(trylast=True)
+def register_output_renderer() -> dict[str, Any]:
+    # trylast: called after datasette-atom's hook, so this ``atom`` renderer replaces its own.
+    return {
+        "extension": "atom",
+        "render": render_atom_feed,
+        "can_render": datasette_atom.can_render_atom,
+    }

@@ -383,7 +383,7 @@ def test_the_plugin_is_registered_through_the_entry_point(ds: Datasette) -> None
     assert "portal-archive" in names
     metadata = fetch(ds, "/-/metadata.json").json()
     assert metadata["title"] == "Portal Archive"
-    assert set(metadata["databases"]["index"]["queries"]) == set(dm.QUERIES)
+    assert set(metadata["databases"]["index"]["queries"]) == {*dm.QUERIES, dm.FEED_QUERY}
 
 
 # --- search and facets ------------------------------------------------------------------

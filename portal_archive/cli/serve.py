@@ -43,7 +43,8 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
 
     Datasette opens index.db immutable, with the archive's metadata (canned queries, facets)
     and plugin (sanitized article bodies); assets/ (images) and posts/ are served at
-    /assets/ and /posts/.
+    /assets/ and /posts/. Also: the Atom feed /index/feed.atom (?portal=, ?category=,
+    ?q=), the health dashboard /-/dashboards/health and a robots.txt that disallows crawling.
 
     Example: portal-archive --archive ./archive-data serve --port 8001
     """
@@ -78,4 +79,6 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
             f"[yellow]warning:[/yellow] listening on {host}: reachable from other "
             "machines, without authentication"
         )
+    for line in dm.served_pages(host, port):
+        console.print(line, markup=False, highlight=False)
     os.execv(argv[0], argv)  # noqa: S606 - replace this process with Datasette
