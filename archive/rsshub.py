@@ -42,7 +42,7 @@ from archive.errors import ArchiveError, FeedsFileError
 from archive.frontmatter_files import img_srcs, img_tags, replace_img_src_text
 from archive.html import DROP_WITH_CONTENT, STORE_ATTRS, STORE_TAGS, URL_SCHEMES, xml_safe
 from archive.image_urls import DEFAULT_IMAGE_PROXIES, unwrap_proxy_url
-from archive.importer import portal_for
+from archive.importer import FALLBACK_PORTAL, portal_for
 from archive.items import ArticleItem, ImageRef
 from archive.normalize import canonical, parse_published, rfc822
 
@@ -62,7 +62,8 @@ class FeedConfig:
     author: str
     portal: str
     """Portal (folder, frame) of the feed's posts: ``portal`` if given, else derived from the
-    categories the way ``import`` derives it (``高科技行业门户`` → ``ofweek``)."""
+    categories the way ``import`` derives it (``高科技行业门户`` → ``ofweek``, an ASCII site
+    name → its slug), else ``rsshub``."""
 
 
 def _feed_config(table: object, number: int) -> FeedConfig:
@@ -82,6 +83,8 @@ def _feed_config(table: object, number: int) -> FeedConfig:
     if not isinstance(author, str):
         raise FeedsFileError(f"{where} ({url}): author must be a string")
     portal = table.get("portal") or portal_for(categories)
+    if portal == FALLBACK_PORTAL:
+        portal = SOURCE_FORMAT  # no site to name it after: the feed's posts go to posts/rsshub/
     if not isinstance(portal, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", portal):
         raise FeedsFileError(f"{where} ({url}): portal must be a lower-case slug, got {portal!r}")
     return FeedConfig(url=url, categories=tuple(categories), author=author, portal=portal)

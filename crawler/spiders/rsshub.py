@@ -87,7 +87,7 @@ class RssHubSpider(scrapy.Spider):
                 )
             except FeedItemError as exc:
                 url = entry.link or f"{feed.url}#item-{entry.position}"
-                stats.inc_value(f"archive/item_failed/{exc.reason}")
+                stats.inc_value(f"archive/fetch_failed/{exc.reason}")
                 self.logger.warning("Feed item not archived (%s): %s", exc.reason, exc)
                 yield FetchFailure(url, self.name, exc.reason, str(exc))
 
