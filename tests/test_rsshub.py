@@ -37,7 +37,9 @@ from tests.conftest import FAST_SETTINGS, FIXTURES, run_cli, serve_routes
 HERE = FIXTURES / "rsshub"
 CORS = "https://cors.zfour.workers.dev/?"
 SETTINGS = (*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False", "RETRY_TIMES=0")
-FEED = FeedConfig("https://rsshub.example.org/x/news", ("新媒体", "示例门户", "新闻"), "示例门户", "x")
+FEED = FeedConfig(
+    "https://rsshub.example.org/x/news", ("新媒体", "示例门户", "新闻"), "示例门户", "x"
+)
 PLACEHOLDER = re.compile(r"https://picsum\.photos/400/300\?random=(\d+)")
 
 # --------------------------------------------------------------------------- the feeds file
@@ -202,7 +204,7 @@ UNSAFE = [
     '<p data-x="1">x</p>',
     "<form action=https://evil.example><input name=p></form>",
     '<img src="https://a.example/1.jpg" srcset="https://evil.example/x 2x">',
-    "<p><noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript></p>",
+    '<p><noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript></p>',
 ]
 
 
@@ -218,7 +220,9 @@ def test_anything_the_sanitizer_would_touch_is_not_verbatim(html: str) -> None:
 
 def test_an_unsafe_description_is_sanitized_like_a_crawled_page() -> None:
     item = feed_article(
-        entry(description='<p onclick="x()">a</p><script>alert(1)</script><img src="http://i/c.png">'),
+        entry(
+            description='<p onclick="x()">a</p><script>alert(1)</script><img src="http://i/c.png">'
+        ),
         FEED,
     )
     assert "body_verbatim" not in item.render_hints
