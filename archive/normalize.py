@@ -257,7 +257,8 @@ def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]
     item.title = item.title_raw.strip() if feed_item else collapse_ws(item.title_raw)
     item.source = clean_source(item.source_raw)
     item.author = item.author or item.source  # taxonomies without a fixed author (generic)
-    item.canonical_url = canonical(item.canonical_url or item.url)
+    if not (feed_item and item.canonical_url):  # a feed item's identity is set already
+        item.canonical_url = canonical(item.canonical_url or item.url)
     raw_date = item.published_raw
     item.published = parse_published(raw_date, tz, item.fetched_at) if raw_date else None
     if item.published is None:

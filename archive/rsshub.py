@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -40,9 +40,10 @@ from lxml import html as lxml_html
 
 from archive.errors import ArchiveError, FeedsFileError
 from archive.frontmatter_files import img_srcs, img_tags, replace_img_src_text
+from archive.hexo import legacy_filename
 from archive.html import DROP_WITH_CONTENT, STORE_ATTRS, STORE_TAGS, URL_SCHEMES, xml_safe
 from archive.image_urls import DEFAULT_IMAGE_PROXIES, unwrap_proxy_url
-from archive.importer import FALLBACK_PORTAL, portal_for
+from archive.importer import FALLBACK_PORTAL, IMPORT_PREFIX, portal_for
 from archive.items import ArticleItem, ImageRef
 from archive.normalize import canonical, parse_published, rfc822
 
@@ -343,6 +344,12 @@ def verbatim_body(description: str, proxies: Sequence[str]) -> tuple[str, list[I
     return body, list(refs.values())
 
 
+def legacy_identity(categories: Sequence[str], title: str) -> str:
+    """The identity ``import`` gives the legacy post a feed item with ``title`` became
+    (``import:<categories…>/<legacy file name>``, ``archive.importer``)."""
+    return IMPORT_PREFIX + "/".join([*categories, legacy_filename(title)])
+
+
 def feed_article(
     entry: FeedEntry,
     feed: FeedConfig,
@@ -350,12 +357,16 @@ def feed_article(
     proxies: Sequence[str] = DEFAULT_IMAGE_PROXIES,
     tz: str = "Asia/Shanghai",
     fetched_at: datetime | None = None,
+    imported: Container[str] = frozenset(),
 ) -> ArticleItem:
     """An article from a feed item's own content, as the legacy writer made its post.
 
     Raises :class:`FeedItemError` for an item without link or title or with a date that
     cannot be read. A missing ``pubDate`` is no error: the item is dated by its fetch time
     (``archive/normalize_failed/published`` is counted by the pipeline).
+
+    ``imported``: identities of imported posts. An item whose legacy post was imported takes
+    that post's identity, so the crawl updates the imported post instead of adding a copy.
     """
     where = entry.link or f"item {entry.position}"
     if not entry.link:
@@ -372,10 +383,11 @@ def feed_article(
     hints: dict[str, Any] = {"source_format": SOURCE_FORMAT, "proxy_http_only": True}
     if published is not None and rfc822(published) != entry.published:
         hints["date_text"] = entry.published  # written as served, like the legacy writer
+    identity = legacy_identity(feed.categories, entry.title)
     item = ArticleItem(
         url=entry.link,
         portal=feed.portal,
-        canonical_url=canonical(entry.link),
+        canonical_url=identity if identity in imported else canonical(entry.link),
         title_raw=entry.title,
         author=feed.author,
         categories=list(feed.categories),

@@ -213,3 +213,41 @@ def test_second_crawl_of_the_corpus_writes_nothing(corpus: tuple[Path, list[Item
         con.close()
     assert runs == [(92, 0, 0, 0), (0, 0, 92, 0)]
     assert revisions == (0,)
+
+
+def test_imported_posts_are_updated_not_copied(shared_dir: Path, tmp_path: Path) -> None:
+    """``import`` the legacy posts, then ``crawl rsshub``: one post per article, not two."""
+    golden = (shared_dir / GOLDEN).read_text(encoding="utf-8")
+    folder = shared_dir / OFWEEK
+    if not folder.is_dir():
+        pytest.skip(f"OFweek corpus not found at {folder}")
+    imageless = next(p for p in sorted(folder.glob("*.md")) if "<img" not in p.read_text("utf-8"))
+    source = tmp_path / "legacy" / "新媒体" / "高科技行业门户" / "新闻"
+    source.mkdir(parents=True)
+    (source / "紧抓科技创新_关键变量_，联想集团打造绿色发展新范式.md").write_text(golden, "utf-8")
+    (source / imageless.name).write_text(imageless.read_text("utf-8"), "utf-8")
+    archive = tmp_path / "archive"
+    imported = run_cli(archive, "import", str(tmp_path / "legacy"), settings=SETTINGS)
+    assert imported.returncode == 0, imported.stderr
+    items = [
+        feed_item("golden", golden, 0, proxied=False),
+        feed_item(imageless.name, imageless.read_text("utf-8"), 1, proxied=False),
+    ]
+    crawled, _ = crawl(tmp_path, {"/ofweek/news": items})
+    assert crawled == archive
+    con = sqlite3.connect(archive / "index.db")
+    try:
+        rows = con.execute(
+            "select url, canonical_url, origin from articles order by url"
+        ).fetchall()
+        revisions = con.execute("select count(*) from revisions").fetchone()
+    finally:
+        con.close()
+    assert [(url, origin) for url, _, origin in rows] == [(i.link, "crawl") for i in items]
+    assert all(identity.startswith("import:新媒体/高科技行业门户/新闻/") for _, identity, _ in rows)
+    assert len(list((archive / "posts").rglob("*.md"))) == 2
+    assert written(archive, items[0].link) == golden
+    assert without_placeholder(written(archive, items[1].link)) == without_placeholder(
+        items[1].text
+    )
+    assert revisions == (1,)  # the image-less post: its random placeholder became the stable one

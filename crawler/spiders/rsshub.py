@@ -6,6 +6,7 @@ be downloaded or read, and an item without link or title or with an unreadable d
 failure rows (portal ``rsshub``) with their reason; the other items are archived. Feeds are
 read again by every run (nothing to skip: no article page is requested), and the writer
 leaves an unchanged item's file alone and rewrites an updated one (keeping a revision).
+An item whose legacy post was imported (``import``) updates that post: no second copy.
 
 Not a :class:`~crawler.spiders.base.PortalSpider`: there is no page parser, no listing and
 no host of its own; its items carry the portal of their feed (``FeedConfig.portal``).
@@ -13,6 +14,7 @@ no host of its own; its items carry the portal of their feed (``FeedConfig.porta
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +25,26 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive.image_urls import DEFAULT_IMAGE_PROXIES
+from archive.importer import IMPORT_PREFIX
 from archive.items import FetchFailure
 from archive.rsshub import FeedConfig, FeedError, FeedItemError, feed_article, load_feeds, read_feed
 from crawler.spiders.base import failure_reason
+
+
+def imported_identities(index_path: Path) -> set[str]:
+    """Identities of the imported posts in the index (read-only; none without an index)."""
+    if not index_path.is_file():
+        return set()
+    con = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "select canonical_url from articles where canonical_url like ?", [IMPORT_PREFIX + "%"]
+        )
+        return {row[0] for row in rows}
+    except sqlite3.OperationalError:  # an index without the table yet
+        return set()
+    finally:
+        con.close()
 
 
 class RssHubSpider(scrapy.Spider):
@@ -40,6 +59,8 @@ class RssHubSpider(scrapy.Spider):
         self.feed_configs: list[FeedConfig] = load_feeds(Path(feeds))
         self.proxies: tuple[str, ...] = DEFAULT_IMAGE_PROXIES
         self.tz = "Asia/Shanghai"
+        self.imported: set[str] = set()
+        """Identities of imported legacy posts: an item of one of them updates it."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> RssHubSpider:
@@ -52,6 +73,8 @@ class RssHubSpider(scrapy.Spider):
             proxies.append(template)
         spider.proxies = tuple(proxies)
         spider.tz = settings.get("ARCHIVE_PAGE_TIMEZONE", "Asia/Shanghai")
+        index_path = Path(settings.get("ARCHIVE_DIR", "archive-data")) / "index.db"
+        spider.imported = imported_identities(index_path)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -83,7 +106,12 @@ class RssHubSpider(scrapy.Spider):
             stats.inc_value("archive/discovered")
             try:
                 yield feed_article(
-                    entry, feed, proxies=self.proxies, tz=self.tz, fetched_at=fetched_at
+                    entry,
+                    feed,
+                    proxies=self.proxies,
+                    tz=self.tz,
+                    fetched_at=fetched_at,
+                    imported=self.imported,
                 )
             except FeedItemError as exc:
                 url = entry.link or f"{feed.url}#item-{entry.position}"
