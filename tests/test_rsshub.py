@@ -439,3 +439,35 @@ def test_cli_refuses_feeds_without_rsshub_and_rsshub_without_feeds(tmp_path: Pat
     assert result.exit_code == 1
     assert "url must be an absolute http(s) URL" in result.output
     assert not (tmp_path / "a" / "posts").exists()
+
+
+def test_demo_portal_feed_is_archived_without_fetching_a_page(
+    demo_portal: Any, tmp_path: Path
+) -> None:
+    """The demo portal's RSSHub-shaped full-text feed: ``crawl rsshub`` shown offline."""
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text(
+        f'[[feed]]\nurl = "{demo_portal.feed_url}"\n'
+        'categories = ["新媒体", "高科技行业门户", "新闻"]\nauthor = "高科技行业门户"\n',
+        encoding="utf-8",
+    )
+    archive = tmp_path / "a"
+    result = run_cli(archive, "crawl", "rsshub", "--feeds", str(feeds), settings=SETTINGS)
+    assert result.returncode == 0, result.stderr
+    feed_path = demo_portal.feed_url.removeprefix(demo_portal.base_url)
+    assert {path for path in demo_portal.hits if path != "/robots.txt"} == {feed_path}
+    items = read_feed(_get(demo_portal.feed_url))  # after the check: this is a hit too
+    titled = {e.link for e in items if e.title}
+    archived = dict(rows(archive, "select url, portal from articles"))
+    assert set(archived) == titled and set(archived.values()) == {"ofweek"}
+    assert dict(rows(archive, "select url, reason from failures")) == {
+        e.link: "no_title" for e in items if not e.title
+    }
+
+
+def _get(url: str) -> bytes:
+    from urllib.request import urlopen
+
+    with urlopen(url, timeout=30) as response:  # our own demo server on 127.0.0.1
+        data: bytes = response.read()
+    return data
