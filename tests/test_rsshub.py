@@ -114,6 +114,30 @@ def test_feed_html_is_kept_as_served() -> None:
     assert entries[3].link == ""
 
 
+def test_atom_feeds_are_read_too() -> None:
+    atom = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>示例</title><id>urn:x</id>
+<updated>2024-01-09T02:30:00Z</updated>
+<entry><title>原子条目</title><id>urn:x:1</id>
+<link href="https://www.example.com/a/2.html"/>
+<published>2024-01-09T10:30:00+08:00</published><updated>2024-01-10T00:00:00Z</updated>
+<content type="html">&lt;p&gt;正文 &amp;amp; 更多&lt;/p&gt;
+&lt;img src="https://i.example/x.jpg" title alt&gt;</content>
+</entry></feed>""".encode()
+    (only,) = read_feed(atom)
+    assert (only.title, only.link, only.published) == (
+        "原子条目",
+        "https://www.example.com/a/2.html",
+        "2024-01-09T10:30:00+08:00",
+    )
+    assert (
+        only.description == '<p>正文 &amp; 更多</p>\n<img src="https://i.example/x.jpg" title alt>'
+    )
+    item = feed_article(only, FEED)
+    normalize_article(item)
+    assert item.published is not None and item.published.isoformat() == "2024-01-09T02:30:00+00:00"
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -215,6 +215,33 @@ def test_second_crawl_of_the_corpus_writes_nothing(corpus: tuple[Path, list[Item
     assert revisions == (0,)
 
 
+def test_export_to_origin_and_back_gives_the_legacy_bytes_again(
+    corpus: tuple[Path, list[Item]],
+) -> None:
+    """The hints that make a feed item legacy-exact survive the index (``export`` rebuilds
+    every post from it): origin mode unwraps the proxied images, proxy mode brings them back."""
+    archive, items = corpus
+    before = {i.link: written(archive, i.link) for i in items}
+    origin = run_cli(archive, "export", "--image-mode", "origin", settings=SETTINGS, timeout=300)
+    assert origin.returncode == 0, origin.stderr
+    unproxied = {i.link: written(archive, i.link) for i in items}
+    changed = [link for link in before if unproxied[link] != before[link]]
+    assert len(changed) == sum(CORS in i.text for i in items) == 26
+    assert not any(CORS in text for text in unproxied.values())
+    proxy = run_cli(
+        archive,
+        "export",
+        "--image-mode",
+        "proxy",
+        "--image-proxy",
+        CORS + "{url}",
+        settings=SETTINGS,
+        timeout=300,
+    )
+    assert proxy.returncode == 0, proxy.stderr
+    assert {i.link: written(archive, i.link) for i in items} == before
+
+
 def test_imported_posts_are_updated_not_copied(shared_dir: Path, tmp_path: Path) -> None:
     """``import`` the legacy posts, then ``crawl rsshub``: one post per article, not two."""
     golden = (shared_dir / GOLDEN).read_text(encoding="utf-8")
