@@ -286,6 +286,8 @@ def verbatim_problem(html: str) -> str:
     non-ASCII names (inert); and nh3 (html5ever) with that allow-list returns a document whose
     lxml tree equals the input's (inert attributes aside).
     """
+    if xml_safe(html) != html:
+        return "control characters"
     tokens = _Tokens()
     tokens.feed(html)
     tokens.close()
@@ -311,7 +313,8 @@ def verbatim_safe(html: str) -> bool:
     return not verbatim_problem(html)
 
 
-_IMG_END = re.compile(r"\s*/?>\Z")
+_SELF_CLOSING = re.compile(r"""(?<=[\s"'])\s*/>\Z""")
+"""The `` />`` of ``<img … />`` (not the ``/`` ending an unquoted value: ``src=http://a/b/>``)."""
 
 
 def add_referrerpolicy(body: str) -> str:
@@ -322,7 +325,7 @@ def add_referrerpolicy(body: str) -> str:
     for offset, raw, attrs in img_tags(body):
         if any(name == "referrerpolicy" for name, _ in attrs):
             continue
-        end = _IMG_END.search(raw)
+        end = _SELF_CLOSING.search(raw)
         cut = offset + (end.start() if end else len(raw) - 1)
         pieces += [body[last:cut], ' referrerpolicy="no-referrer"']
         last = cut
@@ -336,11 +339,17 @@ def add_referrerpolicy(body: str) -> str:
 def verbatim_body(description: str, proxies: Sequence[str]) -> tuple[str, list[ImageRef]]:
     """The stored body of a verbatim description: original image URLs (proxy wrappers cut out
     as text), ``referrerpolicy`` added; and its images in order."""
-    body = replace_img_src_text(description, lambda src: unwrap_proxy_url(src, proxies))
-    body = add_referrerpolicy(body)
+    served: dict[str, str] = {}
+
+    def unwrap(src: str) -> str:
+        original = unwrap_proxy_url(src, proxies)
+        served.setdefault(original, src)
+        return original
+
+    body = add_referrerpolicy(replace_img_src_text(description, unwrap))
     refs: dict[str, ImageRef] = {}
-    for (src, alt), (served, _) in zip(img_srcs(body), img_srcs(description), strict=True):
-        refs.setdefault(src, ImageRef(url=src, url_raw=served, alt=alt))
+    for src, alt in img_srcs(body):
+        refs.setdefault(src, ImageRef(url=src, url_raw=served.get(src, src), alt=alt))
     return body, list(refs.values())
 
 

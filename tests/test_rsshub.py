@@ -227,6 +227,7 @@ UNSAFE = [
     "<!-- a -- b -->",
     '<p data-x="1">x</p>',
     "<form action=https://evil.example><input name=p></form>",
+    "<p>a\x00b</p>",
     '<img src="https://a.example/1.jpg" srcset="https://evil.example/x 2x">',
     '<p><noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript></p>',
 ]
@@ -264,6 +265,8 @@ def test_an_unsafe_description_is_sanitized_like_a_crawled_page() -> None:
         ('<img src="a" referrerpolicy="origin">', '<img src="a" referrerpolicy="origin">'),
         ('<!-- <img src="a"> --><p>x</p>', '<!-- <img src="a"> --><p>x</p>'),
         ("<p>no image</p>", "<p>no image</p>"),
+        ("<img src=http://a/b/>", '<img src=http://a/b/ referrerpolicy="no-referrer">'),
+        ('<img src="a" />', '<img src="a" referrerpolicy="no-referrer" />'),
     ],
 )
 def test_add_referrerpolicy(body: str, expected: str) -> None:

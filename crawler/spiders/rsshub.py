@@ -27,7 +27,15 @@ from twisted.python.failure import Failure
 from archive.image_urls import DEFAULT_IMAGE_PROXIES
 from archive.importer import IMPORT_PREFIX
 from archive.items import FetchFailure
-from archive.rsshub import FeedConfig, FeedError, FeedItemError, feed_article, load_feeds, read_feed
+from archive.rsshub import (
+    FeedConfig,
+    FeedEntry,
+    FeedError,
+    FeedItemError,
+    feed_article,
+    load_feeds,
+    read_feed,
+)
 from crawler.spiders.base import failure_reason
 
 
@@ -114,10 +122,19 @@ class RssHubSpider(scrapy.Spider):
                     imported=self.imported,
                 )
             except FeedItemError as exc:
-                url = entry.link or f"{feed.url}#item-{entry.position}"
                 stats.inc_value(f"archive/fetch_failed/{exc.reason}")
                 self.logger.warning("Feed item not archived (%s): %s", exc.reason, exc)
-                yield FetchFailure(url, self.name, exc.reason, str(exc))
+                yield FetchFailure(self.item_url(feed, entry), self.name, exc.reason, str(exc))
+            except Exception as exc:  # a bug on one item must not cost the feed's other items
+                self.logger.exception("Feed item %s of %s crashed", entry.position, feed.url)
+                stats.inc_value("archive/fetch_failed/item_crash")
+                detail = f"{type(exc).__name__}: {exc}"
+                yield FetchFailure(self.item_url(feed, entry), self.name, "item_crash", detail)
+
+    @staticmethod
+    def item_url(feed: FeedConfig, entry: FeedEntry) -> str:
+        """The failure row's URL of an item: its link, else its place in the feed."""
+        return entry.link or f"{feed.url}#item-{entry.position}"
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         reason, detail = failure_reason(failure)
