@@ -278,3 +278,54 @@ def test_imported_posts_are_updated_not_copied(shared_dir: Path, tmp_path: Path)
         items[1].text
     )
     assert revisions == (1,)  # the image-less post: its random placeholder became the stable one
+
+
+def test_whole_corpus_through_the_feed_functions(shared_dir: Path) -> None:
+    """The figures of docs/migrating-from-rsshub-page.md for the feeds that were not the target:
+    every corpus post as a feed item of its own feed (portal from its categories), in-process."""
+    from archive.errors import ArchiveError
+    from archive.frontmatter_files import ExportOptions, render_article
+    from archive.importer import portal_for
+    from archive.normalize import normalize_article
+    from archive.rsshub import FeedConfig, FeedEntry, feed_article
+
+    root = shared_dir / "corpus" / "rsshub-page" / "posts"
+    if not root.is_dir():
+        pytest.skip(f"corpus not found at {root}")
+    options = ExportOptions(image_mode="proxy", image_proxy=CORS + "{url}")
+    outcome: dict[str, dict[str, int]] = {}
+    for number, path in enumerate(sorted(root.rglob("*.md"))):
+        site = "/".join(path.relative_to(root).parts[:2])
+        counts = outcome.setdefault(site, {})
+        item = feed_item(path.name, path.read_text(encoding="utf-8"), number, proxied=True)
+        categories = parse_post(item.text).metadata["categories"]
+        assert isinstance(categories, list)
+        author = str(parse_post(item.text).metadata["author"])
+        feed = FeedConfig("https://r.example/x", tuple(categories), author, portal_for(categories))
+        entry = FeedEntry(number, item.title, item.link, item.description, item.pub_date)
+        try:
+            article = feed_article(entry, feed)
+        except ArchiveError:
+            kind = "refused"
+        else:
+            normalize_article(article)
+            out = render_article(article, options)
+            if out == item.text:
+                kind = "identical"
+            elif without_placeholder(out) == without_placeholder(item.text):
+                kind = "placeholder"
+            else:
+                kind = "different"
+        counts[kind] = counts.get(kind, 0) + 1
+    assert outcome == {
+        "图片/煎蛋": {"identical": 5, "different": 1},
+        "新媒体/36kr": {"placeholder": 11},
+        "新媒体/IT 之家": {"identical": 1, "different": 5},
+        "新媒体/ZAKER": {"different": 3},
+        "新媒体/cnBeta": {"different": 7},
+        "新媒体/人人都是产品经理": {"identical": 1, "placeholder": 9},
+        "新媒体/虎嗅": {"different": 1},
+        "新媒体/高科技行业门户": {"identical": 56, "placeholder": 36},
+        "编程/Dockone": {"placeholder": 2, "different": 2},
+        "编程/开源中国": {"refused": 1, "placeholder": 1, "different": 1},
+    }
