@@ -39,3 +39,7 @@ class IndexInUseError(ArchiveError):
 
 class NoIndexError(ArchiveError):
     """The archive has no ``index.db`` (yet)."""
+
+
+class FeedsFileError(ArchiveError):
+    """The ``--feeds`` file of ``crawl rsshub`` is missing, not TOML or lists no usable feed."""

@@ -72,8 +72,13 @@ def export_image_url(ref: ImageRef, options: ExportOptions) -> str:
 
 
 def article_image_url(ref: ImageRef, options: ExportOptions, hints: Mapping[str, Any]) -> str:
-    """:func:`export_image_url`, except that images an imported post had unproxied stay so."""
+    """:func:`export_image_url`, except that images an imported post had unproxied stay so,
+    and that an RSSHub feed item (``proxy_http_only``, the legacy writer's rule) has only its
+    ``http://`` images proxied."""
     if options.image_mode == "proxy" and ref.url in hints.get("unproxied_images", ()):
+        return ref.url
+    http_only = hints.get("proxy_http_only")
+    if options.image_mode == "proxy" and http_only and not ref.url.lower().startswith("http://"):
         return ref.url
     return export_image_url(ref, options)
 
@@ -128,7 +133,8 @@ _ATTR = re.compile(
 )
 
 
-def _img_tags(body: str) -> list[tuple[int, str, list[tuple[str, str | None]]]]:
+def img_tags(body: str) -> list[tuple[int, str, list[tuple[str, str | None]]]]:
+    """Every ``<img>`` start tag of ``body``: its offset, raw text and attributes (html.parser)."""
     if "<img" not in body.lower():
         return []
     scanner = _ImgScanner(body)
@@ -173,7 +179,7 @@ def replace_img_src_text(body: str, func: Callable[[str], str]) -> str:
     """
     pieces: list[str] = []
     last = 0
-    for offset, tag_text, _attrs in _img_tags(body):
+    for offset, tag_text, _attrs in img_tags(body):
         span = _src_span(tag_text)
         if span is None:
             continue
@@ -193,7 +199,7 @@ def img_srcs(body: str) -> list[tuple[str, str]]:
     """``(src, alt)`` of every ``<img>`` with a ``src``, in order, as :func:`replace_img_src_text`
     sees them (entities decoded)."""
     found = []
-    for _offset, _text, attrs in _img_tags(body):
+    for _offset, _text, attrs in img_tags(body):
         values = dict(reversed(attrs))  # the first of duplicated attributes wins
         if values.get("src"):
             found.append((values["src"] or "", values.get("alt") or ""))

@@ -252,16 +252,20 @@ def images_of(body_html: str) -> list[ImageRef]:
 def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]:
     """Fill the normalized fields of ``item`` in place; return the problems found."""
     problems: list[str] = []
-    item.title = collapse_ws(item.title_raw)
+    hints = item.render_hints
+    feed_item = hints.get("source_format") == "rsshub"  # archive/rsshub.py: legacy spacing kept
+    item.title = item.title_raw.strip() if feed_item else collapse_ws(item.title_raw)
     item.source = clean_source(item.source_raw)
     item.author = item.author or item.source  # taxonomies without a fixed author (generic)
-    item.canonical_url = canonical(item.canonical_url or item.url)
+    if not (feed_item and item.canonical_url):  # a feed item's identity is set already
+        item.canonical_url = canonical(item.canonical_url or item.url)
     raw_date = item.published_raw
     item.published = parse_published(raw_date, tz, item.fetched_at) if raw_date else None
     if item.published is None:
         problems.append("published")
         item.published = item.feed_published or item.fetched_at
-    item.body_html = clean_body(item.body_raw, item.url)
+    if not (feed_item and hints.get("body_verbatim")):  # else the feed item's body is final
+        item.body_html = clean_body(item.body_raw, item.url)
+        item.images = images_of(item.body_html)
     item.body_text = html_to_text(item.body_html)
-    item.images = images_of(item.body_html)
     return problems

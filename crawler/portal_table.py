@@ -27,6 +27,10 @@ at the root) are served by `portal-archive demo-portal` under `/<portal>/`: craw
 """
 
 FOOTER = """
+Besides the portals, `crawl rsshub --feeds FILE` archives the items of RSSHub full-text feeds
+from the feeds' own content, without a page parser (`crawler/spiders/rsshub.py`, see
+`docs/migrating-from-rsshub-page.md`).
+
 The real structure of the target portals (selectors, date formats, anti-hotlinking) is
 summarised in `../shared/docs/portals.md`; `docs/adding-a-portal.md` is the recipe for a
 new one.

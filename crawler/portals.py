@@ -6,6 +6,7 @@ the ``crawl`` help, ``docs/portals.md`` (:mod:`crawler.portal_table`).
 
 from __future__ import annotations
 
+from scrapy import Spider
 from scrapy.settings import BaseSettings, Settings
 from scrapy.spiderloader import SpiderLoader
 
@@ -22,6 +23,16 @@ def portal_spiders(settings: BaseSettings | None = None) -> list[type[PortalSpid
     loader = SpiderLoader.from_settings(settings)
     found = [loader.load(name) for name in sorted(loader.list())]
     return [cls for cls in found if issubclass(cls, PortalSpider)]
+
+
+def feed_spiders(settings: BaseSettings | None = None) -> list[type[Spider]]:
+    """The spiders of ``SPIDER_MODULES`` that are no portal: sources archived from their feeds'
+    own content (``rsshub``: ``crawl rsshub --feeds FILE``), by name."""
+    if settings is None:
+        settings = Settings({"SPIDER_MODULES": project_settings.SPIDER_MODULES})
+    loader = SpiderLoader.from_settings(settings)
+    found = [loader.load(name) for name in sorted(loader.list())]
+    return [cls for cls in found if not issubclass(cls, PortalSpider)]
 
 
 def parsers() -> dict[str, type[ParserProxy]]:

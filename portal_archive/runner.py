@@ -44,6 +44,14 @@ def portal_spiders(settings: Settings) -> dict[str, Any]:
     return {spider.name: spider for spider in portals.portal_spiders(settings)}
 
 
+def crawl_spiders(settings: Settings) -> dict[str, Any]:
+    """Everything ``crawl`` can run: the portals and the feed sources (``rsshub``)."""
+    from crawler import portals
+
+    feeds = {spider.name: spider for spider in portals.feed_spiders(settings)}
+    return {**portal_spiders(settings), **feeds}
+
+
 def check_url(url: str) -> str:
     """The URL's host; :class:`InvalidUrlError` unless it is an absolute http(s) URL."""
     parts = urlsplit(url)
@@ -80,6 +88,8 @@ def spider_jobs(
 ) -> list[tuple[str, dict[str, Any]]]:
     """Group URLs by the spider that parses them: ``portal``, the host's portal, or generic."""
     spiders = portal_spiders(settings)
+    if portal and portal not in spiders:  # e.g. rsshub: it reads feeds, it parses no page
+        raise UnknownPortalError(f"no page parser named {portal!r} (known: {', '.join(spiders)})")
     groups: dict[str, list[str]] = {}
     for url in urls:
         check_url(url)
@@ -159,7 +169,7 @@ def run_spiders(
     on_outcome: Callable[[UrlOutcome], None] | None = None,
 ) -> RunReport:
     """Run ``(spider name, spider kwargs)`` jobs in one process until all finish."""
-    spiders = portal_spiders(settings)
+    spiders = crawl_spiders(settings)
     for name, _ in jobs:
         if name not in spiders:
             raise UnknownPortalError(f"unknown portal {name!r} (known: {', '.join(spiders)})")

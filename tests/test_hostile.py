@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import tempfile
 import time
 from collections import Counter
@@ -43,7 +44,13 @@ from archive.datasette_plugin import (
     snippet_markup,
 )
 from archive.errors import PostImportError, UnsafePathError
-from archive.frontmatter_files import ExportOptions, post_relpath, safe_component, safe_join
+from archive.frontmatter_files import (
+    ExportOptions,
+    post_relpath,
+    render_article,
+    safe_component,
+    safe_join,
+)
 from archive.hexo import FRAMES, legacy_title, parse_post, render_post
 from archive.html import safe_style, sanitize, xml_safe
 from archive.image_urls import unwrap_proxy_url, wrap_proxy_url
@@ -407,6 +414,34 @@ def test_display_sanitizer_leaves_nothing_executable(body: str) -> None:
         assert_inert(markup)
     snippet = str(snippet_markup(plain_text(body)))
     assert "<script" not in snippet.lower() and "<img" not in snippet.lower()
+
+
+@given(body=hostile_html)
+def test_rsshub_feed_items_store_nothing_executable(body: str) -> None:
+    """A feed description is stored verbatim only when nothing in it is executable; the
+    rest goes through the store sanitizer. Either way the stored and exported bodies are inert
+    (verbatim ones may keep legacy ``style`` values, never ``url()``/``expression()``)."""
+    from archive.rsshub import FeedConfig, FeedEntry, feed_article
+
+    TRIED["rsshub_feed_item"] += 1
+    feed = FeedConfig("https://rsshub.example.org/x", ("a", "b", "c"), "b", "x")
+    entry = FeedEntry(1, "t", "https://news.example.com/a/1.html", body, "")
+    item = feed_article(entry, feed)
+    normalize_article(item)
+    for markup in (item.body_html, parse_post(render_article(item, ExportOptions())).body_html):
+        assert_inert(_without_styles(markup))
+        for style in re.findall(r'style="([^"]*)"', markup):
+            assert not re.search(r"url\s*\(|expression|position", style, re.I), markup
+
+
+def _without_styles(markup: str) -> str:
+    if not markup.strip():
+        return markup
+    root = lxml_html.fragment_fromstring(xml_safe(markup), create_parent="div")
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            element.attrib.pop("style", None)
+    return lxml_html.tostring(root, encoding="unicode")
 
 
 @given(

@@ -6,6 +6,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +17,7 @@ from portal_archive.cli.common import (
     console,
     exit_for_crawl,
     export_options,
+    library_errors,
     locked,
     print_summary,
     settings_for,
@@ -62,6 +64,14 @@ class PortalsEpilog(click.Command):
     is_flag=True,
     help="Re-fetch archived articles; rewrite changed ones, keep old versions.",
 )
+@click.option(
+    "--feeds",
+    "feeds_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="rsshub only (and required by it): TOML file of [[feed]] tables with url, "
+    "categories and author; every item is archived from the feed's own content.",
+)
 @export_options
 @warc_option
 @click.pass_obj
@@ -74,6 +84,7 @@ def crawl(
     start_urls: tuple[str, ...],
     url_pattern: str | None,
     refresh: bool,
+    feeds_file: Path | None,
 ) -> None:
     """Crawl portals (listings, feeds, sitemaps) into the archive, incrementally.
 
@@ -87,10 +98,13 @@ def crawl(
     Example: portal-archive crawl ofweek --base-url http://127.0.0.1:8765
 
     Example: portal-archive crawl generic --start-url https://example.com/sitemap.xml
+
+    Example: portal-archive crawl rsshub --feeds feeds.toml --image-mode proxy
     """
     from portal_archive.runner import portal_spiders, run_spiders
 
     spiders = portal_spiders(settings_for(ctx))
+    feed_kwargs = _feed_source_kwargs(portals, feeds_file)
     for name in portals:
         spider = spiders.get(name)
         starts = spider and (spider.listing_paths or spider.feed_urls or spider.sitemap_paths)
@@ -114,10 +128,35 @@ def crawl(
         kwargs["url_pattern"] = url_pattern
     if refresh:
         ctx.overrides["ARCHIVE_REFRESH"] = True
-    jobs = [(p, kwargs) for p in portals]
+    if portals == (RSSHUB,) and kwargs:
+        raise click.UsageError(
+            "--base-url, --max-pages, --listing-url and --start-url do not apply to rsshub "
+            "(its feeds come from --feeds)"
+        )
+    jobs = [(p, feed_kwargs if p == RSSHUB else kwargs) for p in portals]
     report = locked(ctx, lambda: run_spiders(settings_for(ctx), jobs, keep_outcomes=False))
     print_summary(report, ctx.archive_dir, "crawl")
     exit_for_crawl(report)
+
+
+RSSHUB = "rsshub"
+"""The feed source ``crawl`` runs with ``--feeds`` (``crawler/spiders/rsshub.py``)."""
+
+
+def _feed_source_kwargs(portals: tuple[str, ...], feeds_file: Path | None) -> dict[str, Any]:
+    """The rsshub spider's arguments, once the feeds file has been read (a clean error if it
+    cannot be); ``--feeds`` without rsshub and rsshub without ``--feeds`` are usage errors."""
+    if RSSHUB not in portals:
+        if feeds_file is not None:
+            raise click.UsageError("--feeds applies to `crawl rsshub` only")
+        return {}
+    if feeds_file is None:
+        raise click.UsageError("crawl rsshub needs --feeds FILE (a TOML list of [[feed]] tables)")
+    from archive.rsshub import load_feeds
+
+    with library_errors():
+        load_feeds(feeds_file)
+    return {"feeds": str(feeds_file.resolve())}
 
 
 FETCH_OK = {"new", "updated", "unchanged", "rendered"}
