@@ -22,6 +22,7 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 from w3lib.url import canonicalize_url, safe_url_string
 
+from archive.boilerplate import BASIC_FURNITURE_CSS
 from archive.html import DROP_WITH_CONTENT, html_to_text, img_refs, sanitize, xml_safe
 from archive.items import ArticleItem, ImageRef
 
@@ -38,18 +39,9 @@ LAZY_SRC_ATTRS: tuple[str, ...] = (
 """Attributes that carry the real image URL on lazy-loaded images, in order of preference."""
 
 
-DEFAULT_FURNITURE_CSS: tuple[str, ...] = (
-    ".ad-in-article",
-    ".ad",
-    "[class^='ad-']",
-    "[id^='ad-']",
-    ".advert",
-    "[class^='share']",
-    ".related",
-    ".comment",
-    ".recommend",
-)
-"""Page furniture that can sit inside an article body; removed with its content."""
+DEFAULT_FURNITURE_CSS: tuple[str, ...] = BASIC_FURNITURE_CSS
+"""Page furniture that can sit inside any stored body; removed with its content
+(portal containers get the whole cleaning stage, :func:`archive.boilerplate.clean_container`)."""
 
 
 TRACKING_SRC = re.compile(r"/(?:stat|pixel|track|beacon|count)[/.?]|[?&]utm_", re.I)

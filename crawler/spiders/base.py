@@ -187,6 +187,7 @@ class PortalSpider(scrapy.Spider):
             min_pages=settings.getint("ARCHIVE_DEGRADED_MIN_PAGES", 10),
             fallback=spider.fallback_parse,
             use_fallback=settings.getbool("ARCHIVE_GENERIC_FALLBACK", True),
+            each_page=settings.getbool("ARCHIVE_FALLBACK_EACH_PAGE", False),
         )
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
