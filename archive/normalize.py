@@ -23,6 +23,7 @@ from lxml.cssselect import CSSSelector
 from w3lib.url import canonicalize_url, safe_url_string
 
 from archive.boilerplate import BASIC_FURNITURE_CSS
+from archive.dates import FLOATING_ZONE, page_zone
 from archive.html import DROP_WITH_CONTENT, html_to_text, img_refs, sanitize, xml_safe
 from archive.items import ArticleItem, ImageRef
 
@@ -242,17 +243,27 @@ def images_of(body_html: str) -> list[ImageRef]:
 
 
 def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]:
-    """Fill the normalized fields of ``item`` in place; return the problems found."""
+    """Fill the normalized fields of ``item`` in place; return the problems found.
+
+    ``tz`` is the zone of the page's naive times (the portal's); ``""``
+    (:data:`archive.dates.PAGE_ZONE`, the generic spider) reads them in the page's own zone
+    (:func:`archive.dates.page_zone`: language tag, country domain), and keeps the printed
+    wall clock (:data:`archive.dates.FLOATING_ZONE`) when the page does not tell. A page
+    without a date gets no ``published`` (a feed's date of the article excepted).
+    """
     problems: list[str] = []
     item.title = collapse_ws(item.title_raw)
     item.source = clean_source(item.source_raw)
     item.author = item.author or item.source  # taxonomies without a fixed author (generic)
     item.canonical_url = canonical(item.canonical_url or item.url)
     raw_date = item.published_raw
-    item.published = parse_published(raw_date, tz, item.fetched_at) if raw_date else None
+    zone = tz or page_zone(item.language, item.url) or FLOATING_ZONE
+    item.published = parse_published(raw_date, zone, item.fetched_at) if raw_date else None
     if item.published is None:
         problems.append("published")
-        item.published = item.feed_published or item.fetched_at
+        # the feed's date of the article is a date of it; the fetch time is not (it stays
+        # in fetched_at, and the Hexo ``date:`` falls back to it visibly)
+        item.published = item.feed_published
     item.body_html = clean_body(item.body_raw, item.url)
     item.body_text = html_to_text(item.body_html)
     item.images = images_of(item.body_html)
