@@ -1,4 +1,4 @@
-"""Page furniture inside an article: one cleaning stage for portal parsers and the generic extractor.
+"""Page furniture inside an article: one cleaning stage, for portal parsers and generic pages.
 
 Two uses of the same knowledge:
 
@@ -185,7 +185,8 @@ FURNITURE_TEXT = re.compile(
     r"^\s*(?:感谢.{0,40}网友.{0,300}(?:线索投递|投递|爆料|提供)"
     r"|(?:reader )?comments?\s*\d*(?:\s*with \d+ posters participating)?"
     r"|\d+\s*(?:comments?|条评论|评论)|评论\s*[（(]?\d+[)）]?"
-    r"|(?:图片|题图|图|照片|视频)来源\s*[:：].{0,60}|(?:image|photo|picture) (?:credit|by|source)\s*[:：]?.{0,80}"
+    r"|(?:图片|题图|图|照片|视频)来源\s*[:：].{0,60}"
+    r"|(?:image|photo|picture) (?:credit|by|source)\s*[:：]?.{0,80}"
     r"|(?:credit|photograph|enlarge)\s*[:：/].{0,80})\s*[!！。.]?\s*$",
     re.I,
 )
@@ -210,7 +211,7 @@ def clean_container(html: str, page_urls: set[str] | None = None) -> str:
 
     >>> clean_container('<div class="tougao-user">感谢IT之家网友 X 的线索投递！</div><p>正文</p>')
     '<p>正文</p>'
-    >>> clean_container('<a class="comment-count" href="#c"><h4>reader comments</h4> 75</a><p>Text</p>')
+    >>> clean_container('<a class="comment-count"><h4>reader comments</h4> 75</a><p>Text</p>')
     '<p>Text</p>'
     """
     if not html.strip():
@@ -224,9 +225,9 @@ def clean_container(html: str, page_urls: set[str] | None = None) -> str:
     )
     for block in _leaf_blocks(root) + list(root.iter("a")):
         text = _text(block)
-        if text and len(text) <= FURNITURE_TEXT_CHARS and FURNITURE_TEXT.match(text):
-            if block.find(".//img") is None:
-                doomed.append(block)
+        short = bool(text) and len(text) <= FURNITURE_TEXT_CHARS
+        if short and FURNITURE_TEXT.match(text) and block.find(".//img") is None:
+            doomed.append(block)
     for node in doomed:
         if node is not root:
             _drop_keep_tail(node)

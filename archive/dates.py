@@ -266,6 +266,7 @@ LANGUAGE_ZONES: dict[str, str] = {
 """Languages spoken (almost) only under one clock, for a tag without a region (``de``,
 ``ja``). English, Spanish, Portuguese, Arabic … are spoken across zones: no guess."""
 
+
 def page_zone(language: str, url: str) -> str | None:
     """The zone a page's naive times are in, from what the page says about itself.
 

@@ -68,7 +68,6 @@ _BLOCKS = BLOCK_TAGS - {"body"}
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-
 def plain_text(fragment: str) -> str:
     """Text of an HTML fragment: one line per block, table cells apart, whitespace collapsed."""
     if not fragment.strip():

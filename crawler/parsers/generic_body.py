@@ -26,7 +26,6 @@ _PLACEHOLDER_PREFIX = "http://image.invalid/"
 _IMAGE_ATTRS = (*LAZY_SRC_ATTRS, "srcset", "data-srcset")
 
 
-
 def _image_url(img: Any) -> str:
     src = next((img.get(a) for a in LAZY_SRC_ATTRS if (img.get(a) or "").strip()), None)
     src = src or img.get("src") or (img.get("srcset") or "").split(" ")[0]
