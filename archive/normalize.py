@@ -242,6 +242,26 @@ def images_of(body_html: str) -> list[ImageRef]:
     return refs
 
 
+_CLOCK = re.compile(r"\d{1,2}\s*[:：时]\s*\d{2}|\b\d{1,2}\s*[ap]\.?m\b", re.I)
+"""A clock time in a printed date (``16:09``, ``3 pm``)."""
+
+
+def page_zone_of(item: ArticleItem, raw_date: str) -> str:
+    """The zone a generic page's naive ``raw_date`` is read in (no portal zone applies).
+
+    A date without a clock time is a calendar date, not an instant: it is kept as printed
+    (:data:`archive.dates.FLOATING_ZONE`), so that its day is the day shown. A time is read in
+    the page's own zone (:func:`archive.dates.page_zone`), or kept as printed when unknown.
+
+    >>> item = ArticleItem(url="https://www.heise.de/a", portal="generic", canonical_url="")
+    >>> page_zone_of(item, "2024-03-05 09:30"), page_zone_of(item, "2024-03-05")
+    ('Europe/Berlin', 'UTC')
+    """
+    if not _CLOCK.search(raw_date):
+        return FLOATING_ZONE
+    return page_zone(item.language, item.url) or FLOATING_ZONE
+
+
 def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]:
     """Fill the normalized fields of ``item`` in place; return the problems found.
 
@@ -257,7 +277,7 @@ def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]
     item.author = item.author or item.source  # taxonomies without a fixed author (generic)
     item.canonical_url = canonical(item.canonical_url or item.url)
     raw_date = item.published_raw
-    zone = tz or page_zone(item.language, item.url) or FLOATING_ZONE
+    zone = tz or page_zone_of(item, raw_date)
     item.published = parse_published(raw_date, zone, item.fetched_at) if raw_date else None
     if item.published is None:
         problems.append("published")

@@ -55,7 +55,11 @@ def _item(published_raw: str, language: str, url: str = "https://example.com/a")
         ("2024-03-05 09:30", "en-GB", "2024-03-05T09:30:00+00:00"),
         ("2024-03-05 09:30", "de-DE", "2024-03-05T08:30:00+00:00"),
         ("2024-03-05 09:30", "zh-CN", "2024-03-05T01:30:00+00:00"),
+        # a date without a time is a calendar date: its day stays the printed day
+        ("2024-03-05", "de-DE", "2024-03-05T00:00:00+00:00"),
+        ("2024-03-05", "zh-CN", "2024-03-05T00:00:00+00:00"),
         # zone unknown: the printed wall clock and date are kept, not shifted by a guess
+        ("2024-03-05 21:30", "en-US", "2024-03-05T21:30:00+00:00"),
         ("2024-03-05", "en-US", "2024-03-05T00:00:00+00:00"),
         ("March 5, 2024", "en", "2024-03-05T00:00:00+00:00"),
         # an offset on the page always wins
