@@ -112,3 +112,21 @@ def test_fetch_without_fallback_reports_the_page(tmp_path: Path) -> None:
         )
     assert done.returncode == 1
     assert "no_title" in done.stderr
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import archive.boilerplate
+    import archive.dates
+    import archive.normalize
+    import crawler.parsers.pagination
+
+    for module in (
+        archive.boilerplate,
+        archive.dates,
+        archive.normalize,
+        crawler.parsers.pagination,
+    ):
+        failed, tried = doctest.testmod(module)
+        assert tried and not failed, module.__name__
