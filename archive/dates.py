@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -171,3 +172,126 @@ def parse_page_date(
             except ValueError:
                 return None
     return relative_date(stripped, now or datetime.now(UTC), tz)
+
+
+# --------------------------------------------------------------------- a page's own zone
+
+PAGE_ZONE = ""
+"""``ARCHIVE_PAGE_TIMEZONE`` value meaning "each page's own zone" (the generic spider):
+:func:`page_zone` from the page's language and host, else :data:`FLOATING_ZONE`."""
+FLOATING_ZONE = "UTC"
+"""Where a naive time goes when the page's zone is unknown: its wall clock is kept as printed
+(the local date stays the printed date) instead of being moved by a guessed offset."""
+
+COUNTRY_ZONES: dict[str, str] = {
+    "cn": "Asia/Shanghai",
+    "tw": "Asia/Taipei",
+    "hk": "Asia/Hong_Kong",
+    "mo": "Asia/Macau",
+    "sg": "Asia/Singapore",
+    "jp": "Asia/Tokyo",
+    "kr": "Asia/Seoul",
+    "in": "Asia/Kolkata",
+    "th": "Asia/Bangkok",
+    "vn": "Asia/Ho_Chi_Minh",
+    "my": "Asia/Kuala_Lumpur",
+    "ph": "Asia/Manila",
+    "il": "Asia/Jerusalem",
+    "ir": "Asia/Tehran",
+    "tr": "Europe/Istanbul",
+    "gb": "Europe/London",
+    "uk": "Europe/London",
+    "ie": "Europe/Dublin",
+    "de": "Europe/Berlin",
+    "at": "Europe/Vienna",
+    "ch": "Europe/Zurich",
+    "fr": "Europe/Paris",
+    "be": "Europe/Brussels",
+    "nl": "Europe/Amsterdam",
+    "lu": "Europe/Luxembourg",
+    "it": "Europe/Rome",
+    "es": "Europe/Madrid",
+    "pt": "Europe/Lisbon",
+    "dk": "Europe/Copenhagen",
+    "se": "Europe/Stockholm",
+    "no": "Europe/Oslo",
+    "fi": "Europe/Helsinki",
+    "pl": "Europe/Warsaw",
+    "cz": "Europe/Prague",
+    "sk": "Europe/Bratislava",
+    "hu": "Europe/Budapest",
+    "ro": "Europe/Bucharest",
+    "gr": "Europe/Athens",
+    "ua": "Europe/Kyiv",
+    "ru": "Europe/Moscow",
+    "za": "Africa/Johannesburg",
+    "eg": "Africa/Cairo",
+    "ng": "Africa/Lagos",
+    "ar": "America/Argentina/Buenos_Aires",
+    "cl": "America/Santiago",
+    "pe": "America/Lima",
+    "nz": "Pacific/Auckland",
+}
+"""Countries (ISO 3166 code or country TLD) that keep one clock. Countries spanning several
+zones (US, Canada, Mexico, Brazil, Australia, Indonesia) are absent: their naive times float."""
+
+LANGUAGE_ZONES: dict[str, str] = {
+    "zh": "Asia/Shanghai",
+    "ja": "Asia/Tokyo",
+    "ko": "Asia/Seoul",
+    "de": "Europe/Berlin",
+    "fr": "Europe/Paris",
+    "it": "Europe/Rome",
+    "nl": "Europe/Amsterdam",
+    "pl": "Europe/Warsaw",
+    "cs": "Europe/Prague",
+    "sk": "Europe/Bratislava",
+    "hu": "Europe/Budapest",
+    "ro": "Europe/Bucharest",
+    "el": "Europe/Athens",
+    "da": "Europe/Copenhagen",
+    "sv": "Europe/Stockholm",
+    "nb": "Europe/Oslo",
+    "nn": "Europe/Oslo",
+    "no": "Europe/Oslo",
+    "fi": "Europe/Helsinki",
+    "uk": "Europe/Kyiv",
+    "ru": "Europe/Moscow",
+    "tr": "Europe/Istanbul",
+    "he": "Asia/Jerusalem",
+    "fa": "Asia/Tehran",
+    "th": "Asia/Bangkok",
+    "vi": "Asia/Ho_Chi_Minh",
+}
+"""Languages spoken (almost) only under one clock, for a tag without a region (``de``,
+``ja``). English, Spanish, Portuguese, Arabic … are spoken across zones: no guess."""
+
+
+def page_zone(language: str, url: str) -> str | None:
+    """The zone a page's naive times are in, from what the page says about itself.
+
+    The region of its language tag first (``en-GB``, ``zh_TW`` from ``og:locale``), then its
+    host's country domain (``.de``, ``.co.uk``), then a language spoken under one clock (``ja``);
+    ``None`` when none of these tells (``en``, ``en-US``, ``es`` on a ``.com``).
+
+    >>> page_zone("en-GB", "https://example.com/a")
+    'Europe/London'
+    >>> page_zone("", "https://www.heise.de/news/x.html")
+    'Europe/Berlin'
+    >>> page_zone("zh-CN", "http://127.0.0.1/x")
+    'Asia/Shanghai'
+    >>> page_zone("en-US", "https://arstechnica.com/x") is None
+    True
+    """
+    tag = language.strip().lower().replace("_", "-")
+    parts = [p for p in tag.split("-") if p]
+    region = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), "")
+    if region in COUNTRY_ZONES:
+        return COUNTRY_ZONES[region]
+    host = (urlsplit(url).hostname or "").lower()
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
+    if tld in COUNTRY_ZONES:
+        return COUNTRY_ZONES[tld]
+    if parts and not region:  # a region of several clocks (de-US, en-US) is no guess
+        return LANGUAGE_ZONES.get(parts[0])
+    return None

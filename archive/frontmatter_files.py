@@ -209,11 +209,17 @@ def img_srcs(body: str) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- profiles
 
 
+FETCH_TIME_KEY = "date_is_fetch_time"
+"""Front-matter flag of a post whose page printed no date: its ``date:`` is when it was fetched."""
+
+
 def _hexo_date(article: ArticleItem, hints: Mapping[str, Any]) -> str:
     """The front-matter date: RFC 1123 GMT, or an imported post's own form."""
     published = article.published
-    if "date_text" in hints or published is None:
+    if "date_text" in hints:
         return str(hints.get("date_text", ""))
+    if published is None:  # an undated page: the fetch time, marked (FETCH_TIME_KEY)
+        return rfc822(article.fetched_at) if article.fetched_at else ""
     if hints.get("date_form") == "local":
         local: datetime = published.astimezone(ZoneInfo(hints.get("date_tz", "Asia/Shanghai")))
         return local.strftime("%Y-%m-%d %H:%M:%S")
@@ -237,6 +243,8 @@ def _hexo(article: ArticleItem, options: ExportOptions) -> str:
         "date": _hexo_date(article, hints),
         "thumbnail": hints.get("thumbnail", head),
     }
+    if article.published is None and "date_text" not in hints and article.fetched_at:
+        metadata[FETCH_TIME_KEY] = True
     for key, value in hints.get("extra_metadata", {}).items():
         metadata.setdefault(key, value)
     frame = HexoFrame(**hints["frame"]) if "frame" in hints else None

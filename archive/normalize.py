@@ -22,6 +22,8 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 from w3lib.url import canonicalize_url, safe_url_string
 
+from archive.boilerplate import BASIC_FURNITURE_CSS
+from archive.dates import FLOATING_ZONE, page_zone
 from archive.html import DROP_WITH_CONTENT, html_to_text, img_refs, sanitize, xml_safe
 from archive.items import ArticleItem, ImageRef
 
@@ -38,18 +40,9 @@ LAZY_SRC_ATTRS: tuple[str, ...] = (
 """Attributes that carry the real image URL on lazy-loaded images, in order of preference."""
 
 
-DEFAULT_FURNITURE_CSS: tuple[str, ...] = (
-    ".ad-in-article",
-    ".ad",
-    "[class^='ad-']",
-    "[id^='ad-']",
-    ".advert",
-    "[class^='share']",
-    ".related",
-    ".comment",
-    ".recommend",
-)
-"""Page furniture that can sit inside an article body; removed with its content."""
+DEFAULT_FURNITURE_CSS: tuple[str, ...] = BASIC_FURNITURE_CSS
+"""Page furniture that can sit inside any stored body; removed with its content
+(portal containers get the whole cleaning stage, :func:`archive.boilerplate.clean_container`)."""
 
 
 TRACKING_SRC = re.compile(r"/(?:stat|pixel|track|beacon|count)[/.?]|[?&]utm_", re.I)
@@ -249,8 +242,35 @@ def images_of(body_html: str) -> list[ImageRef]:
     return refs
 
 
+_CLOCK = re.compile(r"\d{1,2}\s*[:：时]\s*\d{2}|\b\d{1,2}\s*[ap]\.?m\b", re.I)
+"""A clock time in a printed date (``16:09``, ``3 pm``)."""
+
+
+def page_zone_of(item: ArticleItem, raw_date: str) -> str:
+    """The zone a generic page's naive ``raw_date`` is read in (no portal zone applies).
+
+    A date without a clock time is a calendar date, not an instant: it is kept as printed
+    (:data:`archive.dates.FLOATING_ZONE`), so that its day is the day shown. A time is read in
+    the page's own zone (:func:`archive.dates.page_zone`), or kept as printed when unknown.
+
+    >>> item = ArticleItem(url="https://www.heise.de/a", portal="generic", canonical_url="")
+    >>> page_zone_of(item, "2024-03-05 09:30"), page_zone_of(item, "2024-03-05")
+    ('Europe/Berlin', 'UTC')
+    """
+    if not _CLOCK.search(raw_date):
+        return FLOATING_ZONE
+    return page_zone(item.language, item.url) or FLOATING_ZONE
+
+
 def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]:
-    """Fill the normalized fields of ``item`` in place; return the problems found."""
+    """Fill the normalized fields of ``item`` in place; return the problems found.
+
+    ``tz`` is the zone of the page's naive times (the portal's); ``""``
+    (:data:`archive.dates.PAGE_ZONE`, the generic spider) reads them in the page's own zone
+    (:func:`archive.dates.page_zone`: language tag, country domain), and keeps the printed
+    wall clock (:data:`archive.dates.FLOATING_ZONE`) when the page does not tell. A page
+    without a date gets no ``published`` (a feed's date of the article excepted).
+    """
     problems: list[str] = []
     hints = item.render_hints
     feed_item = hints.get("source_format") == "rsshub"  # archive/rsshub.py: legacy spacing kept
@@ -260,10 +280,13 @@ def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]
     if not (feed_item and item.canonical_url):  # a feed item's identity is set already
         item.canonical_url = canonical(item.canonical_url or item.url)
     raw_date = item.published_raw
-    item.published = parse_published(raw_date, tz, item.fetched_at) if raw_date else None
+    zone = tz or page_zone_of(item, raw_date)
+    item.published = parse_published(raw_date, zone, item.fetched_at) if raw_date else None
     if item.published is None:
         problems.append("published")
-        item.published = item.feed_published or item.fetched_at
+        # the feed's date of the article is a date of it; the fetch time is not (it stays
+        # in fetched_at, and the Hexo ``date:`` falls back to it visibly)
+        item.published = item.feed_published
     if not (feed_item and hints.get("body_verbatim")):  # else the feed item's body is final
         item.body_html = clean_body(item.body_raw, item.url)
         item.images = images_of(item.body_html)

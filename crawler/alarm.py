@@ -11,6 +11,10 @@ above ``threshold`` (:func:`is_degraded`), the alarm goes off and stays on for t
   goes through the generic extractor instead (:func:`merge_fallback`), and is stored with
   ``parser = "generic-fallback"``.
 
+With ``each_page`` (``ARCHIVE_FALLBACK_EACH_PAGE``, set by ``fetch``) every broken page goes
+to the generic extractor at once, counted but neither held nor marking the run degraded: a
+few fetched URLs are no sample to judge a parser by, yet each deserves its best reading.
+
 Broken pages seen before ``min_pages`` are held (the parsed page, not a download) until the
 decision can be made; when a run ends before that, they are released unchanged (the
 validate pipeline records them as failures, as without the alarm). Pages that broke while
@@ -87,6 +91,8 @@ class ParserAlarm:
     """Off for the generic spider, whose parser is the generic extractor already."""
     use_fallback: bool = True
     """``ARCHIVE_GENERIC_FALLBACK``: off, a degraded run is only marked, pages stay as parsed."""
+    each_page: bool = False
+    """``ARCHIVE_FALLBACK_EACH_PAGE``: every broken page falls back at once (``fetch``)."""
     total: int = 0
     broken: int = 0
     degraded: bool = False
@@ -113,6 +119,9 @@ class ParserAlarm:
         if is_broken:
             self.broken += 1
             self._inc("archive/parse_broken")
+        if is_broken and self.each_page and self.use_fallback:
+            yield self._fallback(page, result, build)
+            return
         if not self.degraded and is_degraded(
             self.broken, self.total, self.threshold, self.min_pages
         ):

@@ -17,7 +17,7 @@ from archive.html import html_to_text
 from archive.items import ArticleItem
 from archive.normalize import normalize_article
 from crawler.parsers import Page
-from crawler.portals import parsers
+from crawler.portals import parsers, portal_spiders
 
 FIXTURES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "portals"
 
@@ -39,8 +39,10 @@ def extract(portal: str, html: str, url: str, fetched_at: datetime | None = None
         published_raw=result.fields.get("published", ""),
         body_raw=result.fields.get("body", ""),
         fetched_at=fetched_at,
+        language=result.fields.get("language", ""),
     )
-    normalize_article(item)
+    zones = {spider.name: spider.page_timezone for spider in portal_spiders()}
+    normalize_article(item, zones.get(portal, "Asia/Shanghai"))  # the crawl's zone rule
     paragraphs = [line for line in html_to_text(item.body_html).splitlines() if line]
     return {
         "author": " ".join(result.fields.get("author", "").split()),

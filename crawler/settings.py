@@ -75,6 +75,12 @@ ARCHIVE_DEGRADED_THRESHOLD = 0.2
 """Share of pages missing title/body/date above which a run is ``degraded`` (alarm)."""
 ARCHIVE_DIR = "archive-data"
 """Archive folder: ``posts/`` (front-matter files), ``assets/`` (images) and ``index.db``."""
+ARCHIVE_FALLBACK_EACH_PAGE = False
+"""Send every page the portal parser misses title/body/date on to the generic extractor at once,
+without waiting for the alarm (``fetch`` sets it: one URL is no sample to judge a parser by)."""
+ARCHIVE_FOLLOW_PAGES = True
+"""Follow an article's own pagination (``_2.html``, ``/2/``, ``rel=next``) and archive the whole
+text as one post; a page that fails makes the article a failure (``incomplete``), retried."""
 ARCHIVE_FSYNC = True
 """fsync each written file before renaming it into place (crash safety over speed)."""
 ARCHIVE_GENERIC_FALLBACK = True

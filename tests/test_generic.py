@@ -478,7 +478,7 @@ def _zh_article(after: str, before: str = "") -> str:
 def _trimmed(html: str) -> str:
     from lxml import html as lxml_html
 
-    from crawler.parsers.generic_clean import trim_boilerplate
+    from archive.boilerplate import trim_boilerplate
 
     body = lxml_html.fragment_fromstring(html, create_parent="div")
     trim_boilerplate(body, {ZH_URL}, text_weight)
@@ -513,7 +513,7 @@ def test_a_marker_before_the_article_cuts_nothing() -> None:
 def test_trim_boilerplate_drops_labels_and_the_page_url() -> None:
     from lxml import html as lxml_html
 
-    from crawler.parsers.generic_clean import trim_boilerplate
+    from archive.boilerplate import trim_boilerplate
 
     body = lxml_html.fragment_fromstring(
         f"<div><p>{EN_URL}</p><p>Advertisement</p><p>{SENTENCE.format(n=1)}</p></div>"

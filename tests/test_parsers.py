@@ -12,6 +12,10 @@ from tests.support.fixtures import Fixture, fetched_at, load_fixtures
 
 PARSERS = parsers()
 
+STATED = ("title", "published", "author", "body_contains", "body_excludes")
+"""What every fixture's expected.json states, written (or reviewed) by a person reading the
+page, never regenerated from the parser's output."""
+
 FIXTURES = load_fixtures()
 
 
@@ -26,6 +30,15 @@ def test_every_parser_version_is_covered() -> None:
             assert f"{portal}.{version.VERSION}" in covered, (
                 f"add a fixture for {portal}.{version.VERSION}: scrapy savefixture {portal} <url>"
             )
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f"{f.portal}/{f.name}")
+def test_fixture_states_what_a_person_reads(fixture: Fixture) -> None:
+    missing = [key for key in STATED if key not in fixture.expected]
+    assert not missing, f"{fixture.name}: expected.json must state {missing}"
+    if not fixture.expected["parse_errors"]:  # an article: its text and its furniture named
+        assert len(fixture.expected["body_contains"]) >= 1
+        assert fixture.expected["body_excludes"], "name the furniture a reader sees on the page"
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f"{f.portal}/{f.name}")

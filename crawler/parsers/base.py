@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from parsel import Selector
 
+from archive.boilerplate import clean_container
+
 logger = logging.getLogger(__name__)
 
 ErrorPolicy = Literal["raise", "suppress"]
@@ -143,6 +145,11 @@ class ParserProxy:
     """A portal's parser: picks the version whose layout matches, newest first."""
 
     versions: ClassVar[tuple[type[BaseParser], ...]]
+    clean: ClassVar[bool] = True
+    """Whether the body goes through the shared cleaning stage
+    (:func:`archive.boilerplate.clean_container`): the parser finds the article container,
+    the cleaner removes the furniture inside it. Off for the generic extractor, which trims
+    its own output."""
 
     def __init__(self, portal: str) -> None:
         self.portal = portal
@@ -157,4 +164,10 @@ class ParserProxy:
     def parse(self, page: Page, errors: ErrorPolicy = "raise") -> ParseResult:
         parser = self.select(page)
         fields, failed = parser.parse(page, errors=errors)
+        if self.clean and fields.get("body"):
+            fields["body"] = clean_container(fields["body"], {page.url})
+            if not fields["body"] and "body" not in failed:  # nothing but furniture
+                if errors == "raise":
+                    raise ParseError("body", "only furniture in the container")
+                failed.append("body")
         return ParseResult(parser=f"{self.portal}.{parser.VERSION}", fields=fields, failed=failed)

@@ -22,10 +22,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
+from archive.boilerplate import CJK_WEIGHT, text_weight, trim_boilerplate
 from archive.dates import RELATIVE, find_date, parse_page_date
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
 from crawler.parsers.generic_body import BLOCK_TAGS, element_text, extract_body, inner_html
-from crawler.parsers.generic_clean import trim_boilerplate
 from crawler.parsers.generic_meta import byline_author, declared_author
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
@@ -42,8 +42,6 @@ RETRY_OPTIONS: tuple[dict[str, Any], ...] = ({}, {"favor_precision": False})
 
 MIN_TEXT_WEIGHT = 250
 """Least text of an article body: characters, each CJK character counting ``CJK_WEIGHT``."""
-CJK_WEIGHT = 3
-"""One CJK character carries about as much as three Latin ones (so ~84 Han characters)."""
 MAX_LINK_SHARE = 0.5
 """Above this share of the body's text inside links (and no long paragraph): a list of links."""
 LONG_PARAGRAPH = 200
@@ -51,8 +49,6 @@ LONG_PARAGRAPH = 200
 MAX_HEADING_SHARE = 0.5
 """Above this share of the body's text inside headings, the page is a list of headlines."""
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_SPACE = re.compile(r"\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»]\s+|\s*[|｜_]\s*|\s*-{2,}\s*|\s+::\s+")
 _DOMAIN = re.compile(r"^(?:[\w-]+\.)+[a-z]{2,}$", re.I)
 _SUFFIX_SEPARATOR = r"[-|–—·•»_｜:：]"
@@ -70,12 +66,6 @@ DATE_LABELLED = re.compile(
 
 _BLOCKS = BLOCK_TAGS - {"body"}
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-
-
-def text_weight(text: str) -> int:
-    """Non-space characters of ``text``, each CJK character counting ``CJK_WEIGHT``."""
-    compact = _SPACE.sub("", text)
-    return len(compact) + (CJK_WEIGHT - 1) * (len(compact) - len(_CJK.sub("", compact)))
 
 
 def plain_text(fragment: str) -> str:
@@ -383,3 +373,4 @@ class GenericParser(ParserProxy):
                 root.text = tail
 
     versions = (V1,)
+    clean = False  # the extractor trims its own output (trim_boilerplate)

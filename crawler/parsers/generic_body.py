@@ -17,42 +17,13 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from archive.boilerplate import BLOCK_TAGS
 from archive.normalize import LAZY_SRC_ATTRS
 
 _PLACEHOLDER = "http://image.invalid/{n}.png"
 """Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""
 _PLACEHOLDER_PREFIX = "http://image.invalid/"
 _IMAGE_ATTRS = (*LAZY_SRC_ATTRS, "srcset", "data-srcset")
-
-BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "li",
-        "tr",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "table",
-        "ul",
-        "ol",
-        "dl",
-        "dt",
-        "dd",
-        "figure",
-        "figcaption",
-        "hr",
-        "section",
-        "article",
-        "body",
-    }
-)
-"""Elements whose text stands on its own lines in :func:`element_text`."""
 
 
 def _image_url(img: Any) -> str:

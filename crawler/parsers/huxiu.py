@@ -4,7 +4,9 @@ Current pages: ``window.__INITIAL_STATE__={…};(function(){…}())`` →
 ``articleDetail.articleDetail`` (``title``, ``dateline`` epoch seconds, ``user_info.username``,
 ``channel_info.name``, ``content``). Older pages: ``.article__title``, ``.article__time``
 (Beijing time), ``.author-info__username``, body ``.top-img`` + ``.article__content`` with
-``_src`` lazy images. Both bodies lose the ``div.neirong-shouquan`` authorisation box.
+``_src`` lazy images. Both bodies lose the ``div.neirong-shouquan`` authorisation box. A
+field the state lacks (a page whose state is cut or changed) falls back to the HTML layout's
+selectors.
 """
 
 from __future__ import annotations
@@ -51,28 +53,31 @@ class HuxiuParser(ParserProxy):
 
         @attribute
         def title(self, page: Page) -> str:
-            return self.field(page, "title")
+            return self.field(page, "title") or super().title(page)
 
         @attribute
         def published(self, page: Page) -> str:
             value = self.field(page, "dateline")
-            if not value:
-                raise ParseError("published", "no dateline in the state")
-            return value
+            if value:
+                return value
+            try:
+                return super().published(page)
+            except ParseError:
+                raise ParseError("published", "no dateline in the state or the page") from None
 
         @attribute
         def author(self, page: Page) -> str:
-            return self.field(page, "user_info.username")
+            return self.field(page, "user_info.username") or super().author(page)
 
         @attribute
         def category(self, page: Page) -> str:
-            return self.field(page, "channel_info.name")
+            return self.field(page, "channel_info.name") or super().category(page)
 
         @attribute
         def body(self, page: Page) -> str:
             content = self.field(page, "content")
             if not content:
-                return ""
+                return super().body(page)
             return body_without(Selector(text=content), "body", SHOUQUAN).strip()
 
     versions = (V2, V1)

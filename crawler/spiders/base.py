@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -39,10 +39,11 @@ from twisted.python.failure import Failure
 from archive.items import ArticleItem, FetchFailure
 from archive.normalize import parse_published
 from crawler import discovery
-from crawler.alarm import ParserAlarm
+from crawler.alarm import ParserAlarm, broken_fields
 from crawler.downloader import failure_reason_of
 from crawler.encoding import fix_encoding
 from crawler.parsers.base import Page, ParseResult, ParserProxy
+from crawler.parsers.pagination import first_page_url, next_page_url
 from crawler.spiders.listings import ListingFormat
 from crawler.urls import UrlPolicy
 
@@ -53,6 +54,30 @@ class Taxonomy:
 
     categories: tuple[str, ...]
     author: str
+
+
+@dataclass(frozen=True)
+class PagesSoFar:
+    """A multi-page article being fetched: its first page's fields and the bodies read so far
+    (``meta["archive_pages"]`` of the request for the next page; plain values only)."""
+
+    url: str
+    """The article's URL (its first page): the item's and a failure row's URL."""
+    first_url: str
+    """The first page's URL the following pages are numbered against (its canonical URL)."""
+    encoding: str
+    item_meta: dict[str, Any]
+    result: ParseResult
+    bodies: tuple[str, ...]
+    page: int
+    """The number of the last page read."""
+    urls: tuple[str, ...] = field(default=())
+
+
+INCOMPLETE = "incomplete"
+"""Failure reason of a multi-page article one of whose pages could not be read."""
+ITEM_META = ("feed_published", "archive_fetched_at")
+"""Request meta an article item is built from (kept across the pages of an article)."""
 
 
 FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
@@ -145,6 +170,8 @@ class PortalSpider(scrapy.Spider):
         self.author_fixed = False
         """Whether ``ARCHIVE_TAXONOMY`` sets the author (then page bylines are ignored)."""
         self.discovered: set[str] = set()
+        self.follow_pages = True
+        """``ARCHIVE_FOLLOW_PAGES``: read a multi-page article's following pages."""
         self.url_policy = UrlPolicy(urlsplit(self.base_url).hostname or "", self.domains)
 
     @classmethod
@@ -187,7 +214,9 @@ class PortalSpider(scrapy.Spider):
             min_pages=settings.getint("ARCHIVE_DEGRADED_MIN_PAGES", 10),
             fallback=spider.fallback_parse,
             use_fallback=settings.getbool("ARCHIVE_GENERIC_FALLBACK", True),
+            each_page=settings.getbool("ARCHIVE_FALLBACK_EACH_PAGE", False),
         )
+        spider.follow_pages = settings.getbool("ARCHIVE_FOLLOW_PAGES", True)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
@@ -343,7 +372,86 @@ class PortalSpider(scrapy.Spider):
         for name in result.failed:
             self.crawler.stats.inc_value(f"archive/parse_error/{name}")
             self.logger.warning("No %s on %s (%s)", name, fixed.url, result.parser)
+        if self.follow_pages and not broken_fields(result):
+            first = first_page_url(page, result.fields.get("canonical_url", ""))
+            next_url = next_page_url(page, first, 1)
+            if next_url:  # the article goes on: its item is built after its last page
+                self.crawler.stats.inc_value("archive/multipage")
+                pages = PagesSoFar(
+                    url=fixed.url,
+                    first_url=first,
+                    encoding=fixed.encoding,
+                    item_meta={k: fixed.meta[k] for k in ITEM_META if k in fixed.meta},
+                    result=result,
+                    bodies=(result.fields.get("body", ""),),
+                    page=1,
+                    urls=(fixed.url,),
+                )
+                yield self.page_request(next_url, pages)
+                return
         yield from self.alarm.check(page, result, lambda r: self.article_item(fixed, r))
+
+    # --- multi-page articles (crawler/parsers/pagination.py) ------------------------------
+    def page_request(self, url: str, pages: PagesSoFar) -> scrapy.Request:
+        """The request of the next page of an article (captured in WARC like an article)."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_next_page,
+            errback=self.on_page_error,
+            meta={"archive_pages": pages, "archive_article": True},
+        )
+
+    def parse_next_page(self, response: Response) -> Iterator[Any]:
+        """Page ``n > 1`` of an article: its body appended; the item after the last page."""
+        pages: PagesSoFar = response.meta["archive_pages"]
+        number = pages.page + 1
+        if not isinstance(response, TextResponse):
+            yield self.incomplete(pages, response.url, "not_html", "not an HTML page")
+            return
+        fixed = fix_encoding(response, self.page_encoding)
+        page = Page.from_selector(fixed.selector, fixed.url)
+        try:
+            part = self.parser(self.name).parse(page, errors="suppress")
+        except Exception as exc:
+            yield self.incomplete(pages, fixed.url, "parser_crash", f"{type(exc).__name__}: {exc}")
+            return
+        body = part.fields.get("body", "")
+        if not body or fixed.url in pages.urls:
+            yield self.incomplete(pages, fixed.url, "no_body", f"page {number} has no article text")
+            return
+        pages = replace(
+            pages, bodies=(*pages.bodies, body), page=number, urls=(*pages.urls, fixed.url)
+        )
+        next_url = next_page_url(page, pages.first_url, number)
+        if next_url:
+            yield self.page_request(next_url, pages)
+            return
+        self.logger.info("Read %s in %d pages", pages.url, number)
+        fields = {**pages.result.fields, "body": "\n".join(pages.bodies)}
+        result = replace(pages.result, fields=fields)
+        yield from self.alarm.check(
+            page,
+            result,
+            lambda r: self.build_item(pages.url, pages.encoding, pages.item_meta, r),
+        )
+
+    def on_page_error(self, failure: Failure) -> Iterator[FetchFailure]:
+        """A page after the first failed: the whole article is a failure row (retried)."""
+        reason, detail = failure_reason(failure)
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
+        pages: PagesSoFar = request.meta["archive_pages"]
+        yield self.incomplete(pages, request.url, reason, detail)
+
+    def incomplete(self, pages: PagesSoFar, url: str, reason: str, detail: str) -> FetchFailure:
+        """The failure row of an article one of whose pages could not be read: never short."""
+        self.crawler.stats.inc_value("archive/fetch_failed/incomplete")
+        self.logger.warning("Incomplete article %s: page %d %s", pages.url, pages.page + 1, url)
+        return FetchFailure(
+            url=pages.url,
+            portal=self.name,
+            reason=INCOMPLETE,
+            detail=f"page {pages.page + 1} ({url}) {reason}: {detail}".strip(),
+        )
 
     def fallback_parse(self, page: Page) -> ParseResult:
         """The generic extractor on a page the portal parser could not read (the alarm)."""
@@ -362,12 +470,16 @@ class PortalSpider(scrapy.Spider):
         yield from self.alarm.release()
 
     def article_item(self, fixed: TextResponse, result: ParseResult) -> ArticleItem:
-        feed_date = fixed.meta.get("feed_published") or ""
+        return self.build_item(fixed.url, fixed.encoding, fixed.meta, result)
+
+    def build_item(self, url: str, encoding: str, meta: Any, result: ParseResult) -> ArticleItem:
+        """The item of an article read from ``url`` (its first page) with ``result``."""
+        feed_date = meta.get("feed_published") or ""
         fields = result.fields
         return ArticleItem(
-            url=fixed.url,
+            url=url,
             portal=self.name,
-            canonical_url=self.url_policy.canonical(fields.get("canonical_url", ""), fixed.url),
+            canonical_url=self.url_policy.canonical(fields.get("canonical_url", ""), url),
             title_raw=fields.get("title", ""),
             source_raw=fields.get("source", ""),
             author=self.author_for(fields.get("author", "")),
@@ -375,10 +487,9 @@ class PortalSpider(scrapy.Spider):
             published_raw=fields.get("published", ""),
             body_raw=fields.get("body", ""),
             parser=result.parser,
-            encoding=fixed.encoding,
+            encoding=encoding,
             # the WARC-Date when the response was captured or replayed (crawler/warc.py)
-            fetched_at=fixed.meta.get("archive_fetched_at")
-            or datetime.now(UTC).replace(microsecond=0),
+            fetched_at=meta.get("archive_fetched_at") or datetime.now(UTC).replace(microsecond=0),
             feed_published=parse_published(feed_date) if feed_date else None,
             parse_errors=result.failed,
             language=fields.get("language") or self.language,

@@ -15,6 +15,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.dates import PAGE_ZONE
 from crawler.parsers.generic import GenericParser
 from crawler.spiders.base import PortalSpider, Taxonomy
 
@@ -30,6 +31,7 @@ class GenericSpider(PortalSpider):
     taxonomy = Taxonomy(categories=("存档",), author="")
     page_encoding = None
     language = ""  # unknown unless the page says (<html lang>, og:locale)
+    page_timezone = PAGE_ZONE  # each page's own zone (archive.dates.page_zone), not Beijing's
     next_page_css = 'link[rel="next"]::attr(href), a[rel~="next"]::attr(href), a.next::attr(href)'
 
     def __init__(self, *args: Any, url_pattern: str | None = None, **kwargs: Any) -> None:

@@ -5,8 +5,10 @@ site) with RFC 822 ``pubDate`` in UTC, ``dc:creator`` and ``category``; articles
 ``/<section>/YYYY/MM/<slug>/``. Two page layouts are served side by side, as during a
 redesign: the older one marks fields with schema.org microdata (``itemprop="headline"``,
 ``time[datetime]``, ``itemprop="articleBody"``), the newer one carries a JSON-LD
-``NewsArticle`` and a ``div.post-content`` body with promo boxes inside it.
-All text was written for this project.
+``NewsArticle`` and a ``div.post-content`` body with promo boxes inside it. One older
+article runs over two pages, WordPress style (``…/slug/2/``, a ``nav.page-numbers`` bar with
+"Next →"), and every older page links the *next story* with ``rel="next"`` (not a page of
+the article: a crawl must not append it). All text was written for this project.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class _Article:
     paragraphs: tuple[str, ...]
     image: str
     layout: str  # "microdata" (older) | "jsonld" (current)
+    split: int = 0
+    """Paragraphs on page 1 of a two-page article (``0``: one page)."""
 
 
 ARTICLES = (
@@ -94,11 +98,14 @@ ARTICLES = (
         (
             "A flaw in the web interface of several home routers allowed anyone on the local "
             "network to reach the settings pages without a password, researchers said on Monday.",
+            "The researchers found the bug by replaying requests from the setup wizard after "
+            "it had finished, when the pages should have asked for the password again.",
             "The vendor has shipped fixed firmware for current models and recommends that owners "
             "of discontinued ones disable remote administration.",
         ),
         "/wp-content/uploads/2024/09/router-ui-800x450.jpg",
         "microdata",
+        split=2,
     ),
 )
 OFFSITE_ITEM = ("Sponsored: Cloud backup week", "https://sponsor.example.net/backup-week")
@@ -145,8 +152,29 @@ def _head(a: _Article, base: str, extra: str = "") -> str:
     )
 
 
-def _microdata_page(a: _Article, base: str) -> str:
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in a.paragraphs)
+def _pager(a: _Article, base: str, page: int) -> str:
+    """WordPress's page-number bar of a two-page article (empty for one page)."""
+    if not a.split:
+        return ""
+    other = f"{base}{a.path}2/" if page == 1 else f"{base}{a.path}"
+    number = f'<a href="{other}">{2 if page == 1 else 1}</a>'
+    numbers = f"1 {number}" if page == 1 else f"{number} 2"
+    follow = f'<a href="{other}"><span class="next">Next &rarr;</span></a>' if page == 1 else ""
+    return f'<nav class="page-numbers">Page: <span class="numbers">{numbers} {follow}</span></nav>'
+
+
+def _next_story(a: _Article, base: str) -> str:
+    """The "Next story" link with ``rel="next"``: another article, never a page of this one."""
+    nxt = ARTICLES[(ARTICLES.index(a) + 1) % len(ARTICLES)]
+    return f'<div class="story-nav"><a href="{base}{nxt.path}" rel="next">Next story</a></div>'
+
+
+def _microdata_page(a: _Article, base: str, page: int = 1) -> str:
+    shown_paragraphs = a.paragraphs
+    if a.split:
+        shown_paragraphs = a.paragraphs[: a.split] if page == 1 else a.paragraphs[a.split :]
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in shown_paragraphs)
+    figure = _figure(a, base) if page == 1 else ""
     shown = datetime.fromisoformat(a.published).strftime("%-m/%-d/%Y, %-I:%M %p")
     nav = f'<nav><a href="{base}/{a.section.lower()}/">{a.section}</a></nav>'
     return f"""{_head(a, base)}<body>{nav}
@@ -158,8 +186,9 @@ def _microdata_page(a: _Article, base: str) -> str:
  itemprop="name">{a.author}</span></a> - <time class="date" datetime="{a.published}">{shown}
 </time></p><a class="site-section" href="{base}/{a.section.lower()}/">{a.section}</a></section>
 </header><section class="article-guts"><div itemprop="articleBody" class="article-content
- post-page">{_figure(a, base)}{paragraphs}<div class="ad-wrapper">Advertisement</div></div>
-</section><aside class="comments">Reader comments (42)</aside></article></body></html>"""
+ post-page">{figure}{paragraphs}<div class="ad-wrapper">Advertisement</div></div>
+{_pager(a, base, page)}</section><aside class="comments">Reader comments (42)</aside></article>
+{_next_story(a, base)}</body></html>"""
 
 
 def _jsonld_page(a: _Article, base: str) -> str:
@@ -199,6 +228,8 @@ def respond(request: SiteRequest) -> Response:
         if path == a.path:
             page = _jsonld_page if a.layout == "jsonld" else _microdata_page
             return html_response(page(a, base))
+        if a.split and path == a.path + "2/":
+            return html_response(_microdata_page(a, base, page=2))
     if path in {a.image for a in ARTICLES}:
         return image_response(path)
     return not_found()

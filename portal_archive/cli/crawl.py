@@ -197,7 +197,8 @@ def fetch(
     outcomes: list[Any] = []
 
     def run() -> Any:
-        settings = settings_for(ctx, ARCHIVE_REFRESH=True)
+        # a page the portal parser cannot read goes to the generic extractor, as in a degraded crawl
+        settings = settings_for(ctx, ARCHIVE_REFRESH=True, ARCHIVE_FALLBACK_EACH_PAGE=True)
         todo = list(dict.fromkeys(urls))
         if not force and not to_stdout:
             known = archived_paths(ctx.archive_dir, todo)

@@ -5,7 +5,8 @@
 (read-only), and :func:`problems` lists every way it differs from what the portal served:
 
 * every article served correctly at least once is archived exactly once, with its title,
-  its date (fetch time for ``no_date``) and the end of its body;
+  its date (none for ``no_date``: the fetch time is not a publication date) and the end of
+  its body;
 * every other listed article is in ``failures`` with the reason its fault implies;
 * one file per row, no two rows for one article, no request robots.txt forbids or to a
   host the portal never linked;
@@ -161,9 +162,9 @@ def snapshot(archive: Path, injector: FaultInjector, run: int, maxrss_kb: int = 
 
 
 def _published_ok(row: dict[str, Any], art_id: int, fault: str) -> bool:
+    if fault == "no_date":  # no date is invented: the fetch time stays fetched_at
+        return row["published"] is None and bool(row["fetched_at"])
     published = datetime.fromisoformat(row["published"])
-    if fault == "no_date":  # falls back to the fetch time
-        return published == datetime.fromisoformat(row["fetched_at"])
     truth = generated_published(art_id - GENERATED_ID_BASE) - timedelta(hours=8)
     return published == truth.replace(tzinfo=UTC)
 

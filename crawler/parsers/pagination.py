@@ -1,0 +1,90 @@
+"""An article's own pagination: the URL of its next page, never the next story.
+
+A long article is split over pages by its site: OFweek ``ART-…-30572367_2.html``, WordPress
+``…/slug/2/`` (Ars Technica's ``nav.page-numbers``), ``?page=2``. A page announces its next
+one by ``<link rel="next">``, an ``<a rel="next">`` or a "next" link of a page-number bar
+(``Next →``, ``下一页``). The same markup also links the *next story* (Ars's ``rel="next"``
+"Next story"), so a candidate counts only when its URL is a page of the same article:
+:func:`page_number` of the first page's URL.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from crawler.parsers.base import Page
+
+NEXT_LINKS = (
+    'link[rel~="next"]::attr(href)',
+    "nav.page-numbers a:has(span.next)::attr(href)",
+    ".page-numbers a.next::attr(href)",
+    ".pagination a.next::attr(href)",
+    'a[rel~="next"]::attr(href)',
+)
+"""Where a page may say what its next page is, in order of trust."""
+NEXT_TEXT = '//a[normalize-space(.)="下一页" or normalize-space(.)="下页"]/@href'
+"""Chinese portals' "next page" link (OFweek, many CMSs)."""
+MAX_PAGES = 30
+"""Most pages an article is followed to (a loop guard)."""
+
+PAGE_QUERY = ("page", "p", "pg", "pageno")
+_SUFFIX_PAGE = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,3})(?P<ext>\.s?html?)$")
+_PATH_PAGE = re.compile(r"^(?P<stem>.+?)/(?P<n>\d{1,3})/?$")
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+def page_number(first_url: str, url: str) -> int | None:
+    """Which page of the article at ``first_url`` ``url`` is (``None``: another document).
+
+    >>> page_number("https://www.ofweek.com/2022-08/ART-8100-2801-30572367.html",
+    ...             "https://www.ofweek.com/2022-08/ART-8100-2801-30572367_2.html")
+    2
+    >>> page_number("https://arstechnica.com/gadgets/2016/08/the-renter/",
+    ...             "http://arstechnica.com/gadgets/2016/08/the-renter/3/")
+    3
+    >>> page_number("https://arstechnica.com/a/2015/04/story/",
+    ...             "https://arstechnica.com/gaming/2015/04/other-story/") is None
+    True
+    """
+    first, other = urlsplit(first_url), urlsplit(url)
+    if _host(first_url) != _host(url):
+        return None
+    first_path, path = first.path, other.path
+    if path.rstrip("/") == first_path.rstrip("/"):
+        query = dict(parse_qsl(other.query))
+        for key in PAGE_QUERY:
+            if query.get(key, "").isdigit() and dict(parse_qsl(first.query)).get(key) is None:
+                return int(query[key])
+        return 1
+    suffix = _SUFFIX_PAGE.match(path)
+    if suffix and first_path == suffix.group("stem") + suffix.group("ext"):
+        return int(suffix.group("n"))
+    paged = _PATH_PAGE.match(path)
+    if paged and paged.group("stem").rstrip("/") == first_path.rstrip("/"):
+        return int(paged.group("n"))
+    return None
+
+
+def next_page_url(page: Page, first_url: str, current: int) -> str | None:
+    """The URL of page ``current + 1`` of the article whose first page is ``first_url``, as
+    ``page`` (page ``current``) links it; ``None`` on the last page."""
+    if current >= MAX_PAGES:
+        return None
+    candidates = [href for css in NEXT_LINKS for href in page.selector.css(css).getall()]
+    candidates += page.selector.xpath(NEXT_TEXT).getall()
+    for href in candidates:
+        url = urljoin(page.url, href.strip())
+        if page_number(first_url, url) == current + 1:
+            return url
+    return None
+
+
+def first_page_url(page: Page, canonical: str) -> str:
+    """The article's first-page URL: its canonical URL when on the page's host, else the page's."""
+    if canonical and _host(canonical) == _host(page.url):
+        return canonical
+    return page.url
