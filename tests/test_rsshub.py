@@ -181,13 +181,16 @@ def test_bad_items_are_typed_errors_with_a_reason(fields: dict[str, str], reason
     assert info.value.reason == reason
 
 
-def test_an_item_without_pubdate_is_dated_by_its_fetch_time() -> None:
+def test_an_item_without_pubdate_is_dated_by_its_fetch_time_visibly() -> None:
     from datetime import UTC, datetime
 
     fetched = datetime(2024, 2, 1, 3, 4, 5, tzinfo=UTC)
     item = feed_article(entry(published=""), FEED, fetched_at=fetched)
     assert normalize_article(item) == ["published"]
-    assert item.published == fetched
+    assert item.published is None  # no invented publication instant
+    text = render_article(item, ExportOptions())
+    assert "\ndate: Thu, 01 Feb 2024 03:04:05 GMT\n" in text
+    assert "\ndate_is_fetch_time: true\n" in text
 
 
 def test_a_non_gmt_pubdate_is_written_as_served() -> None:
