@@ -159,7 +159,7 @@ class Archive:
         the portal was not visited).
         """
         aid = article_id(article.canonical_url)
-        rel = post_relpath(article)
+        rel = post_relpath(article, self.options)
         target = safe_join(self.posts_dir, rel)
         text = self.render(article)
         digest = content_hash(text)
@@ -221,7 +221,7 @@ class Archive:
         are written only when their bytes change; ``updated`` when any was.
         """
         aid = article_id(article.canonical_url)
-        rel = post_relpath(article)
+        rel = post_relpath(article, self.options)
         target = safe_join(self.posts_dir, rel)
         text = self.render(article)
         stored = index.stored_article(self.db, aid)

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.errors import ArchiveError, ArchiveLockedError
-from archive.frontmatter_files import IMAGE_MODES
+from archive.frontmatter_files import IMAGE_MODES, PROFILES
 from archive.lock import EXIT_LOCKED
 
 EXIT_FAILED = 1
@@ -86,9 +86,9 @@ def export_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--profile",
-        type=click.Choice(["hexo"]),
+        type=click.Choice(list(PROFILES)),
         default=None,
-        help="Front-matter profile.  [default: hexo]",
+        help="Front-matter profile (docs/profiles.md).  [default: hexo]",
     )
     @functools.wraps(func)
     def wrapper(
