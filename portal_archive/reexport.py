@@ -218,10 +218,8 @@ def export_archive(
         if ids is not None:
             todo = [aid for aid in todo if aid in set(ids)]
         stored = _stored_modes(archive.db)
-    if keep_image_mode:
-        todo = [aid for aid in todo if aid in stored and stored[aid][1] == "local"]
-    elif options.image_mode != "local":
-        todo = []
+    if keep_image_mode or options.image_mode != "local":
+        todo = []  # only an explicit local export downloads (a profile switch stays offline)
     if download and todo:
         stats = download_images(settings, todo)
         report.downloaded = int(stats.get("archive/images/downloaded", 0))
