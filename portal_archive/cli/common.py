@@ -76,7 +76,7 @@ def export_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--image-mode",
         type=click.Choice(IMAGE_MODES),
         default=None,
-        help="How images appear in written files.  [default: origin]",
+        help="How images appear in written files.  [default: origin; export: each post's own]",
     )
     @click.option(
         "--image-proxy",
@@ -88,7 +88,8 @@ def export_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--profile",
         type=click.Choice(list(PROFILES)),
         default=None,
-        help="Front-matter profile (docs/profiles.md).  [default: hexo]",
+        help="Front-matter profile, i.e. the site generator the files are for "
+        "(docs/profiles.md).  [default: hexo; export: each post's own]",
     )
     @functools.wraps(func)
     def wrapper(

@@ -37,8 +37,10 @@ def export_command(ctx: Context, no_download: bool) -> None:
     failed ones keep their original URL. Posts and sidecars are written atomically and only
     when their bytes change. Prints rewritten/unchanged/downloaded/failed.
 
-    Examples: portal-archive export --profile hugo;
-    portal-archive export --image-mode proxy --image-proxy 'https://p.example/?{url}'
+    \b
+    Examples:
+      portal-archive export --profile hugo
+      portal-archive export --image-mode proxy --image-proxy 'https://p.example/?{url}'
     """
     from portal_archive.reexport import export_archive
 
