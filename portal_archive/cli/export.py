@@ -38,7 +38,7 @@ def export_command(ctx: Context, no_download: bool) -> None:
     when their bytes change. Prints rewritten/unchanged/downloaded/failed.
 
     \b
-    Examples:
+    Example:
       portal-archive export --profile hugo
       portal-archive export --image-mode proxy --image-proxy 'https://p.example/?{url}'
     """
