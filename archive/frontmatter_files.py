@@ -26,10 +26,10 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from archive.crashpoints import crashpoint
-from archive.errors import UnknownProfileError, UnsafePathError
+from archive.errors import InvalidSettingError, UnknownProfileError, UnsafePathError
 from archive.hexo import DEFAULT_FRAME, FRAMES, HexoFrame, legacy_title, render_post
 from archive.html import map_img_src
 from archive.image_urls import wrap_proxy_url
@@ -465,14 +465,24 @@ def export_options(settings: SettingsLike) -> ExportOptions:
     """Build :class:`ExportOptions` from ``ARCHIVE_*`` settings."""
     mode = settings.get("ARCHIVE_IMAGE_MODE", "origin")
     if mode not in IMAGE_MODES:
-        raise ValueError(f"ARCHIVE_IMAGE_MODE must be one of {IMAGE_MODES}, not {mode!r}")
+        raise InvalidSettingError(f"ARCHIVE_IMAGE_MODE must be one of {IMAGE_MODES}, not {mode!r}")
+    profile = settings.get("ARCHIVE_PROFILE", "hexo")
+    if profile not in PROFILES:
+        raise UnknownProfileError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    zone = settings.get("ARCHIVE_SITE_TIMEZONE", ExportOptions.site_timezone)
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise InvalidSettingError(
+            f"ARCHIVE_SITE_TIMEZONE must be an IANA time zone name, not {zone!r}"
+        ) from None
     return ExportOptions(
-        profile=settings.get("ARCHIVE_PROFILE", "hexo"),
+        profile=profile,
         image_mode=mode,
         image_proxy=settings.get("ARCHIVE_IMAGE_PROXY", ExportOptions.image_proxy),
         legacy_titles=settings.getbool("ARCHIVE_LEGACY_TITLES", True),
         placeholder=settings.get("ARCHIVE_PLACEHOLDER_IMAGE", ExportOptions.placeholder),
         local_prefix=settings.get("ARCHIVE_LOCAL_IMAGE_PREFIX", ExportOptions.local_prefix),
         fsync=settings.getbool("ARCHIVE_FSYNC", True),
-        site_timezone=settings.get("ARCHIVE_SITE_TIMEZONE", ExportOptions.site_timezone),
+        site_timezone=zone,
     )

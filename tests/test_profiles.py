@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.errors import UnknownProfileError
-from archive.frontmatter_files import ExportOptions, post_relpath, render_article
+from archive.errors import InvalidSettingError, UnknownProfileError
+from archive.frontmatter_files import ExportOptions, export_options, post_relpath, render_article
 from archive.items import ArticleItem, ImageRef
 from archive.maintenance import indexed_post
 from archive.profiles import (
@@ -186,3 +186,22 @@ def test_front_matter_reads_back_as_written(
     parsed = parse_site_post(text, profile)
     assert parsed.metadata == metadata
     assert parsed.body == body
+
+
+class Settings(dict[str, object]):
+    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
+        return super().get(name, default)
+
+    def getbool(self, name: str, default: bool = False) -> bool:
+        return bool(super().get(name, default))
+
+
+def test_export_options_refuse_unusable_settings() -> None:
+    assert export_options(Settings(ARCHIVE_PROFILE="jekyll")).profile == "jekyll"
+    assert export_options(Settings()).site_timezone == "Asia/Shanghai"
+    with pytest.raises(UnknownProfileError, match="wordpress"):
+        export_options(Settings(ARCHIVE_PROFILE="wordpress"))
+    with pytest.raises(InvalidSettingError, match="ARCHIVE_SITE_TIMEZONE"):
+        export_options(Settings(ARCHIVE_SITE_TIMEZONE="Mars/Base"))
+    with pytest.raises(InvalidSettingError, match="ARCHIVE_IMAGE_MODE"):
+        export_options(Settings(ARCHIVE_IMAGE_MODE="inline"))
