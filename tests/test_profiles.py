@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -205,3 +205,26 @@ def test_export_options_refuse_unusable_settings() -> None:
         export_options(Settings(ARCHIVE_SITE_TIMEZONE="Mars/Base"))
     with pytest.raises(InvalidSettingError, match="ARCHIVE_IMAGE_MODE"):
         export_options(Settings(ARCHIVE_IMAGE_MODE="inline"))
+
+
+def test_export_keeps_a_posts_own_profile_mode_and_proxy_template(tmp_path: Path) -> None:
+    from portal_archive.reexport import kept_options
+
+    posts = tmp_path / "posts"
+    (posts / "ofweek").mkdir(parents=True)
+    (posts / "ofweek" / ".a_1.json").write_text('{"image_proxy": "https://p.test/?{url}"}')
+    given = ExportOptions(profile="hugo", image_mode="origin")
+    stored = ("jekyll", "proxy", "ofweek/a_1.html")
+    kept = kept_options(given, stored, posts, keep_profile=True, keep_image_mode=True)
+    assert (kept.profile, kept.image_mode, kept.image_proxy) == (
+        "jekyll",
+        "proxy",
+        "https://p.test/?{url}",
+    )
+    assert kept_options(given, stored, posts, keep_profile=False, keep_image_mode=False) == given
+    only_mode = kept_options(given, stored, posts, keep_profile=False, keep_image_mode=True)
+    assert (only_mode.profile, only_mode.image_mode) == ("hugo", "proxy")
+    # an unreadable sidecar: the mode is kept, the template is the configured one
+    (posts / "ofweek" / ".a_1.json").write_text("{")
+    broken = kept_options(given, stored, posts, keep_profile=False, keep_image_mode=True)
+    assert broken.image_proxy == given.image_proxy
