@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.errors import InvalidSettingError, UnknownProfileError
 from archive.frontmatter_files import ExportOptions, export_options, post_relpath, render_article
 from archive.items import ArticleItem, ImageRef
-from archive.maintenance import indexed_post
+from archive.maintenance import indexed_post, verify
+from archive.normalize import normalize_article
 from archive.profiles import (
     SiteFormatError,
     hugo_escape,
@@ -22,6 +25,8 @@ from archive.profiles import (
     parse_site_post,
     render_site_post,
 )
+from archive.store import Archive, sidecar_path
+from tests.test_hostile import hostile_html, hostile_text
 
 PUBLISHED = datetime(2022, 8, 24, 17, 30, tzinfo=UTC)  # 2022-08-25 01:30 in Beijing
 
@@ -228,3 +233,48 @@ def test_export_keeps_a_posts_own_profile_mode_and_proxy_template(tmp_path: Path
     (posts / "ofweek" / ".a_1.json").write_text("{")
     broken = kept_options(given, stored, posts, keep_profile=False, keep_image_mode=True)
     assert broken.image_proxy == given.image_proxy
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    title=hostile_text,
+    author=hostile_text,
+    categories=st.lists(hostile_text, max_size=3),
+    body=hostile_html,
+    profile=st.sampled_from(["hugo", "jekyll"]),
+)
+def test_hostile_articles_save_and_read_back_in_the_site_profiles(
+    title: str, author: str, categories: list[str], body: str, profile: str
+) -> None:
+    """Written through the writer, parsed by the profile's own reader, rebuilt by ``reindex``."""
+    article = ArticleItem(
+        url="https://news.example.com/a/1.html",
+        portal="ofweek",
+        title_raw=title,
+        author=author,
+        categories=categories,
+        published_raw="2022-08-25 16:09",
+        body_raw=body,
+        fetched_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    normalize_article(article)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        with Archive(root, ExportOptions(profile=profile, fsync=False)) as archive:
+            result = archive.save(article)
+            row = archive.db.table("articles").get(result.article_id)
+        text = result.path.read_text(encoding="utf-8")
+        metadata = parse_site_post(text, profile).metadata
+        assert metadata["title"] == article.title
+        assert metadata.get("author", "") == article.author
+        assert metadata.get("categories", []) == article.categories
+        assert metadata["date"] == article.published
+        sidecar = json.loads(sidecar_path(result.path).read_text(encoding="utf-8"))
+        rebuilt = indexed_post(row["path"], text, sidecar).row
+        for key in ("title", "author", "categories", "published", "body", "body_text", "path"):
+            assert rebuilt[key] == row[key], key
+        assert verify(root).ok
