@@ -412,9 +412,26 @@ class ImportSource:
     relpath: PurePosixPath
 
 
+_FRONT_MATTER_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:---|\+\+\+)\s*\n")
+
+
+def _may_be_post(path: Path) -> bool:
+    """``.md``/``.markdown`` always (one without front matter is reported); ``.html``/``.htm``
+    only when it starts with front matter: a site's plain HTML pages are no posts."""
+    if path.suffix.lower() not in (".html", ".htm"):
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return True  # reported when it is read
+    return bool(_FRONT_MATTER_START.match(head))
+
+
 def collect_sources(paths: Iterable[Path]) -> list[ImportSource]:
     """Files named, plus files with a :data:`POST_SUFFIXES` suffix below folders named
-    (dot-names skipped), each once, in a stable order."""
+    (dot-names skipped; HTML files only when they start with front matter), each once, in a
+    stable order."""
     sources: list[ImportSource] = []
     seen: set[Path] = set()
     for given in paths:
@@ -428,6 +445,7 @@ def collect_sources(paths: Iterable[Path]) -> list[ImportSource]:
                     if path.suffix.lower() in POST_SUFFIXES
                     and not any(p.startswith(".") for p in path.relative_to(given).parts)
                     and path.is_file()
+                    and _may_be_post(path)
                 ),
                 key=lambda source: source.relpath.as_posix(),
             )
