@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARCHIVE ?= archive-data
 
-.PHONY: install demo test lint soak bench bench-search bench-import browser-deps clean
+.PHONY: install demo test lint soak bench bench-search bench-import browser-deps site-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,22 @@ $(CHROMEDRIVER):
 
 browser-deps: $(CHROMEDRIVER)
 
-test: $(STAMP) $(CHROMEDRIVER)
+# tests/test_site_builds.py builds the archive with Debian's hugo and jekyll (docs/profiles.md);
+# installed only when missing, like Chromium.
+HUGO := /usr/bin/hugo
+JEKYLL := /usr/bin/jekyll
+
+$(HUGO):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hugo >/dev/null
+
+$(JEKYLL):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq jekyll >/dev/null
+
+site-deps: $(HUGO) $(JEKYLL)
+
+test: $(STAMP) $(CHROMEDRIVER) $(HUGO) $(JEKYLL)
 	$(BIN)/python -m pytest -W error
 
 lint: $(STAMP)

@@ -62,10 +62,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "image_count": "Number of distinct images in the body (rows in images).",
         "parser": "Parser and version that extracted the article, e.g. ofweek.V2.",
         "encoding": "Encoding the page was decoded with, after the charset safeguard.",
-        "path": "Front-matter file below posts/ (<portal>/<YYYY-MM>/<title>_<id8>.md); "
-        "links to the archived file.",
+        "path": "Front-matter file below posts/ (<portal>/<YYYY-MM>/<title>_<id8>.md, .html "
+        "for hugo and jekyll); links to the archived file.",
         "content_hash": "sha256 of the written file's text; unchanged hash, file not rewritten.",
-        "profile": "Front-matter profile the file was written with, e.g. hexo.",
+        "profile": "Front-matter profile the file was written with: hexo, hugo or jekyll.",
         "image_mode": "Image mode the file was written with: origin, proxy or local.",
         "first_seen": "When the article was first archived (UTC).",
         "last_seen": "When a crawl last saw the article (UTC).",

@@ -419,7 +419,7 @@ def post_file(posts_dir: str | None, quoted_relpath: str) -> Path | None:
     if not posts_dir:
         return None
     relpath = urllib.parse.unquote(quoted_relpath)
-    if not relpath.endswith((".md", ".json")):
+    if not relpath.endswith((".md", ".html", ".json")):  # served as text/plain
         return None
     try:
         target = safe_join(Path(posts_dir), relpath)

@@ -13,6 +13,10 @@ class UnknownProfileError(ArchiveError):
     """No front-matter profile of that name."""
 
 
+class InvalidSettingError(ArchiveError, ValueError):
+    """An ``ARCHIVE_*`` setting has a value the archive cannot use."""
+
+
 class UnknownPortalError(ArchiveError):
     """No portal (spider/parser) of that name."""
 

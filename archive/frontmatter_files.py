@@ -2,7 +2,8 @@
 
 Pure functions turn an :class:`~archive.items.ArticleItem` into the file text; only
 :func:`write_atomic` touches the disk. The ``hexo`` profile reproduces the legacy site's
-layout exactly (``archive.hexo``); the image mode applies here and only here.
+layout exactly (``archive.hexo``); ``hugo`` and ``jekyll`` write what those generators read
+(``archive.profiles``, ``docs/profiles.md``); the image mode applies here and only here.
 
 Imported posts (``archive.importer``) carry ``render_hints``: their frame, date form, verbatim
 title and placeholders, and a *verbatim* body whose image URLs are mapped by exact text
@@ -25,15 +26,16 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from archive.crashpoints import crashpoint
-from archive.errors import UnknownProfileError, UnsafePathError
+from archive.errors import InvalidSettingError, UnknownProfileError, UnsafePathError
 from archive.hexo import DEFAULT_FRAME, FRAMES, HexoFrame, legacy_title, render_post
 from archive.html import map_img_src
 from archive.image_urls import wrap_proxy_url
 from archive.items import ArticleItem, ImageRef
 from archive.normalize import rfc822
+from archive.profiles import hugo_escape, render_site_post
 
 ImageMode = Literal["origin", "proxy", "local"]
 IMAGE_MODES: tuple[str, ...] = ("origin", "proxy", "local")
@@ -51,6 +53,8 @@ class ExportOptions:
     placeholder: str = "https://picsum.photos/400/300?random={n}"
     local_prefix: str = "/assets/"
     fsync: bool = True
+    site_timezone: str = "Asia/Shanghai"
+    """Zone of the dates the hugo and jekyll profiles write (RFC 3339 with its offset)."""
 
 
 def article_id(canonical_url: str) -> str:
@@ -252,8 +256,79 @@ def _hexo(article: ArticleItem, options: ExportOptions) -> str:
     return render_post(metadata, export_body(article, options), frame)
 
 
-PROFILES: dict[str, Callable[[ArticleItem, ExportOptions], str]] = {"hexo": _hexo}
-"""Profile name → renderer. ``docs/architecture.md`` explains how to add one."""
+def site_date(article: ArticleItem, options: ExportOptions) -> datetime | None:
+    """The publication instant in ``options.site_timezone`` (hugo and jekyll ``date``)."""
+    if article.published is None:
+        return None
+    return article.published.astimezone(ZoneInfo(options.site_timezone))
+
+
+def _tags(article: ArticleItem) -> list[str]:
+    """Tags an imported post had (crawled articles have none: the portals' taxonomy is the
+    categories)."""
+    tags = article.render_hints.get("extra_metadata", {}).get("tags")
+    if isinstance(tags, str):
+        return tags.split()
+    if isinstance(tags, list):
+        return [str(tag) for tag in tags if isinstance(tag, str | int | float)]
+    return []
+
+
+def _site_metadata(article: ArticleItem, options: ExportOptions) -> dict[str, object]:
+    """The keys Hugo and Jekyll share, in the order they are written (empty ones left out)."""
+    published = site_date(article, options)
+    metadata: dict[str, object] = {"title": article.title}
+    if published is not None:
+        metadata["date"] = published
+    metadata["draft"] = False
+    metadata["slug"] = article_id(article.canonical_url)
+    if article.author:
+        metadata["author"] = article.author
+    if article.categories:
+        metadata["categories"] = list(article.categories)
+    tags = _tags(article)
+    if tags:
+        metadata["tags"] = tags
+    return metadata
+
+
+def _images(article: ArticleItem, options: ExportOptions) -> list[str]:
+    hints = article.render_hints
+    return [article_image_url(ref, options, hints) for ref in article.images]
+
+
+def _hugo(article: ArticleItem, options: ExportOptions) -> str:
+    """Hugo: TOML front matter; ``images`` (what Hugo's Open Graph and Twitter card templates
+    read) per the image mode; the body with shortcode openers escaped."""
+    metadata = _site_metadata(article, options)
+    images = _images(article, options)
+    if images:
+        metadata["images"] = images
+    return render_site_post(metadata, hugo_escape(export_body(article, options)), "hugo")
+
+
+def _jekyll(article: ArticleItem, options: ExportOptions) -> str:
+    """Jekyll: YAML front matter; ``image`` (jekyll-seo-tag's key) per the image mode;
+    Liquid off for the post, so ``{{ }}`` and ``{% %}`` in an article stay text."""
+    metadata = _site_metadata(article, options)
+    images = _images(article, options)
+    if images:
+        metadata["image"] = images[0]
+    metadata["render_with_liquid"] = False
+    return render_site_post(metadata, export_body(article, options), "jekyll")
+
+
+PROFILES: dict[str, Callable[[ArticleItem, ExportOptions], str]] = {
+    "hexo": _hexo,
+    "hugo": _hugo,
+    "jekyll": _jekyll,
+}
+"""Profile name → renderer. ``docs/profiles.md`` describes each; ``docs/architecture.md``
+explains how to add one."""
+
+POST_SUFFIXES: dict[str, str] = {"hexo": ".md", "hugo": ".html", "jekyll": ".html"}
+"""File suffix of each profile's posts: Hugo and Jekyll publish an ``.html`` content file as it
+is (a ``.md`` one goes through their Markdown renderers, which drop or rewrite raw HTML)."""
 
 
 def render_article(article: ArticleItem, options: ExportOptions) -> str:
@@ -298,11 +373,22 @@ def _cut(value: str, max_bytes: int) -> str:
     return value.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore").rstrip(" ._-")
 
 
-def post_relpath(article: ArticleItem) -> PurePosixPath:
-    """``<portal>/<YYYY-MM>/<title>_<id8>.md`` below ``posts/``; stable for an article."""
+def post_relpath(article: ArticleItem, options: ExportOptions | None = None) -> PurePosixPath:
+    """``<portal>/<YYYY-MM>/<title>_<id8>.md`` below ``posts/``; stable for an article.
+
+    The folders are the same in every profile (the month is the UTC month); the file name
+    follows the profile: ``.html`` for hugo, and for jekyll also the ``YYYY-MM-DD-`` prefix
+    Jekyll requires of a post (the date in ``options.site_timezone``; ``1970-01-01`` for an
+    undated article).
+    """
+    options = options or ExportOptions()
     month = article.published.strftime("%Y-%m") if article.published else "undated"
     aid = article_id(article.canonical_url)
-    name = f"{safe_component(article.title, max_bytes=150)}_{aid[:8]}.md"
+    suffix = POST_SUFFIXES.get(options.profile, ".md")
+    name = f"{safe_component(article.title, max_bytes=150)}_{aid[:8]}{suffix}"
+    if options.profile == "jekyll":
+        published = site_date(article, options)
+        name = f"{published.strftime('%Y-%m-%d') if published else '1970-01-01'}-{name}"
     return PurePosixPath(safe_component(article.portal, fallback="portal"), month, name)
 
 
@@ -393,13 +479,24 @@ def export_options(settings: SettingsLike) -> ExportOptions:
     """Build :class:`ExportOptions` from ``ARCHIVE_*`` settings."""
     mode = settings.get("ARCHIVE_IMAGE_MODE", "origin")
     if mode not in IMAGE_MODES:
-        raise ValueError(f"ARCHIVE_IMAGE_MODE must be one of {IMAGE_MODES}, not {mode!r}")
+        raise InvalidSettingError(f"ARCHIVE_IMAGE_MODE must be one of {IMAGE_MODES}, not {mode!r}")
+    profile = settings.get("ARCHIVE_PROFILE", "hexo")
+    if profile not in PROFILES:
+        raise UnknownProfileError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    zone = settings.get("ARCHIVE_SITE_TIMEZONE", ExportOptions.site_timezone)
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise InvalidSettingError(
+            f"ARCHIVE_SITE_TIMEZONE must be an IANA time zone name, not {zone!r}"
+        ) from None
     return ExportOptions(
-        profile=settings.get("ARCHIVE_PROFILE", "hexo"),
+        profile=profile,
         image_mode=mode,
         image_proxy=settings.get("ARCHIVE_IMAGE_PROXY", ExportOptions.image_proxy),
         legacy_titles=settings.getbool("ARCHIVE_LEGACY_TITLES", True),
         placeholder=settings.get("ARCHIVE_PLACEHOLDER_IMAGE", ExportOptions.placeholder),
         local_prefix=settings.get("ARCHIVE_LOCAL_IMAGE_PREFIX", ExportOptions.local_prefix),
         fsync=settings.getbool("ARCHIVE_FSYNC", True),
+        site_timezone=zone,
     )

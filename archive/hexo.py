@@ -85,6 +85,8 @@ _NEEDS_ESCAPES = re.compile(
 )
 """Characters YAML cannot carry unescaped (non-printables) or that readers normalize (NEL, LS,
 PS, a BOM): values holding one are written double-quoted, with escapes."""
+NEEDS_ESCAPES = _NEEDS_ESCAPES
+"""The same pattern for the other profiles' YAML (``archive.profiles``)."""
 
 
 class HexoFormatError(ValueError):

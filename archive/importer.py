@@ -6,7 +6,8 @@ keeps its frame, the textual form of its date, its title, placeholder images and
 verbatim, and the proxy template its images were wrapped in (the stored body and images carry
 the original URLs). Re-rendering it through the exporter gives the file back byte for byte.
 Hugo (TOML ``+++``) and Jekyll/YAML posts are imported too, into the hexo profile; they cannot
-round-trip and are not meant to.
+round-trip byte for byte and are not meant to (posts of this archive's own hugo and jekyll
+profiles come back with the same title, date, author, categories, body and images).
 
 :func:`import_file` is the thin writer: it saves through :class:`archive.store.Archive` (file,
 sidecar, index rows) and records ``origin='import'``, ``imported_from`` and the hints.
@@ -59,8 +60,9 @@ __all__ = [
 IMPORT_PREFIX = "import:"
 """``canonical_url`` prefix of imported posts (they have no URL)."""
 
-POST_SUFFIXES: tuple[str, ...] = (".md", ".markdown")
-"""Files a folder import picks up (a file named explicitly is read whatever its suffix)."""
+POST_SUFFIXES: tuple[str, ...] = (".md", ".markdown", ".html", ".htm")
+"""Files a folder import picks up (a file named explicitly is read whatever its suffix):
+``.html`` is how the hugo and jekyll profiles write posts (``docs/profiles.md``)."""
 
 #: Site folder (second category) of the legacy site -> portal key (``archive.hexo.FRAMES``).
 SITE_PORTALS: dict[str, str] = {
@@ -298,6 +300,18 @@ _MAPPED_KEYS = frozenset(
 )
 
 
+def _derived(key: str, value: object, srcs: Sequence[str]) -> bool:
+    """A key the hugo/jekyll profiles derive from the article (``docs/profiles.md``): kept out
+    of ``extra_metadata`` when it says nothing the post does not already say."""
+    if key in ("draft", "render_with_liquid"):
+        return value is False
+    if key == "images":
+        return value == list(srcs)
+    if key == "image":
+        return bool(srcs) and value == srcs[0]
+    return False
+
+
 def _author(value: object) -> str:
     if isinstance(value, Mapping):
         return _text(value.get("name", ""))
@@ -335,9 +349,14 @@ def _parse_generic(
     if PurePosixPath(relpath.name).suffix.lower() not in (".html", ".htm"):
         html = _MARKDOWN.render(post.content)
     body = clean_body(html, "")
+    srcs = [src for src, _alt in img_srcs(body)]  # as the file has them (proxied, local …)
     body, images, image_hints = _unwrap_images(body, proxies)
     hints: dict[str, Any] = {"source_format": fmt, "title_verbatim": True, **image_hints}
-    extra = {key: value for key, value in meta.items() if key not in _MAPPED_KEYS}
+    extra = {
+        key: value
+        for key, value in meta.items()
+        if key not in _MAPPED_KEYS and not _derived(key, value, srcs)
+    }
     if extra:
         hints["extra_metadata"] = _plain(extra)
     return ArticleItem(
@@ -393,9 +412,26 @@ class ImportSource:
     relpath: PurePosixPath
 
 
+_FRONT_MATTER_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:---|\+\+\+)\s*\n")
+
+
+def _may_be_post(path: Path) -> bool:
+    """``.md``/``.markdown`` always (one without front matter is reported); ``.html``/``.htm``
+    only when it starts with front matter: a site's plain HTML pages are no posts."""
+    if path.suffix.lower() not in (".html", ".htm"):
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return True  # reported when it is read
+    return bool(_FRONT_MATTER_START.match(head))
+
+
 def collect_sources(paths: Iterable[Path]) -> list[ImportSource]:
-    """Files named, plus ``*.md``/``*.markdown`` below folders named (dot-names skipped),
-    each once, in a stable order."""
+    """Files named, plus files with a :data:`POST_SUFFIXES` suffix below folders named
+    (dot-names skipped; HTML files only when they start with front matter), each once, in a
+    stable order."""
     sources: list[ImportSource] = []
     seen: set[Path] = set()
     for given in paths:
@@ -409,6 +445,7 @@ def collect_sources(paths: Iterable[Path]) -> list[ImportSource]:
                     if path.suffix.lower() in POST_SUFFIXES
                     and not any(p.startswith(".") for p in path.relative_to(given).parts)
                     and path.is_file()
+                    and _may_be_post(path)
                 ),
                 key=lambda source: source.relpath.as_posix(),
             )

@@ -29,6 +29,7 @@ from archive import index
 from archive.assets import ASSETS_DIR, TMP_PREFIX
 from archive.errors import IndexInUseError, NoIndexError, UnsafePathError
 from archive.frontmatter_files import (
+    POST_SUFFIXES,
     ExportOptions,
     ImageMode,
     article_id,
@@ -41,6 +42,7 @@ from archive.hexo import HexoFormatError, parse_post
 from archive.html import html_to_text, map_img_src
 from archive.index import render_hints_json
 from archive.items import FALLBACK_PARSER, ArticleItem, ImageRef
+from archive.profiles import HANDLERS, SiteFormatError, hugo_unescape, parse_site_post
 from archive.records import article_from_record, image_ref
 from archive.store import SIDECAR_SCHEMA, sidecar_path
 
@@ -60,6 +62,9 @@ __all__ = [
 
 CARRIED_TABLES: tuple[str, ...] = ("crawl_runs", "failures", "revisions", "image_urls")
 """Tables no file can rebuild; ``reindex`` copies them from the old index."""
+
+POST_FILE_SUFFIXES: tuple[str, ...] = tuple(sorted(set(POST_SUFFIXES.values())))
+"""Names below ``posts/`` that are posts (of any profile)."""
 
 TEMP_INDEX = ".index.db.reindex"
 """The database ``reindex`` builds before swapping it in (a crashed run's copy is removed)."""
@@ -110,7 +115,7 @@ class _PostFile:
 
 
 def _walk_posts(posts_dir: Path) -> tuple[list[_PostFile], list[Problem]]:
-    """Every ``*.md`` below ``posts/`` (no dot-names), and links that lead out of it."""
+    """Every post (``*.md``, ``*.html``) below ``posts/`` (no dot-names), and links leading out."""
     files: list[_PostFile] = []
     problems: list[Problem] = []
     if not posts_dir.is_dir():
@@ -128,7 +133,7 @@ def _walk_posts(posts_dir: Path) -> tuple[list[_PostFile], list[Problem]]:
             except UnsafePathError:
                 problems.append(Problem("outside-posts", rel, f"symlink to {path.resolve()}"))
         for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(".md"):
+            if name.startswith(".") or not name.endswith(POST_FILE_SUFFIXES):
                 continue
             path = here / name
             rel = path.relative_to(posts_dir).as_posix()
@@ -195,22 +200,27 @@ def indexed_post(
     rel: str, text: str, sidecar: Mapping[str, Any], local_prefix: str = ExportOptions.local_prefix
 ) -> IndexedPost:
     """Rebuild one post's index rows from its file text and sidecar (pure)."""
-    if sidecar["profile"] != "hexo":
-        raise _PostError("unreadable-post", f"profile {sidecar['profile']!r} cannot be read back")
+    profile = sidecar["profile"]
     try:
-        parsed = parse_post(text)
-    except HexoFormatError as exc:
+        if profile == "hexo":
+            file_body = parse_post(text).body_html
+        elif profile in HANDLERS:
+            file_body = parse_site_post(text, profile).body
+            file_body = hugo_unescape(file_body) if profile == "hugo" else file_body
+        else:
+            raise _PostError("unreadable-post", f"profile {profile!r} cannot be read back")
+    except (HexoFormatError, SiteFormatError) as exc:
         raise _PostError("unreadable-post", str(exc)) from None
     mode: ImageMode = sidecar["image_mode"]
     options = ExportOptions(
-        profile="hexo",
+        profile=profile,
         image_mode=mode,
         image_proxy=sidecar.get("image_proxy") or ExportOptions.image_proxy,
         local_prefix=local_prefix,
     )
     images = [image_ref(img) for img in sidecar.get("images") or []]
     hints = dict(sidecar.get("render_hints") or {})
-    body = stored_body(parsed.body_html, images, options, hints)
+    body = stored_body(file_body, images, options, hints)
     article = article_from_record(sidecar, images, body_html=body, body_text=html_to_text(body))
     row = index.article_row(
         article,

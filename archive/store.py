@@ -159,7 +159,7 @@ class Archive:
         the portal was not visited).
         """
         aid = article_id(article.canonical_url)
-        rel = post_relpath(article)
+        rel = post_relpath(article, self.options)
         target = safe_join(self.posts_dir, rel)
         text = self.render(article)
         digest = content_hash(text)
@@ -194,7 +194,8 @@ class Archive:
             old = safe_join(self.posts_dir, stored["path"])
             if old != target:
                 old.unlink(missing_ok=True)
-                sidecar_path(old).unlink(missing_ok=True)
+                if sidecar_path(old) != sidecar_path(target):  # name.md → name.html: same sidecar
+                    sidecar_path(old).unlink(missing_ok=True)
         index.save_article(self.db, row, article)
         if stored is None:
             status: SaveStatus = "new"
@@ -221,7 +222,7 @@ class Archive:
         are written only when their bytes change; ``updated`` when any was.
         """
         aid = article_id(article.canonical_url)
-        rel = post_relpath(article)
+        rel = post_relpath(article, self.options)
         target = safe_join(self.posts_dir, rel)
         text = self.render(article)
         stored = index.stored_article(self.db, aid)
@@ -241,7 +242,8 @@ class Archive:
             old = safe_join(self.posts_dir, stored["path"])
             if old != target:
                 old.unlink(missing_ok=True)
-                sidecar_path(old).unlink(missing_ok=True)
+                if sidecar_path(old) != sidecar_path(target):  # name.md → name.html: same sidecar
+                    sidecar_path(old).unlink(missing_ok=True)
                 wrote = True
         if wrote or stored is None or stored["content_hash"] != row["content_hash"]:
             seen = self.db.execute("select last_seen from articles where id = ?", [aid]).fetchone()

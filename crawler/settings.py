@@ -116,7 +116,7 @@ ARCHIVE_PAGE_TIMEZONE = "Asia/Shanghai"
 ARCHIVE_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"
 """headimg/thumbnail of articles without images; ``{n}`` is derived from the article id."""
 ARCHIVE_PROFILE = "hexo"
-"""Front-matter profile of written files."""
+"""Front-matter profile of written files: hexo, hugo or jekyll (docs/profiles.md)."""
 ARCHIVE_REFRESH = False
 """Re-fetch articles already archived (changed ones are rewritten, old version kept)."""
 ARCHIVE_REPLAY = False
@@ -127,6 +127,8 @@ ARCHIVE_RETRY_BACKOFF = 1.0
 """Wait before the first retry without ``Retry-After`` (seconds), doubled for each next one."""
 ARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
 """Skip sitemap/feed entries dated (publication or lastmod) older than this; 0 = keep all."""
+ARCHIVE_SITE_TIMEZONE = "Asia/Shanghai"
+"""Zone of the dates the hugo and jekyll profiles write (RFC 3339 with this zone's offset)."""
 ARCHIVE_TRACKING_PARAMS = list(_urls.DEFAULT_TRACKING_PARAMS)
 """Query parameters (fnmatch patterns) stripped from article URLs before requesting them."""
 ARCHIVE_TAXONOMY: dict[str, dict[str, object]] = {}

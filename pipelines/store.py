@@ -117,7 +117,12 @@ class ArchiveWriterPipeline:
             return item
         if not self.write:
             text = self.archive.render(item)
-            result = SaveResult("rendered", self.archive.posts_dir / post_relpath(item), "", text)
+            result = SaveResult(
+                "rendered",
+                self.archive.posts_dir / post_relpath(item, self.archive.options),
+                "",
+                text,
+            )
             self.signals.send_catch_log(article_saved, item=item, result=result)
             return item
         try:

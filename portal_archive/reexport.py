@@ -1,5 +1,6 @@
-"""``export``: rewrite every archived post from the index in another image mode, downloading
-what image mode ``local`` still lacks through Scrapy (the same :mod:`pipelines.images`).
+"""``export``: rewrite every archived post from the index in another profile and/or image mode,
+downloading what image mode ``local`` still lacks through Scrapy (the same
+:mod:`pipelines.images`). What the export does not set, each post keeps (``docs/profiles.md``).
 
 No page is fetched again: each article is rebuilt from its index row (the stored body keeps
 original image URLs), its images are matched with the stored downloads (``image_urls``), and
@@ -14,9 +15,10 @@ items for the failed images of archived articles (``crawler.image_retry``).
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +26,18 @@ from sqlite_utils import Database
 
 from archive import image_index
 from archive.assets import NotAnImageError, asset_name, image_type
+from archive.errors import UnsafePathError
+from archive.frontmatter_files import (
+    IMAGE_MODES,
+    PROFILES,
+    ExportOptions,
+    article_id,
+    export_options,
+    safe_join,
+)
 from archive.items import ImageRef
 from archive.records import apply_known, archived_articles
-from archive.store import Archive, SaveResult
+from archive.store import Archive, SaveResult, sidecar_path
 from crawler.backfill import ImageBackfillSpider
 from pipelines.images import AtomicFilesStore
 
@@ -152,13 +163,52 @@ def needs_download(db: Database, max_bytes: int) -> list[str]:
     )
 
 
-def export_archive(
-    settings: Settings, *, download: bool = True, ids: list[str] | None = None
-) -> ExportReport:
-    """Rewrite every post of ``ARCHIVE_DIR`` (or the articles ``ids``) in the settings' image
-    mode, downloading the missing images first in mode ``local`` (see module doc)."""
-    from archive.frontmatter_files import export_options
+def _stored_modes(db: Database) -> dict[str, tuple[str, str, str]]:
+    """Article id → (profile, image mode, path) it was last written with."""
+    sql = "select id, coalesce(profile, 'hexo'), coalesce(image_mode, 'origin'), path from articles"
+    return {str(r[0]): (str(r[1]), str(r[2]), str(r[3] or "")) for r in db.execute(sql)}
 
+
+def kept_options(
+    options: ExportOptions,
+    stored: tuple[str, str, str],
+    posts_dir: Path,
+    *,
+    keep_profile: bool,
+    keep_image_mode: bool,
+) -> ExportOptions:
+    """``options`` with the post's own profile and/or image mode (and proxy template, from its
+    sidecar) where the export does not set them."""
+    profile, mode, rel = stored
+    changes: dict[str, Any] = {}
+    if keep_profile and profile in PROFILES:
+        changes["profile"] = profile
+    if keep_image_mode and mode in IMAGE_MODES:
+        changes["image_mode"] = mode
+        try:
+            sidecar = json.loads(sidecar_path(safe_join(posts_dir, rel)).read_text("utf-8"))
+        except (OSError, ValueError, UnsafePathError):
+            sidecar = {}
+        template = sidecar.get("image_proxy") if isinstance(sidecar, dict) else None
+        if isinstance(template, str) and template:
+            changes["image_proxy"] = template
+    return replace(options, **changes) if changes else options
+
+
+def export_archive(
+    settings: Settings,
+    *,
+    download: bool = True,
+    ids: list[str] | None = None,
+    keep_profile: bool = False,
+    keep_image_mode: bool = False,
+) -> ExportReport:
+    """Rewrite every post of ``ARCHIVE_DIR`` (or the articles ``ids``) in the settings' profile
+    and image mode, downloading the missing images first in mode ``local`` (see module doc).
+
+    ``keep_profile`` / ``keep_image_mode``: each post keeps the profile / image mode (and proxy
+    template) it was written with instead (the CLI sets them when the option is not given).
+    """
     root = Path(settings.get("ARCHIVE_DIR", "archive-data"))
     options = export_options(settings)
     report = ExportReport()
@@ -167,16 +217,31 @@ def export_archive(
         todo = needs_download(archive.db, settings.getint("ARCHIVE_IMAGES_MAX_BYTES", 0))
         if ids is not None:
             todo = [aid for aid in todo if aid in set(ids)]
-    if download and options.image_mode == "local" and todo:
+        stored = _stored_modes(archive.db)
+    if keep_image_mode or options.image_mode != "local":
+        todo = []  # only an explicit local export downloads (a profile switch stays offline)
+    if download and todo:
         stats = download_images(settings, todo)
         report.downloaded = int(stats.get("archive/images/downloaded", 0))
         report.failed = int(stats.get("archive/images/failed", 0))
     with Archive(root, options) as archive:
         for item in list(archived_articles(archive.db, ids)):
             apply_known(archive.db, item.article, archive.assets_dir)
-            result: SaveResult = archive.rewrite(
-                item.article, origin=item.origin, imported_from=item.imported_from
-            )
+            aid = article_id(item.article.canonical_url)
+            if aid in stored:
+                archive.options = kept_options(
+                    options,
+                    stored[aid],
+                    archive.posts_dir,
+                    keep_profile=keep_profile,
+                    keep_image_mode=keep_image_mode,
+                )
+            try:
+                result: SaveResult = archive.rewrite(
+                    item.article, origin=item.origin, imported_from=item.imported_from
+                )
+            finally:
+                archive.options = options
             if result.status == "updated":
                 report.rewritten += 1
                 report.paths.append(result.path)

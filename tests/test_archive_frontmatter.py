@@ -93,8 +93,8 @@ def test_article_without_images_gets_a_stable_placeholder() -> None:
 
 
 def test_unknown_profile_is_a_typed_error() -> None:
-    with pytest.raises(UnknownProfileError, match="jekyll"):
-        render_article(article(), ExportOptions(profile="jekyll"))
+    with pytest.raises(UnknownProfileError, match="wordpress"):
+        render_article(article(), ExportOptions(profile="wordpress"))
 
 
 @pytest.mark.parametrize(

@@ -275,7 +275,8 @@ def test_hugo_toml_post_is_imported_into_the_hexo_profile() -> None:
     assert article.author == "Someone"
     assert article.portal == "imported"
     assert article.canonical_url == "import:content/posts/hugo.md"
-    assert article.render_hints["extra_metadata"] == {"tags": ["go", "static"], "draft": False}
+    # draft = false says nothing the post does not (docs/profiles.md: derived keys are dropped)
+    assert article.render_hints["extra_metadata"] == {"tags": ["go", "static"]}
     assert "<em>markdown</em>" in article.body_html
     assert [ref.url for ref in article.images] == ["https://img.example.com/p.png"]
     text = render_article(article, post_options(article, ExportOptions()))
@@ -381,6 +382,18 @@ def test_bad_files_are_reported_not_raised(archive: Archive, tmp_path: Path) -> 
         ("good.md", "new"),
     ]
     assert "no front matter" in results[0].detail
+
+
+def test_a_folder_gives_its_posts_and_html_posts_but_not_plain_pages(tmp_path: Path) -> None:
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2022-08-25-a.html").write_text("---\ntitle: a\n---\n<p>a</p>\n")
+    (tmp_path / "_posts" / "b.htm").write_text("+++\ntitle = 'b'\n+++\n<p>b</p>\n")
+    (tmp_path / "about.html").write_text("<!DOCTYPE html><title>about</title>")
+    (tmp_path / "note.md").write_text("no front matter")  # reported, as before
+    (tmp_path / "_posts" / ".2022-08-25-a.json").write_text("{}")
+    names = [s.relpath.as_posix() for s in collect_sources([tmp_path])]
+    assert names == ["_posts/2022-08-25-a.html", "_posts/b.htm", "note.md"]
+    assert [s.relpath.name for s in collect_sources([tmp_path / "about.html"])] == ["about.html"]
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from archive.errors import ArchiveError, ArchiveLockedError
-from archive.frontmatter_files import IMAGE_MODES
+from archive.frontmatter_files import IMAGE_MODES, PROFILES
 from archive.lock import EXIT_LOCKED
 
 EXIT_FAILED = 1
@@ -76,7 +76,7 @@ def export_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--image-mode",
         type=click.Choice(IMAGE_MODES),
         default=None,
-        help="How images appear in written files.  [default: origin]",
+        help="How images appear in written files.  [default: origin; export: each post's own]",
     )
     @click.option(
         "--image-proxy",
@@ -86,9 +86,10 @@ def export_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--profile",
-        type=click.Choice(["hexo"]),
+        type=click.Choice(list(PROFILES)),
         default=None,
-        help="Front-matter profile.  [default: hexo]",
+        help="Front-matter profile, i.e. the site generator the files are for "
+        "(docs/profiles.md).  [default: hexo; export: each post's own]",
     )
     @functools.wraps(func)
     def wrapper(

@@ -27,17 +27,39 @@ def print_export_report(report: Any, mode: str) -> None:
 @export_options
 @click.pass_obj
 def export_command(ctx: Context, no_download: bool) -> None:
-    """Rewrite every archived post from the index in an image mode, without re-crawling.
+    """Rewrite every archived post from the index in a profile and/or image mode, without
+    re-crawling.
 
-    --image-mode local first downloads the images still missing (through Scrapy, with the
-    article as Referer); failed ones keep their original URL. Posts and sidecars are written
-    atomically and only when their bytes change. Prints rewritten/unchanged/downloaded/failed.
+    --profile hexo|hugo|jekyll rewrites the posts for that site generator (file names change
+    with it; docs/profiles.md); without it each post keeps its own profile. Without
+    --image-mode each post keeps its own image mode (and proxy template). --image-mode local
+    first downloads the images still missing (through Scrapy, with the article as Referer);
+    failed ones keep their original URL. Posts and sidecars are written atomically and only
+    when their bytes change. Prints rewritten/unchanged/downloaded/failed.
 
-    Example: portal-archive export --image-mode proxy --image-proxy 'https://p.example/?{url}'
+    \b
+    Example:
+      portal-archive export --profile hugo
+      portal-archive export --image-mode proxy --image-proxy 'https://p.example/?{url}'
     """
     from portal_archive.reexport import export_archive
 
     settings = settings_for(ctx)
-    mode = str(settings.get("ARCHIVE_IMAGE_MODE"))
-    report = locked(ctx, lambda: export_archive(settings_for(ctx), download=not no_download))
-    print_export_report(report, mode)
+    keep_profile = "ARCHIVE_PROFILE" not in ctx.overrides
+    keep_image_mode = "ARCHIVE_IMAGE_MODE" not in ctx.overrides
+    label = ", ".join(
+        (
+            "own profile" if keep_profile else f"profile {settings.get('ARCHIVE_PROFILE')}",
+            "own image mode" if keep_image_mode else str(settings.get("ARCHIVE_IMAGE_MODE")),
+        )
+    )
+    report = locked(
+        ctx,
+        lambda: export_archive(
+            settings_for(ctx),
+            download=not no_download,
+            keep_profile=keep_profile,
+            keep_image_mode=keep_image_mode,
+        ),
+    )
+    print_export_report(report, label)

@@ -53,7 +53,8 @@ def _proxies(settings: Any) -> list[str]:
 def import_command(
     paths: tuple[Path, ...], portal: str | None, as_json: bool, image_mode: str | None
 ) -> None:
-    """Import existing Hexo/Hugo/Jekyll posts (files or folders) into the archive.
+    """Import existing Hexo/Hugo/Jekyll posts (files, or folders: their .md, .markdown and
+    .html files) into the archive.
 
     Each post is re-rendered through the exporter into posts/ (never copied); legacy Hexo
     posts come out byte-identical to their source, which the summary counts. Importing the
