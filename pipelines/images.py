@@ -140,7 +140,8 @@ class ArchiveImagesPipeline(FilesPipeline):
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_IMAGES_DOWNLOAD", True):
-            raise NotConfigured("ARCHIVE_IMAGES_DOWNLOAD is off")
+            logger.debug("ArchiveImagesPipeline off: ARCHIVE_IMAGES_DOWNLOAD is off")
+            raise NotConfigured  # no message: Scrapy would print it as a WARNING
         root = Path(settings.get("ARCHIVE_DIR", "archive-data"))
         store = settings.get("FILES_STORE") or str(root / ASSETS_DIR)
         cls._update_stores(settings)

@@ -39,9 +39,10 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if not url.startswith(("http://", "https://")):
             raise UsageError(f"not an http(s) URL: {url}")
-        request = urllib.request.Request(url, headers={"User-Agent": self.settings["USER_AGENT"]})
+        headers = {"User-Agent": self.settings["USER_AGENT"]}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s), above
         # urllib raises HTTPError on a 4xx/5xx answer (no fixture is written then)
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - as above
             content = answer.read()
             content_type = answer.headers.get("Content-Type", "")
         page = HtmlResponse(url, body=content, headers={"Content-Type": content_type})

@@ -33,7 +33,7 @@ class ParseError(ValueError):
         self.reason = reason
 
 
-class ExtractorCrash(RuntimeError):
+class ExtractorError(RuntimeError):
     """A field method failed with an unexpected exception where the page cannot be an article
     without that field (title, body), or a module it needs cannot be imported: the page's
     failure names the exception (``extractor failed: body: ImportError: …``) instead of
@@ -121,7 +121,7 @@ class BaseParser:
         ``errors="raise"`` (tests) re-raises the first :class:`ParseError`;
         ``"suppress"`` (crawls) records the field name and yields ``""`` for it; an
         unexpected exception in a required field, or an ``ImportError`` anywhere, is raised as
-        :class:`ExtractorCrash` (the page becomes a ``parser_crash`` failure naming it).
+        :class:`ExtractorError` (the page becomes a ``parser_crash`` failure naming it).
         """
         values: dict[str, str] = {}
         failed: list[str] = []
@@ -140,7 +140,7 @@ class BaseParser:
                     raise
                 if name in REQUIRED_FIELDS or isinstance(exc, ImportError):
                     # no article without it (or the install is broken): never "no article"
-                    raise ExtractorCrash(name, exc) from exc
+                    raise ExtractorError(name, exc) from exc
                 logger.exception("%s.%s crashed on %s", type(self).__name__, name, page.url)
                 failed.append(name)
                 value = ""

@@ -42,7 +42,7 @@ from crawler import discovery
 from crawler.alarm import ParserAlarm
 from crawler.downloader import failure_reason_of
 from crawler.encoding import fix_encoding
-from crawler.parsers.base import ExtractorCrash, Page, ParseResult, ParserProxy
+from crawler.parsers.base import ExtractorError, Page, ParseResult, ParserProxy
 from crawler.spiders.listings import ListingFormat
 from crawler.urls import UrlPolicy
 
@@ -336,7 +336,7 @@ class PortalSpider(scrapy.Spider):
         page = Page.from_selector(fixed.selector, fixed.url)  # parsed once, by Scrapy
         try:
             result = self.parser(self.name).parse(page, errors="suppress")
-        except ExtractorCrash as exc:  # a required field crashed, or a module is missing
+        except ExtractorError as exc:  # a required field crashed, or a module is missing
             self.logger.error("%s on %s", exc, fixed.url)
             self.logger.debug("%s", exc, exc_info=exc.__cause__)
             yield FetchFailure(fixed.url, self.name, "parser_crash", str(exc))

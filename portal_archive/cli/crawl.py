@@ -158,7 +158,8 @@ def fetch(
     outcomes: list[Any] = []
 
     def run() -> Any:
-        settings = settings_for(ctx, ARCHIVE_REFRESH=True)
+        # one URL a person typed: a refused connection or unknown host fails at once
+        settings = settings_for(ctx, ARCHIVE_REFRESH=True, ARCHIVE_RETRY_UNREACHABLE=False)
         todo = list(dict.fromkeys(urls))
         if not force and not to_stdout:
             known = archived_paths(ctx.archive_dir, todo)
