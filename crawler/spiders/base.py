@@ -8,6 +8,7 @@ for the writer, so nothing fails silently.
 from __future__ import annotations
 
 import builtins
+import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,7 +36,9 @@ from twisted.internet.error import (
     TimeoutError,
 )
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed
 
+from archive.errors import exception_text
 from archive.items import ArticleItem, FetchFailure
 from archive.normalize import parse_published
 from crawler import discovery
@@ -71,10 +74,12 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
     if isinstance(value, HttpError):
         status = value.response.status
         return f"http_{status}", f"HTTP {status} for {value.response.url}"
-    detail = str(value) or type(value).__name__
+    detail = (exception_text(value) if value is not None else "") or type(value).__name__
     refused = failure_reason_of(value)  # robots, size limits, refused redirects
     if refused:
         return refused, detail
+    if "SSL" in detail and isinstance(value, (DownloadFailedError, ResponseFailed)):
+        return "tls", detail  # a TLS handshake or certificate failure
     for classes, reason in FAILURE_REASONS:
         if isinstance(value, classes):
             return reason, detail
@@ -411,5 +416,7 @@ class PortalSpider(scrapy.Spider):
         if request is not None:  # the URL asked for, not where its redirects led
             url = (request.meta.get("redirect_urls") or [request.url])[0]
         self.crawler.stats.inc_value(f"archive/fetch_failed/{reason}")
-        self.logger.warning("Fetch failed (%s): %s", reason, url)
+        # one line per failure; a single-URL run (fetch) leaves it to the caller's error line
+        level = logging.INFO if self.article_urls else logging.WARNING
+        self.logger.log(level, "Fetch failed (%s: %s): %s", reason, detail, url)
         yield FetchFailure(url=url, portal=self.name, reason=reason, detail=detail)
