@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+NOT_SOURCE = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
+NOT_SOURCE += ("archive-data", "out")
 
 PAGE = (
     "<!doctype html><html lang=en><head><meta charset=utf-8><title>Plain install works</title>"
@@ -99,9 +102,12 @@ def framework_noise(stderr: str) -> list[str]:
 def check(work: Path) -> None:
     print(f"plain install check in {work}")
     wheels = work / "wheels"
+    # built from a copy: setuptools leaves build/ and *.egg-info where it builds
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     run(
         "build the wheel",
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(source)],
         work,
         600,
     )
