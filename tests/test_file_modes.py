@@ -32,8 +32,10 @@ def test_posts_sidecars_assets_and_exports_follow_the_umask(tmp_path: Path, umas
     posts = list((archive / "posts").rglob("*.md"))
     assets = [p for p in (archive / "assets").rglob("*") if p.is_file()]
     assert posts and assets
-    _run(archive, umask, "export", "--image-mode", "origin", "--no-download")  # rewrites posts
-    files = [p for p in archive.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    # exports rewrite every post (and its sidecar) twice
+    _run(archive, umask, "export", "--image-mode", "origin", "--no-download")
+    _run(archive, umask, "export", "--image-mode", "local", "--no-download")
+    files = [p for p in archive.rglob("*") if p.is_file()]  # hidden sidecars, lock included
     kinds = {p.suffix for p in files}
     assert {".md", ".json", ".png", ".jpg", ".db"} <= kinds  # posts, sidecars, assets, index
     modes = {str(p.relative_to(archive)): stat.S_IMODE(p.stat().st_mode) for p in files}
