@@ -360,7 +360,12 @@ class PortalSpider(scrapy.Spider):
         """The generic extractor on a page the portal parser could not read (the alarm)."""
         from crawler.parsers.generic import GenericParser
 
-        return GenericParser(self.name).parse(page, errors="suppress")
+        try:
+            return GenericParser(self.name).parse(page, errors="suppress")
+        except ExtractorError as exc:  # the portal parser's own fields stay; say why, once
+            self.logger.error("Generic fallback: %s on %s", exc, page.url)
+            self.logger.debug("%s", exc, exc_info=exc.__cause__)
+            return ParseResult(parser="generic", fields={}, failed=[exc.field_name])
 
     def on_idle(self) -> None:
         """Release the pages the alarm still holds, through one ``data:`` request."""
