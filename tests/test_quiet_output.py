@@ -170,4 +170,4 @@ def test_crawl_failure_is_one_line(tmp_path: Path, kind: str) -> None:
     assert TRACEBACK not in result.stderr
     mentions = [line for line in result.stderr.splitlines() if feed in line]
     assert len(mentions) == 1, result.stderr
-    assert f"({reason}: " in mentions[0]
+    assert f"Fetch failed ({reason}): {feed}: " in mentions[0]

@@ -423,5 +423,5 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"archive/fetch_failed/{reason}")
         # one line per failure; a single-URL run (fetch) leaves it to the caller's error line
         level = logging.INFO if self.article_urls else logging.WARNING
-        self.logger.log(level, "Fetch failed (%s: %s): %s", reason, detail, url)
+        self.logger.log(level, "Fetch failed (%s): %s: %s", reason, url, detail)
         yield FetchFailure(url=url, portal=self.name, reason=reason, detail=detail)
