@@ -423,5 +423,6 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"archive/fetch_failed/{reason}")
         # one line per failure; a single-URL run (fetch) leaves it to the caller's error line
         level = logging.INFO if self.article_urls else logging.WARNING
-        self.logger.log(level, "Fetch failed (%s): %s: %s", reason, url, detail)
+        said = detail.removesuffix(f" for {url}")  # "HTTP 404 for <the URL just printed>"
+        self.logger.log(level, "Fetch failed (%s): %s: %s", reason, url, said)
         yield FetchFailure(url=url, portal=self.name, reason=reason, detail=detail)
