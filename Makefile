@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARCHIVE ?= archive-data
 
-.PHONY: install demo test lint soak bench bench-search bench-import browser-deps site-deps clean
+.PHONY: install demo test check-plain-install lint soak bench bench-search bench-import browser-deps site-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,14 @@ $(JEKYLL):
 
 site-deps: $(HUGO) $(JEKYLL)
 
+# The plain install first (scripts/check_plain_install.py: the wheel in a fresh venv without
+# the dev extra fetches a page and crawls the demo), then the suite.
 test: $(STAMP) $(CHROMEDRIVER) $(HUGO) $(JEKYLL)
+	$(BIN)/python scripts/check_plain_install.py
 	$(BIN)/python -m pytest -W error
+
+check-plain-install: $(STAMP)
+	$(BIN)/python scripts/check_plain_install.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

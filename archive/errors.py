@@ -47,3 +47,20 @@ class NoIndexError(ArchiveError):
 
 class FeedsFileError(ArchiveError):
     """The ``--feeds`` file of ``crawl rsshub`` is missing, not TOML or lists no usable feed."""
+
+
+def exception_text(exc: BaseException) -> str:
+    """One line for ``exc``: its message, or, for a download error wrapping Twisted failures
+    (``ResponseFailed.reasons``), each underlying ``Type: message`` instead of their reprs.
+
+    >>> exception_text(ValueError("bad\\n value"))
+    'bad value'
+    """
+    reasons = getattr(exc.__cause__, "reasons", None) or getattr(exc, "reasons", None)
+    if reasons:
+        parts = []
+        for reason in reasons:
+            value = getattr(reason, "value", reason)
+            parts.append(f"{type(value).__name__}: {value}".rstrip(": "))
+        return " ".join("; ".join(parts).split())
+    return " ".join(str(exc).split())

@@ -13,7 +13,9 @@ so an imported legacy post re-renders byte for byte. Crawled articles have no hi
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import functools
 import hashlib
 import html
 import os
@@ -417,6 +419,25 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+@functools.cache
+def process_umask() -> int:
+    """The process's umask, read once: from ``/proc/self/status`` where Linux shows it, else
+    by setting and restoring it (once, so no other thread sees the probe for long)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: ``0o666`` less the umask (``mkstemp``'s 0600
+    would hide posts, sidecars and assets from a web server or the owner's group)."""
+    return 0o666 & ~process_umask()
+
+
 def write_bytes_atomic(
     target: Path, data: bytes, *, fsync: bool = True, tmp_dir: Path | None = None
 ) -> bool:
@@ -425,8 +446,9 @@ def write_bytes_atomic(
     The temp file is created in ``tmp_dir`` (same file system as ``target``, e.g. the archive's
     :data:`TMP_DIR`) or, without one or when ``tmp_dir`` is on another file system, beside the
     target as a hidden ``.tmp-*.part``. Readers therefore see the old file or the new one, never
-    a part. With ``fsync`` the data is flushed before the rename and the directory after it, so
-    the new name survives a power cut too.
+    a part. The file gets the mode a plain ``open()`` would give it (``0o666`` less the
+    umask), not ``mkstemp``'s 0600. With ``fsync`` the data is flushed before the rename and
+    the directory after it, so the new name survives a power cut too.
     """
     try:
         if target.read_bytes() == data:
@@ -439,6 +461,7 @@ def write_bytes_atomic(
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".part", dir=folder)
         try:
+            os.fchmod(fd, new_file_mode())  # as a plain open() would: the umask decides
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 if fsync:

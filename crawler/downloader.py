@@ -35,9 +35,15 @@ from urllib.parse import urlsplit
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+)
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
 from crawler.urls import host_in
 
@@ -171,6 +177,15 @@ def retry_delay(
     return min(cap, backoff * 2 ** max(0, attempt - 1))
 
 
+UNREACHABLE = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    ConnectionRefusedError,
+    DNSLookupError,
+)
+"""Failures that ``ARCHIVE_RETRY_UNREACHABLE = False`` does not retry."""
+
+
 class PatientRetryMiddleware(RetryMiddleware):
     """``RetryMiddleware`` that honours ``Retry-After`` (within a cap) and backs off."""
 
@@ -178,6 +193,7 @@ class PatientRetryMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.retry_after_max = settings.getfloat("ARCHIVE_RETRY_AFTER_MAX", 120.0)
         self.backoff = settings.getfloat("ARCHIVE_RETRY_BACKOFF", 1.0)
+        self.retry_unreachable = settings.getbool("ARCHIVE_RETRY_UNREACHABLE", True)
 
     def _inc(self, key: str) -> None:
         assert self.crawler.stats is not None
@@ -214,6 +230,8 @@ class PatientRetryMiddleware(RetryMiddleware):
     ) -> Request | Response | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
             return None
+        if not self.retry_unreachable and isinstance(exception, UNREACHABLE):
+            return None  # fetch: a refused connection or unknown host fails at once
         retry = self._retry(request, exception)
         if retry is not None:
             attempt = request.meta.get("retry_times", 0) + 1

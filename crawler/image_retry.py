@@ -11,6 +11,7 @@ images are fetched again anyway) and with ``ARCHIVE_IMAGES_RETRY = False``.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,6 +24,9 @@ from crawler.spiders.base import PortalSpider
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+
+logger = logging.getLogger(__name__)
 
 
 class RetryImagesMiddleware:
@@ -40,7 +44,8 @@ class RetryImagesMiddleware:
             and settings.getbool("ARCHIVE_WRITE", True)
             and not settings.getbool("ARCHIVE_REFRESH")
         ):
-            raise NotConfigured("image retries off")
+            logger.debug("RetryImagesMiddleware off: no image retries in this run")
+            raise NotConfigured  # no message: Scrapy would print it as a WARNING
         index_path = Path(settings.get("ARCHIVE_DIR", "archive-data")) / "index.db"
         return cls(crawler, index_path, settings.getint("ARCHIVE_IMAGES_MAX_ATTEMPTS", 5))
 

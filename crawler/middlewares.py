@@ -9,6 +9,7 @@ they have failed ``ARCHIVE_MAX_ATTEMPTS`` times. The index is only read here.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from archive.normalize import canonical
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,7 +69,8 @@ class SkipArchivedMiddleware:
     def from_crawler(cls, crawler: Crawler) -> SkipArchivedMiddleware:
         settings = crawler.settings
         if settings.getbool("ARCHIVE_REFRESH"):
-            raise NotConfigured("ARCHIVE_REFRESH: re-fetching archived articles")
+            logger.debug("SkipArchivedMiddleware off: ARCHIVE_REFRESH re-fetches archived pages")
+            raise NotConfigured  # no message: Scrapy would print it as a WARNING
         index_path = Path(settings.get("ARCHIVE_DIR", "archive-data")) / "index.db"
         return cls(crawler, index_path, settings.getint("ARCHIVE_MAX_ATTEMPTS", 5))
 

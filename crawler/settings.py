@@ -51,6 +51,7 @@ LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 MEDIA_ALLOW_REDIRECTS = True
 LOG_FORMATTER = "crawler.logformatter.ArchiveLogFormatter"  # drop reasons without item dumps
+EXTENSIONS = {"crawler.logformatter.QuietNetworkLog": 0}  # one line per network failure
 
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.SkipArchivedMiddleware": 50,
@@ -125,6 +126,8 @@ ARCHIVE_RETRY_AFTER_MAX = 120.0
 """Longest ``Retry-After`` (seconds) honoured; a server asking for more is retried next run."""
 ARCHIVE_RETRY_BACKOFF = 1.0
 """Wait before the first retry without ``Retry-After`` (seconds), doubled for each next one."""
+ARCHIVE_RETRY_UNREACHABLE = True
+"""Retry a refused connection or a failed DNS lookup (``fetch`` turns it off: fail at once)."""
 ARCHIVE_SITEMAP_MAX_AGE_DAYS = 0
 """Skip sitemap/feed entries dated (publication or lastmod) older than this; 0 = keep all."""
 ARCHIVE_SITE_TIMEZONE = "Asia/Shanghai"

@@ -33,6 +33,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.pipelines.files import FilesPipeline, FilesStoreProtocol, FSFilesStore
 
 from archive.assets import ASSETS_DIR, NotAnImageError, asset_name, image_type
+from archive.errors import exception_text
 from archive.frontmatter_files import TMP_DIR, write_bytes_atomic
 from archive.image_index import known_download, open_readonly
 from archive.items import ArticleItem, ImageRef, ImageRetry
@@ -101,7 +102,7 @@ def _article(item: Any) -> ArticleItem | None:
 
 
 def _failure_text(exc: BaseException) -> str:
-    text = str(exc).split(" in request <", 1)[0].strip()
+    text = exception_text(exc).split(" in request <", 1)[0].strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -140,7 +141,8 @@ class ArchiveImagesPipeline(FilesPipeline):
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("ARCHIVE_IMAGES_DOWNLOAD", True):
-            raise NotConfigured("ARCHIVE_IMAGES_DOWNLOAD is off")
+            logger.debug("ArchiveImagesPipeline off: ARCHIVE_IMAGES_DOWNLOAD is off")
+            raise NotConfigured  # no message: Scrapy would print it as a WARNING
         root = Path(settings.get("ARCHIVE_DIR", "archive-data"))
         store = settings.get("FILES_STORE") or str(root / ASSETS_DIR)
         cls._update_stores(settings)

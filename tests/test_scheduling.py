@@ -14,7 +14,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -171,7 +170,8 @@ def test_service_and_cron_runs_stop_at_once_on_a_busy_archive(
     argv, cwd = exec_start(archive)
     _, _, command, cron_env = cron_entry()
     with ArchiveLock(archive):
-        started = time.monotonic()
+        # both give up at once: one that waited for the lock would run into the timeout, as
+        # the lock is held until both have finished (no stopwatch: the machine may be busy)
         service = subprocess.run(
             [*argv, "--base-url", demo_portal.base_url],
             cwd=cwd,
@@ -191,13 +191,11 @@ def test_service_and_cron_runs_stop_at_once_on_a_busy_archive(
             timeout=60,
             check=False,
         )
-        elapsed = time.monotonic() - started
     assert service.returncode == EXIT_LOCKED, service.stderr
     assert "locked" in service.stderr
     assert cron.returncode == 0, cron.stderr
     assert f"failed (exit {EXIT_LOCKED})" in cron.stdout  # what cron mails
     assert "locked" in (logs / "ofweek.log").read_text(encoding="utf-8")
-    assert elapsed < 20, "both runs should give up at once, not wait for the lock"
     assert not (archive / "posts").exists()
     assert sum(demo_portal.hits.values()) == 0, demo_portal.hits
 

@@ -161,3 +161,30 @@ def test_a_crashing_parser_becomes_a_failure_record(monkeypatch: Any) -> None:
     assert isinstance(failure, FetchFailure)
     assert failure.reason == "parser_crash"
     assert "SelectorSyntaxError" in failure.detail
+
+
+def _missing_module(*args: Any) -> Any:
+    raise ImportError("No module named 'lxml_html_clean'")
+
+
+def test_a_missing_module_in_the_body_is_a_failure_naming_it(monkeypatch: Any) -> None:
+    from crawler.parsers.ofweek import OfweekParser
+
+    monkeypatch.setattr(OfweekParser.V2, "body", _missing_module)
+    (failure,) = list(spider().parse_article(_article_response(ARTICLE)))
+    assert isinstance(failure, FetchFailure)
+    assert failure.reason == "parser_crash"
+    assert failure.detail == (
+        "extractor failed: body: ImportError: No module named 'lxml_html_clean'"
+    )
+
+
+def test_the_generic_fallback_names_a_missing_module(monkeypatch: Any, caplog: Any) -> None:
+    from crawler.parsers.base import Page
+    from crawler.parsers.generic import GenericParser
+
+    monkeypatch.setattr(GenericParser.V1, "body_element", _missing_module)
+    page = Page.from_html(ARTICLE, f"{BASE}/2022-08/ART-8100-2801-1.html")
+    result = spider().fallback_parse(page)
+    assert result.failed == ["body"] and result.fields == {}
+    assert "extractor failed: body: ImportError: No module named" in caplog.text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import urllib.request
 from typing import Any, ClassVar
 
-import requests
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
@@ -37,14 +37,17 @@ class Command(ScrapyCommand):
             raise UsageError(f"expected <portal> <url>; portals: {', '.join(known)}")
         portal, url = args
         assert self.settings is not None
-        response = requests.get(
-            url, headers={"User-Agent": self.settings["USER_AGENT"]}, timeout=30
-        )
-        response.raise_for_status()
-        content_type = response.headers.get("Content-Type", "")
-        page = HtmlResponse(url, body=response.content, headers={"Content-Type": content_type})
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"not an http(s) URL: {url}")
+        headers = {"User-Agent": self.settings["USER_AGENT"]}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s), above
+        # urllib raises HTTPError on a 4xx/5xx answer (no fixture is written then)
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - as above
+            content = answer.read()
+            content_type = answer.headers.get("Content-Type", "")
+        page = HtmlResponse(url, body=content, headers={"Content-Type": content_type})
         spider = SpiderLoader.from_settings(self.settings).load(portal)
         encoding = fix_encoding(page, getattr(spider, "page_encoding", None)).encoding
         name = opts.name or re.sub(r"[^\w.-]+", "_", url.rstrip("/").rsplit("/", 1)[-1])
-        folder = save_fixture(portal, url, response.content, encoding, name.removesuffix(".html"))
+        folder = save_fixture(portal, url, content, encoding, name.removesuffix(".html"))
         print(f"saved {folder}/{name}.*")  # noqa: T201 - command output

@@ -35,6 +35,18 @@ class ParseError(ValueError):
         self.reason = reason
 
 
+class ExtractorError(RuntimeError):
+    """A field method failed with an unexpected exception where the page cannot be an article
+    without that field (title, body), or a module it needs cannot be imported: the page's
+    failure names the exception (``extractor failed: body: ImportError: …``) instead of
+    reading as a page without an article."""
+
+    def __init__(self, field_name: str, error: BaseException) -> None:
+        message = " ".join(str(error).split())  # one line, whatever the exception says
+        super().__init__(f"extractor failed: {field_name}: {type(error).__name__}: {message}")
+        self.field_name = field_name
+
+
 @dataclass(frozen=True)
 class Page:
     """A fetched page, parsed once and shared by every field method."""
@@ -109,7 +121,9 @@ class BaseParser:
         """Run every field method; return the values and the names of fields that failed.
 
         ``errors="raise"`` (tests) re-raises the first :class:`ParseError`;
-        ``"suppress"`` (crawls) records the field name and yields ``""`` for it.
+        ``"suppress"`` (crawls) records the field name and yields ``""`` for it; an
+        unexpected exception in a required field, or an ``ImportError`` anywhere, is raised as
+        :class:`ExtractorError` (the page becomes a ``parser_crash`` failure naming it).
         """
         values: dict[str, str] = {}
         failed: list[str] = []
@@ -123,9 +137,12 @@ class BaseParser:
                     raise
                 failed.append(name)
                 value = ""
-            except Exception:  # a bug in one field method must not lose the whole article
+            except Exception as exc:  # a bug in one field method must not lose the whole article
                 if errors == "raise":
                     raise
+                if name in REQUIRED_FIELDS or isinstance(exc, ImportError):
+                    # no article without it (or the install is broken): never "no article"
+                    raise ExtractorError(name, exc) from exc
                 logger.exception("%s.%s crashed on %s", type(self).__name__, name, page.url)
                 failed.append(name)
                 value = ""

@@ -8,6 +8,7 @@ for the writer, so nothing fails silently.
 from __future__ import annotations
 
 import builtins
+import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -35,14 +36,16 @@ from twisted.internet.error import (
     TimeoutError,
 )
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed
 
+from archive.errors import exception_text
 from archive.items import ArticleItem, FetchFailure
 from archive.normalize import parse_published
 from crawler import discovery
 from crawler.alarm import ParserAlarm, broken_fields
 from crawler.downloader import failure_reason_of
 from crawler.encoding import fix_encoding
-from crawler.parsers.base import Page, ParseResult, ParserProxy
+from crawler.parsers.base import ExtractorError, Page, ParseResult, ParserProxy
 from crawler.parsers.pagination import first_page_url, next_page_url
 from crawler.spiders.listings import ListingFormat
 from crawler.urls import UrlPolicy
@@ -96,10 +99,12 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
     if isinstance(value, HttpError):
         status = value.response.status
         return f"http_{status}", f"HTTP {status} for {value.response.url}"
-    detail = str(value) or type(value).__name__
+    detail = (exception_text(value) if value is not None else "") or type(value).__name__
     refused = failure_reason_of(value)  # robots, size limits, refused redirects
     if refused:
         return refused, detail
+    if "SSL" in detail and isinstance(value, (DownloadFailedError, ResponseFailed)):
+        return "tls", detail  # a TLS handshake or certificate failure
     for classes, reason in FAILURE_REASONS:
         if isinstance(value, classes):
             return reason, detail
@@ -365,9 +370,15 @@ class PortalSpider(scrapy.Spider):
         page = Page.from_selector(fixed.selector, fixed.url)  # parsed once, by Scrapy
         try:
             result = self.parser(self.name).parse(page, errors="suppress")
+        except ExtractorError as exc:  # a required field crashed, or a module is missing
+            self.logger.error("%s on %s", exc, fixed.url)
+            self.logger.debug("%s", exc, exc_info=exc.__cause__)
+            yield FetchFailure(fixed.url, self.name, "parser_crash", str(exc))
+            return
         except Exception as exc:  # e.g. a version selector that cannot compile: record, go on
             self.logger.exception("Parser %s crashed on %s", self.parser.__name__, fixed.url)
-            yield FetchFailure(fixed.url, self.name, "parser_crash", f"{type(exc).__name__}: {exc}")
+            detail = f"extractor failed: {type(exc).__name__}: {exc}"
+            yield FetchFailure(fixed.url, self.name, "parser_crash", detail)
             return
         for name in result.failed:
             self.crawler.stats.inc_value(f"archive/parse_error/{name}")
@@ -457,7 +468,12 @@ class PortalSpider(scrapy.Spider):
         """The generic extractor on a page the portal parser could not read (the alarm)."""
         from crawler.parsers.generic import GenericParser
 
-        return GenericParser(self.name).parse(page, errors="suppress")
+        try:
+            return GenericParser(self.name).parse(page, errors="suppress")
+        except ExtractorError as exc:  # the portal parser's own fields stay; say why, once
+            self.logger.error("Generic fallback: %s on %s", exc, page.url)
+            self.logger.debug("%s", exc, exc_info=exc.__cause__)
+            return ParseResult(parser="generic", fields={}, failed=[exc.field_name])
 
     def on_idle(self) -> None:
         """Release the pages the alarm still holds, through one ``data:`` request."""
@@ -516,5 +532,8 @@ class PortalSpider(scrapy.Spider):
         if request is not None:  # the URL asked for, not where its redirects led
             url = (request.meta.get("redirect_urls") or [request.url])[0]
         self.crawler.stats.inc_value(f"archive/fetch_failed/{reason}")
-        self.logger.warning("Fetch failed (%s): %s", reason, url)
+        # one line per failure; a single-URL run (fetch) leaves it to the caller's error line
+        level = logging.INFO if self.article_urls else logging.WARNING
+        said = detail.removesuffix(f" for {url}")  # "HTTP 404 for <the URL just printed>"
+        self.logger.log(level, "Fetch failed (%s): %s: %s", reason, url, said)
         yield FetchFailure(url=url, portal=self.name, reason=reason, detail=detail)

@@ -197,8 +197,14 @@ def fetch(
     outcomes: list[Any] = []
 
     def run() -> Any:
-        # a page the portal parser cannot read goes to the generic extractor, as in a degraded crawl
-        settings = settings_for(ctx, ARCHIVE_REFRESH=True, ARCHIVE_FALLBACK_EACH_PAGE=True)
+        # one URL a person typed: a refused connection or unknown host fails at once, and a
+        # page the portal parser cannot read goes to the generic extractor (as in a degraded crawl)
+        settings = settings_for(
+            ctx,
+            ARCHIVE_REFRESH=True,
+            ARCHIVE_RETRY_UNREACHABLE=False,
+            ARCHIVE_FALLBACK_EACH_PAGE=True,
+        )
         todo = list(dict.fromkeys(urls))
         if not force and not to_stdout:
             known = archived_paths(ctx.archive_dir, todo)
