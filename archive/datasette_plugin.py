@@ -35,6 +35,7 @@ from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import Response
 
+from archive import datasette_search
 from archive.datasette_metadata import (
     COLUMNS,
     IMAGES_MOUNT,
@@ -445,7 +446,11 @@ def register_routes() -> list[tuple[str, Callable[..., Any]]]:
         )
 
     posts = re.escape(POSTS_MOUNT.rstrip("/"))
-    return [(r"^/-/portal-archive\.css$", css), (rf"^{posts}/(?P<path>.+)$", post)]
+    return [
+        (r"^/-/portal-archive\.css$", css),
+        (rf"^{posts}/(?P<path>.+)$", post),
+        *datasette_search.routes(),
+    ]
 
 
 @hookimpl
@@ -521,3 +526,16 @@ class MonthFacet(Facet):
 @hookimpl
 def register_facet_classes() -> list[type]:
     return [MonthFacet]
+
+
+# --- reader search (issue #13; archive/datasette_search.py) -------------------------------
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    datasette_search.prepare_connection(conn)
+
+
+@hookimpl
+def menu_links() -> list[dict[str, str]]:
+    return [{"href": datasette_search.SEARCH_PATH, "label": "Search articles"}]

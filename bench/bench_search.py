@@ -60,6 +60,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 SECTION_START = "<!-- bench:search -->"
 SECTION_END = "<!-- /bench:search -->"
 SEED = 4
+BODY_CHARS = 2_000
+"""Body text per article, at least (realistic news length; issue #13)."""
 
 GENERIC = (
     "市场",
@@ -186,7 +188,7 @@ def article(rng: random.Random, n: int) -> dict[str, Any]:
     topic = rng.choice(TOPICS)
     title = "".join(words(rng, topic, rng.randint(4, 7)))
     paragraphs = []
-    while sum(len(p) for p in paragraphs) < 600:
+    while sum(len(p) for p in paragraphs) < BODY_CHARS:
         paragraphs.append("".join(sentence(rng, topic) for _ in range(rng.randint(2, 4))))
     published = dt.datetime(2019, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
         minutes=rng.randint(0, 3_000_000)
@@ -405,13 +407,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=10, help="rounds over every term")
     parser.add_argument("--quick", action="store_true", help="2,000 articles, no doc update")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="folder of the generated archives (reused)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     n = 2_000 if args.quick else args.articles
-    root = OUT / f"search-{n}"
+    root = args.out / f"search-{n}"
     generate_s = generate(root, n)
     index = root / "index.db"
     with sqlite3.connect(index) as conn:

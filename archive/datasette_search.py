@@ -1,0 +1,308 @@
+"""The reader's search page of ``serve`` (issue #13): ``/-/search?q=…`` and its ``.json``.
+
+Ranked by relevance (FTS5 ``bm25``) by default, ``&sort=date`` for newest first; 20 rows
+with the columns a reader wants (title linked to the article page, portal, date, a snippet
+with the matches highlighted), the number of matches and facets (portal, category, author,
+month) whose values narrow the search. The SQL is built by :mod:`archive.search`; this
+module runs it on Datasette's read-only connection and renders the page.
+
+Everything from the index is escaped; the only markup added to text is ``<mark>`` around
+matches (:func:`archive.search.highlight_markup`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import markupsafe
+from datasette.database import QueryInterrupted
+from datasette.utils.asgi import Response
+
+from archive import search
+from archive.datasette_metadata import DATABASE
+
+SEARCH_PATH = "/-/search"
+MMAP_BYTES = 1 << 30
+"""``PRAGMA mmap_size`` of Datasette's connections: reads of the immutable index come from
+the page cache without a ``read()`` per page."""
+CACHE_KIB = 65536
+"""``PRAGMA cache_size`` (KiB) per connection (the default is 2 MB)."""
+
+TEMPLATE = """\
+{% extends "base.html" %}
+{% block title %}Search{% if q %}: {{ q }}{% endif %}{% endblock %}
+{% block body_class %}portal-archive-search{% endblock %}
+{% block content %}
+<h1>Search the archive</h1>
+<form class="core portal-archive-search-form" action="{{ search_path }}" method="get">
+  <input type="search" name="q" value="{{ q }}" placeholder="碳化硅, GPU, 光伏 …" autofocus>
+  {% for name, value in hidden %}<input type="hidden" name="{{ name }}" value="{{ value }}">
+  {% endfor %}<input type="submit" value="Search">
+</form>
+{% if query %}
+<p class="portal-archive-count">{{ "{:,}".format(count) if count is not none else "Some" }}
+  article{{ "" if count == 1 else "s" }} match{{ "es" if count == 1 else "" }} “{{ q }}”{%
+  for name, value in filters %}, {{ name }} <strong>{{ value }}</strong>{% endfor %}.
+  Sorted by {% for s in sorts %}{% if s.selected %}<strong>{{ s.name }}</strong>{% else
+  %}<a href="{{ s.url }}" class="portal-archive-sort">{{ s.name }}</a>{% endif %}{{
+  " · " if not loop.last }}{% endfor %}{% if filters %} · <a href="{{ clear_url }}">all
+  matches</a>{% endif %}</p>
+{% if facets %}<div class="facet-results">
+{% for facet in facets %}<div class="facet-info facet-{{ facet.name }}">
+  <p class="facet-info-name"><strong>{{ facet.label }}</strong></p>
+  <ul class="tight-bullets">{% for v in facet.entries %}
+    <li>{% if v.selected %}{{ v.value }} · <a href="{{ v.url }}">✖</a>{% else
+    %}<a href="{{ v.url }}">{{ v.value }}</a>{% endif %} {{ "{:,}".format(v.count) }}</li>
+  {% endfor %}</ul>
+</div>{% endfor %}
+</div>{% endif %}
+{% if rows %}
+<table class="rows-and-columns portal-archive-results">
+<thead><tr><th>Title</th><th>Portal</th><th>Date</th><th>Snippet</th></tr></thead>
+<tbody>{% for row in rows %}
+<tr><td class="col-title"><a href="{{ row.url }}">{{ row.title_html }}</a></td>
+<td class="col-portal">{{ row.portal }}</td><td class="col-published">{{ row.date }}</td>
+<td class="col-snippet">{{ row.snippet_html }}</td></tr>{% endfor %}
+</tbody></table>
+{% endif %}
+{% if next_url %}<p><a href="{{ next_url }}" class="portal-archive-next">Next page</a></p>{%
+endif %}
+{% endif %}
+<p class="portal-archive-search-help">All words must match. Words of 3 or more characters
+are found anywhere in titles and text through the trigram index; a query with a 1–2-character
+word uses the character index. <a href="{{ table_url }}">Browse the articles table</a>.</p>
+{% endblock %}
+"""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a search request asks for, read from its query string."""
+
+    query: search.Query | None
+    text: str
+    sort: search.Sort
+    filters: search.Filters
+    page: int
+    count: bool
+    facets: bool
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Request:
+        text = " ".join((args.get("q") or "").split())
+        sort: search.Sort = "date" if args.get("sort") == "date" else "relevance"
+        try:
+            page = min(max(int(args.get("page") or 1), 1), search.MAX_PAGE)
+        except ValueError:
+            page = 1
+        return cls(
+            query=search.parse_query(text),
+            text=text,
+            sort=sort,
+            filters=search.Filters.from_args(args),
+            page=page,
+            count=not args.get("_nocount"),
+            facets=not args.get("_nofacet"),
+        )
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        """Query-string arguments of this search with ``changes`` (``None`` removes)."""
+        values: dict[str, Any] = {"q": self.text, **self.filters.values}
+        if self.sort != "relevance":
+            values["sort"] = self.sort
+        if self.page > 1:
+            values["page"] = str(self.page)
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+
+def search_url(args: Mapping[str, str], suffix: str = "") -> str:
+    return SEARCH_PATH + suffix + ("?" + urllib.parse.urlencode(args) if args else "")
+
+
+async def _run(db: Any, sql_params: tuple[str, dict[str, Any]], limit: int | None = None) -> Any:
+    sql, params = sql_params
+    return await db.execute(sql, params, custom_time_limit=limit)
+
+
+@dataclass
+class Results:
+    rows: list[dict[str, Any]]
+    count: int | None
+    facets: dict[str, list[search.FacetValue]]
+    facets_timed_out: bool
+    more: bool
+
+
+async def run_search(datasette: Any, request: Request) -> Results:
+    """Rows, count and facets of ``request``, the three queries run side by side."""
+    assert request.query is not None
+    db = datasette.get_database(DATABASE)
+    query, filters = request.query, request.filters
+    offset = (request.page - 1) * search.PAGE_SIZE
+    rows_q = search.rows_sql(
+        query, filters, request.sort, limit=search.PAGE_SIZE + 1, offset=offset
+    )
+
+    async def count() -> int | None:
+        if not request.count:
+            return None
+        result = await _run(db, search.count_sql(query, filters))
+        return int(result.rows[0][0])
+
+    async def facets() -> tuple[list[Any], bool]:
+        if not request.facets:
+            return [], False
+        try:
+            result = await _run(
+                db, search.facets_sql(query, filters), datasette.setting("facet_time_limit_ms")
+            )
+        except (QueryInterrupted, sqlite3.OperationalError):
+            return [], True
+        return list(result.rows), False
+
+    rows_result, total, (facet_rows, timed_out) = await asyncio.gather(
+        _run(db, rows_q), count(), facets()
+    )
+    rows = [dict(row) for row in rows_result.rows]
+    return Results(
+        rows=rows[: search.PAGE_SIZE],
+        count=total,
+        facets=search.top_facets(facet_rows, filters) if request.facets else {},
+        facets_timed_out=timed_out,
+        more=len(rows) > search.PAGE_SIZE and request.page < search.MAX_PAGE,
+    )
+
+
+def result_row(datasette: Any, row: Mapping[str, Any], terms: tuple[str, ...]) -> dict[str, Any]:
+    """A result row for JSON and HTML: article page URL, marked title and snippet."""
+    title = search.highlight(row["title"], terms)
+    snippet = search.snippet(row["body_text"], terms)
+    return {
+        "id": row["id"],
+        "title": search.plain(title),
+        "url": datasette.urls.row(DATABASE, "articles", urllib.parse.quote(row["id"], safe="")),
+        "original_url": row["url"],
+        "portal": row["portal"],
+        "published": row["published"],
+        "date": (row["published"] or "")[:10],
+        "snippet": search.plain(snippet),
+        "title_html": search.highlight_markup(title),
+        "snippet_html": search.highlight_markup(snippet),
+    }
+
+
+def _json_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("id", "title", "url", "original_url", "portal", "published", "snippet")
+    return {**{k: row[k] for k in keys}, "snippet_html": str(row["snippet_html"])}
+
+
+async def search_view(datasette: Any, request: Any) -> Response:
+    """``/-/search`` (HTML) and ``/-/search.json``."""
+    as_json = request.url_vars.get("format") == "json"
+    wanted = Request.from_args({k: request.args.get(k) or "" for k in request.args})
+    if DATABASE not in datasette.databases:
+        return Response.text(f"404: no database {DATABASE!r}", status=404)
+    results = await run_search(datasette, wanted) if wanted.query else None
+    rows = (
+        [result_row(datasette, r, wanted.query.terms) for r in results.rows]
+        if (results and wanted.query)
+        else []
+    )
+    next_args = wanted.args(page=wanted.page + 1) if results and results.more else None
+    if as_json:
+        return Response.json(
+            {
+                "query": wanted.text,
+                "terms": list(wanted.query.terms) if wanted.query else [],
+                "index": wanted.query.table if wanted.query else None,
+                "sort": wanted.sort,
+                "filters": dict(wanted.filters.values),
+                "page": wanted.page,
+                "count": results.count if results else 0,
+                "rows": [_json_row(r) for r in rows],
+                "facets": {
+                    name: [{"value": v.value, "count": v.count, "selected": v.selected} for v in vs]
+                    for name, vs in (results.facets.items() if results else ())
+                },
+                "facets_timed_out": bool(results and results.facets_timed_out),
+                "next": search_url(next_args, ".json") if next_args else None,
+            }
+        )
+    context = page_context(wanted, results, rows, next_args, datasette)
+    template = datasette.jinja_env.from_string(TEMPLATE)
+    html = await datasette.render_template(template, context, request=request)
+    return Response.html(html)
+
+
+def page_context(
+    wanted: Request,
+    results: Results | None,
+    rows: list[dict[str, Any]],
+    next_args: dict[str, str] | None,
+    datasette: Any,
+) -> dict[str, Any]:
+    facets = []
+    for name, values in (results.facets if results else {}).items():
+        if not values:
+            continue
+        facets.append(
+            {
+                "name": name,
+                "label": search.FACET_LABELS[name],
+                "entries": [
+                    {
+                        "value": v.value,
+                        "count": v.count,
+                        "selected": v.selected,
+                        "url": search_url(
+                            wanted.args(page=None, **{name: None if v.selected else v.value})
+                        ),
+                    }
+                    for v in values
+                ],
+            }
+        )
+    sorts = [
+        {
+            "name": name,
+            "selected": name == wanted.sort,
+            "url": search_url(wanted.args(page=None, sort=None if name == "relevance" else name)),
+        }
+        for name in search.SORTS
+    ]
+    return {
+        "q": wanted.text,
+        "query": wanted.query,
+        "search_path": SEARCH_PATH,
+        "hidden": [(k, v) for k, v in wanted.filters.values.items()]
+        + ([("sort", wanted.sort)] if wanted.sort != "relevance" else []),
+        "count": results.count if results else None,
+        "filters": list(wanted.filters.values.items()),
+        "clear_url": search_url(wanted.args(page=None, **dict.fromkeys(search.FILTERS))),
+        "sorts": sorts,
+        "facets": facets,
+        "rows": rows,
+        "next_url": search_url(next_args) if next_args else None,
+        "table_url": datasette.urls.table(DATABASE, "articles"),
+    }
+
+
+def routes() -> list[tuple[str, Callable[..., Any]]]:
+    path = SEARCH_PATH.replace("-", r"\-")
+    return [(rf"^{path}(\.(?P<format>json))?$", search_view)]
+
+
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    """Read settings for Datasette's connections: memory-mapped reads, a bigger cache."""
+    conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+
+
+def search_link() -> markupsafe.Markup:
+    return markupsafe.Markup('<a href="{}">Search articles</a>').format(SEARCH_PATH)

@@ -1,0 +1,365 @@
+"""Reader search over the index (issue #13): ranked matches, cheap facets, 1–2-character terms.
+
+Two full-text indexes answer a query; both are kept in step with ``articles`` by triggers
+that :func:`create_search_index` (migration ``m006_reader_search``) creates:
+
+* ``articles_fts`` (FTS5 ``trigram``, m001) for queries whose every term has 3+ characters;
+* ``articles_fts_chars`` (contentless FTS5 ``unicode61`` over the text with a space after
+  every character, so each character is a token) for queries with a 1–2-character term: a
+  term is the phrase of its characters (``光伏`` → ``"光 伏"``). The trigram tokenizer cannot
+  match fewer than 3 characters (stack-notes §2), and a ``LIKE`` scan of 100,000 bodies
+  takes seconds.
+
+``article_search`` is a narrow copy of the columns a result row and the facets need (id,
+title, portal, published, author, categories), with ``rowid`` = ``articles.rowid``: facets
+over 20,000 matches read it instead of the 27-column rows with their bodies.
+
+The SQL builders are pure (SQL text and parameters); ``archive.datasette_plugin`` runs them
+on Datasette's read-only connection. Snippets are built here from ``body_text`` with the
+matches between :data:`MARK_START` and :data:`MARK_END`; :func:`highlight_markup` escapes
+the text *first* and only then turns the markers into ``<mark>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import markupsafe
+from sqlite_utils import Database
+
+TRIGRAM_TABLE = "articles_fts"
+CHARS_TABLE = "articles_fts_chars"
+SEARCH_TABLE = "article_search"
+SPACED_CHARS_FUNCTION = "pa_spaced_chars"
+"""SQL function the triggers call; registered on every writing connection (``open_index``)."""
+
+MIN_TRIGRAM_CHARS = 3
+PAGE_SIZE = 20
+MAX_TERMS = 16
+MAX_PAGE = 50
+"""Pages beyond this are not offered (offset paging over ranked matches gets slow)."""
+FACET_SIZE = 10
+SNIPPET_CHARS = 120
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+"""Private-use characters around a match in snippets; removed from the text beforehand."""
+
+Sort = Literal["relevance", "date"]
+SORTS: tuple[Sort, ...] = ("relevance", "date")
+FILTERS: tuple[str, ...] = ("portal", "category", "author", "month")
+"""Facet filters a search URL may carry (``&portal=ofweek&month=2022-08``)."""
+FACET_LABELS: dict[str, str] = {
+    "portal": "Portal",
+    "category": "Category",
+    "author": "Author",
+    "month": "Month",
+}
+
+
+def spaced_chars(text: str | None) -> str | None:
+    """``text`` with a space after every character: one ``unicode61`` token per character.
+
+    >>> spaced_chars("光伏GPU")
+    '光 伏 G P U'
+    """
+    if text is None:
+        return None
+    return " ".join(text)
+
+
+def register_functions(db: Database) -> None:
+    """Register the SQL function the ``articles_fts_chars`` triggers call (every writer)."""
+    db.register_function(spaced_chars, deterministic=True, replace=True, name=SPACED_CHARS_FUNCTION)
+
+
+_COLUMNS = ("id", "title", "portal", "published", "author", "categories")
+
+
+def create_search_index(db: Database) -> None:
+    """The narrow table, the character index, their triggers; filled from ``articles``."""
+    register_functions(db)
+    cols = ", ".join(_COLUMNS)
+    new = ", ".join(f"new.{c}" for c in _COLUMNS)
+    chars = SPACED_CHARS_FUNCTION
+    statements = [
+        f"""create table {SEARCH_TABLE} (
+  rowid integer primary key, id text, title text, portal text, published text,
+  author text, categories text)""",
+        f"create index {SEARCH_TABLE}_published on {SEARCH_TABLE}(published)",
+        f"insert into {SEARCH_TABLE} (rowid, {cols}) select rowid, {cols} from articles",
+        f"""create virtual table {CHARS_TABLE} using fts5(title, body_text, content='',
+  tokenize='unicode61')""",
+        f"""insert into {CHARS_TABLE} (rowid, title, body_text)
+  select rowid, {chars}(title), {chars}(body_text) from articles""",
+        f"""create trigger {SEARCH_TABLE}_ai after insert on articles begin
+  insert into {SEARCH_TABLE} (rowid, {cols}) values (new.rowid, {new});
+  insert into {CHARS_TABLE} (rowid, title, body_text)
+    values (new.rowid, {chars}(new.title), {chars}(new.body_text));
+end""",
+        f"""create trigger {SEARCH_TABLE}_ad after delete on articles begin
+  delete from {SEARCH_TABLE} where rowid = old.rowid;
+  insert into {CHARS_TABLE} ({CHARS_TABLE}, rowid, title, body_text)
+    values ('delete', old.rowid, {chars}(old.title), {chars}(old.body_text));
+end""",
+        f"""create trigger {SEARCH_TABLE}_au after update of {cols} on articles begin
+  update {SEARCH_TABLE} set {", ".join(f"{c} = new.{c}" for c in _COLUMNS)}
+    where rowid = old.rowid;
+end""",
+        f"""create trigger {CHARS_TABLE}_au after update of title, body_text on articles begin
+  insert into {CHARS_TABLE} ({CHARS_TABLE}, rowid, title, body_text)
+    values ('delete', old.rowid, {chars}(old.title), {chars}(old.body_text));
+  insert into {CHARS_TABLE} (rowid, title, body_text)
+    values (new.rowid, {chars}(new.title), {chars}(new.body_text));
+end""",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def _quote(phrase: str) -> str:
+    return '"' + phrase.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search: its terms (all must match) and the FTS5 table and expression."""
+
+    terms: tuple[str, ...]
+
+    @property
+    def short(self) -> bool:
+        """Whether a term has fewer than 3 characters (the character index answers)."""
+        return any(len(t) < MIN_TRIGRAM_CHARS for t in self.terms)
+
+    @property
+    def table(self) -> str:
+        return CHARS_TABLE if self.short else TRIGRAM_TABLE
+
+    @property
+    def match(self) -> str:
+        """The FTS5 expression: each term a quoted phrase (of its characters, when short)."""
+        if self.short:
+            return " ".join(_quote(" ".join(t)) for t in self.terms)
+        return " ".join(_quote(t) for t in self.terms)
+
+
+def parse_query(text: str | None) -> Query | None:
+    """Terms of a search box text (whitespace-separated, at most 16), ``None`` when empty.
+
+    A term made only of characters the character index drops (punctuation) would match
+    nothing there, so it is left out of a short query.
+    """
+    terms = tuple(t for t in (text or "").split()[:MAX_TERMS])
+    if not terms:
+        return None
+    query = Query(terms)
+    if query.short:
+        kept = tuple(t for t in terms if any(ch.isalnum() for ch in t))
+        return Query(kept) if kept else None
+    return query
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Facet values a search is narrowed to."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Filters:
+        return cls({k: args[k] for k in FILTERS if args.get(k)})
+
+    def where(self) -> tuple[list[str], dict[str, str]]:
+        """SQL conditions on ``article_search s`` and their parameters."""
+        clauses: list[str] = []
+        params: dict[str, str] = {}
+        for name, value in self.values.items():
+            params[f"f_{name}"] = value
+            if name == "category":
+                clauses.append(
+                    "exists (select 1 from json_each(s.categories) where value = :f_category)"
+                )
+            elif name == "month":
+                clauses.append("substr(s.published, 1, 7) = :f_month")
+            else:
+                clauses.append(f"s.{name} = :f_{name}")
+        return clauses, params
+
+
+def _matches(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
+    """SQL of the matching ``article_search`` rows (``s``), with their FTS5 rank."""
+    clauses, params = filters.where()
+    table = query.table
+    sql = (
+        f"select s.*, f.rank as rank from {table} f join {SEARCH_TABLE} s on s.rowid = f.rowid "
+        f"where f.{table} match :match"
+    )
+    if clauses:
+        sql += " and " + " and ".join(clauses)
+    return sql, {"match": query.match, **params}
+
+
+def rows_sql(
+    query: Query, filters: Filters, sort: Sort, *, limit: int, offset: int = 0
+) -> tuple[str, dict[str, Any]]:
+    """One page of results: the reader's columns and the body text (for the snippet)."""
+    table = query.table
+    params: dict[str, Any] = {"match": query.match, "limit": limit, "offset": offset}
+    if sort == "relevance" and not filters.values:
+        inner = (
+            f"select rowid, rank from {table} where {table} match :match "
+            "order by rank limit :limit offset :offset"
+        )
+        order = "r.rank"
+    elif sort == "relevance":
+        matches, extra = _matches(query, filters)
+        params.update(extra)
+        inner = f"select rowid, rank from ({matches}) order by rank limit :limit offset :offset"
+        order = "r.rank"
+    else:
+        clauses, extra = filters.where()
+        params.update(extra)
+        conditions = " and ".join(
+            [f"s.rowid in (select rowid from {table} where {table} match :match)", *clauses]
+        )
+        inner = (
+            f"select s.rowid, s.published from {SEARCH_TABLE} s where {conditions} "
+            "order by s.published desc, s.rowid desc limit :limit offset :offset"
+        )
+        order = "r.published desc, r.rowid desc"
+    sql = (
+        "select a.id, a.title, a.portal, a.published, a.url, a.body_text "
+        f"from ({inner}) r join articles a on a.rowid = r.rowid order by {order}"
+    )
+    return sql, params
+
+
+def count_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
+    if not filters.values:
+        table = query.table
+        sql = f"select count(*) from {table} where {table} match :match"
+        return sql, {"match": query.match}
+    matches, params = _matches(query, filters)
+    return f"select count(*) from ({matches})", params
+
+
+def facets_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
+    """Counts per portal, category, author and month over the matches, in one statement
+    (the matches are read once); rows ``(facet, value, count)``."""
+    matches, params = _matches(query, filters)
+    sql = f"""with m as materialized ({matches})
+select 'portal' as facet, portal as value, count(*) as n from m group by 2
+union all select 'author', author, count(*) from m group by 2
+union all select 'month', substr(published, 1, 7), count(*) from m group by 2
+union all select 'category', j.value, count(*) from m, json_each(
+  case when json_valid(m.categories) then m.categories else '[]' end) j group by 2"""
+    return sql, params
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+
+
+def top_facets(
+    rows: Iterable[tuple[str, Any, int]], filters: Filters, size: int = FACET_SIZE
+) -> dict[str, list[FacetValue]]:
+    """The ``size`` most frequent values of each facet (ties by value), selected ones marked."""
+    by_facet: dict[str, list[tuple[str, int]]] = {name: [] for name in FILTERS}
+    for facet, value, count in rows:
+        if value is None or value == "" or facet not in by_facet:
+            continue
+        by_facet[facet].append((str(value), int(count)))
+    result: dict[str, list[FacetValue]] = {}
+    for name, values in by_facet.items():
+        ordered = sorted(values, key=lambda vc: (-vc[1], vc[0]))[:size]
+        result[name] = [FacetValue(v, c, filters.values.get(name) == v) for v, c in ordered]
+    return result
+
+
+# --- snippets -----------------------------------------------------------------------------
+
+
+def _spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) of the terms in ``text``, case-insensitive, leftmost."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: match as is
+        lowered = text
+    found: list[tuple[int, int]] = []
+    for term in {t.lower() for t in terms if t}:
+        start = lowered.find(term)
+        while start != -1:
+            found.append((start, start + len(term)))
+            start = lowered.find(term, start + len(term))
+    found.sort(key=lambda span: (span[0], -span[1]))
+    spans: list[tuple[int, int]] = []
+    for start, end in found:
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
+
+
+def _marked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text[pos:start], MARK_START, text[start:end], MARK_END]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").replace(MARK_START, "").replace(MARK_END, "").split())
+
+
+def highlight(text: str | None, terms: Iterable[str]) -> str:
+    """``text`` (whitespace collapsed) with every match of ``terms`` between the markers."""
+    clean = _clean(text)
+    return _marked(clean, _spans(clean, terms))
+
+
+def snippet(text: str | None, terms: Iterable[str], width: int = SNIPPET_CHARS) -> str:
+    """About ``width`` characters of ``text`` around its first match, matches marked;
+    the start of the text when nothing matches literally (a match across punctuation)."""
+    clean = _clean(text)
+    terms = list(terms)
+    spans = _spans(clean, terms)
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    end = min(len(clean), start + width)
+    window = [(max(s, start), min(e, end)) for s, e in spans if s < end and e > start]
+    shifted = [(s - start, e - start) for s, e in window]
+    body = _marked(clean[start:end], shifted)
+    return ("…" if start else "") + body + ("…" if end < len(clean) else "")
+
+
+_MARKED = re.compile(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END), re.S)
+
+
+def highlight_markup(marked: str) -> markupsafe.Markup:
+    """Marked text as HTML: everything escaped, then each marked match in ``<mark>``."""
+    escaped = str(markupsafe.escape(marked))
+    html = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    html = html.replace(MARK_START, "").replace(MARK_END, "")
+    return markupsafe.Markup(html)  # noqa: S704 - escaped above; only <mark> added
+
+
+def plain(marked: str) -> str:
+    """Marked text without its markers."""
+    return marked.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def categories_of(raw: str | None) -> list[str]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
