@@ -52,6 +52,8 @@ TEMPLATE = """\
   %}<a href="{{ s.url }}" class="portal-archive-sort">{{ s.name }}</a>{% endif %}{{
   " · " if not loop.last }}{% endfor %}{% if filters %} · <a href="{{ clear_url }}">all
   matches</a>{% endif %}</p>
+{% if facets_sampled %}<p class="portal-archive-sampled">Facet counts are over the
+  {{ "{:,}".format(facet_sample) }} most recently archived matches.</p>{% endif %}
 {% if facets %}<div class="facet-results">
 {% for facet in facets %}<div class="facet-info facet-{{ facet.name }}">
   <p class="facet-info-name"><strong>{{ facet.label }}</strong></p>
@@ -136,6 +138,7 @@ class Results:
     count: int | None
     facets: dict[str, list[search.FacetValue]]
     facets_timed_out: bool
+    facets_sampled: bool
     more: bool
 
 
@@ -155,25 +158,30 @@ async def run_search(datasette: Any, request: Request) -> Results:
         result = await _run(db, search.count_sql(query, filters))
         return int(result.rows[0][0])
 
-    async def facets() -> tuple[list[Any], bool]:
+    async def facets() -> tuple[dict[str, list[search.FacetValue]], bool, bool]:
         if not request.facets:
-            return [], False
+            return {}, False, False
+        limit = datasette.setting("facet_time_limit_ms")
         try:
-            result = await _run(
-                db, search.facets_sql(query, filters), datasette.setting("facet_time_limit_ms")
-            )
+            result = await _run(db, search.facets_sql(query, filters), limit)
+            combos = search.facet_id_counts(result.rows)
+            ids = {i for combo in combos for i in combo}
+            labels = await _run(db, search.facet_labels_sql(ids), limit)
         except (QueryInterrupted, sqlite3.OperationalError):
-            return [], True
-        return list(result.rows), False
+            return {}, True, False
+        named = {int(row[0]): str(row[1]) for row in labels.rows}
+        sampled = len(result.rows) >= search.FACET_SAMPLE
+        return search.count_facets(combos, named, filters), False, sampled
 
-    rows_result, total, (facet_rows, timed_out) = await asyncio.gather(
+    rows_result, total, (facet_values, timed_out, sampled) = await asyncio.gather(
         _run(db, rows_q), count(), facets()
     )
     rows = [dict(row) for row in rows_result.rows]
     return Results(
         rows=rows[: search.PAGE_SIZE],
         count=total,
-        facets=search.top_facets(facet_rows, filters) if request.facets else {},
+        facets=facet_values,
+        facets_sampled=sampled,
         facets_timed_out=timed_out,
         more=len(rows) > search.PAGE_SIZE and request.page < search.MAX_PAGE,
     )
@@ -231,6 +239,7 @@ async def search_view(datasette: Any, request: Any) -> Response:
                     for name, vs in (results.facets.items() if results else ())
                 },
                 "facets_timed_out": bool(results and results.facets_timed_out),
+                "facets_sampled": bool(results and results.facets_sampled),
                 "next": search_url(next_args, ".json") if next_args else None,
             }
         )
@@ -288,6 +297,8 @@ def page_context(
         "sorts": sorts,
         "facets": facets,
         "rows": rows,
+        "facets_sampled": bool(results and results.facets_sampled),
+        "facet_sample": search.FACET_SAMPLE,
         "next_url": search_url(next_args) if next_args else None,
         "table_url": datasette.urls.table(DATABASE, "articles"),
     }

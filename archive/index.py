@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,6 +200,17 @@ def open_index(path: Path) -> Database:
     db.execute("PRAGMA synchronous=NORMAL")
     migrations.apply(db)
     return db
+
+
+def pending_migrations(path: Path) -> list[str]:
+    """Names of the migrations the index at ``path`` lacks (read-only; ``[]`` when absent)."""
+    if not path.is_file():
+        return []
+    db = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+    try:
+        return [m.name for m in migrations.pending(db)]
+    finally:
+        db.close()
 
 
 def now_iso() -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
-from portal_archive.cli.common import console, current, settings_for
+from portal_archive.cli.common import console, current, locked, settings_for
 
 
 @click.command()
@@ -53,6 +55,7 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
     index_db = ctx.archive_dir / "index.db"
     if not index_db.is_file():
         raise click.ClickException(f"no index at {index_db}; run a crawl first")
+    upgrade_index(ctx, index_db)
     proxy = image_proxy or str(settings_for(ctx).get("ARCHIVE_IMAGE_PROXY"))
     posts = ctx.archive_dir / "posts"
     posts_dir = str(posts.resolve()) if posts.is_dir() else None
@@ -79,3 +82,15 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
             "machines, without authentication"
         )
     os.execv(argv[0], argv)  # noqa: S606 - replace this process with Datasette
+
+
+def upgrade_index(ctx: Any, index_db: Path) -> None:
+    """Apply the index's pending migrations (e.g. the search index of an older archive)
+    before Datasette opens it read-only; under the archive lock, as any writer."""
+    from archive.index import open_index, pending_migrations
+
+    pending = pending_migrations(index_db)
+    if not pending:
+        return
+    console.print(f"upgrading {index_db} ({', '.join(pending)}); this can take minutes")
+    locked(ctx, lambda: open_index(index_db).close())
