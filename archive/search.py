@@ -47,6 +47,8 @@ MAX_PAGE = 50
 FACET_SIZE = 10
 RANK_CANDIDATES = 5_000
 """Relevance ranks the most recently archived 5,000 matches (see :func:`rows_sql`)."""
+SHORT_RANK_CANDIDATES = 2_000
+"""The same for the character index, whose phrase matches cost ~4 times more to rank."""
 TITLE_WEIGHT = 4.0
 """bm25 weight of a match in the title against one in the body text."""
 FACET_SAMPLE = 20_000
@@ -184,6 +186,11 @@ class Query:
         return CHARS_TABLE if self.short else TRIGRAM_TABLE
 
     @property
+    def rank_candidates(self) -> int:
+        """How many of the most recently archived matches relevance ranks."""
+        return SHORT_RANK_CANDIDATES if self.short else RANK_CANDIDATES
+
+    @property
     def match(self) -> str:
         """The FTS5 expression: each term a quoted phrase (of its characters, when short)."""
         if self.short:
@@ -250,9 +257,10 @@ def rows_sql(
     """One page of results: the reader's columns and the body text (for the snippet).
 
     Relevance is bm25 (title weighted :data:`TITLE_WEIGHT` times) over the
-    :data:`RANK_CANDIDATES` most recently archived matches (highest rowids): bm25 costs a few
-    microseconds per match, and a word in every fifth article has 20,000 of them at 100,000
-    articles. Date order walks the ``published`` index and stops at the page's last row.
+    :data:`RANK_CANDIDATES` (:data:`SHORT_RANK_CANDIDATES`) most recently archived matches
+    (highest rowids): bm25 costs 2–6 microseconds per match, and a word in every fifth
+    article has 20,000 of them at 100,000 articles. Date order walks the ``published``
+    index and stops at the page's last row.
     """
     table = query.table
     clauses, conditions = filters.where()
@@ -265,7 +273,7 @@ def rows_sql(
             f"select rowid, rank from (select f.rowid as rowid, "
             f"bm25({table}, {TITLE_WEIGHT}, 1.0) as rank from {table} f{join} "
             f"where f.{table} match :match{where} "
-            f"order by f.rowid desc limit {RANK_CANDIDATES}) "
+            f"order by f.rowid desc limit {query.rank_candidates}) "
             "order by rank, rowid desc limit :limit offset :offset"
         )
         order = "r.rank, r.rowid desc"
@@ -331,26 +339,36 @@ class FacetValue:
 
 
 FacetRow = tuple[int, int, int, int]
+FACET_ID_COLUMNS = ("portal", "author", "month", "categories")
+"""The facet value ids of a :func:`facets_sql` row, in order."""
 
 
-def facet_id_counts(rows: Iterable[Iterable[int]]) -> Counter[FacetRow]:
-    """How many matches have each combination of facet value ids."""
-    return Counter(tuple(row) for row in rows)  # type: ignore[misc]
+def facet_id_counts(rows: Iterable[Iterable[int]]) -> dict[str, Counter[int]]:
+    """How many matches have each value id, per column of :func:`facets_sql`'s rows."""
+    columns = list(zip(*rows, strict=True)) or [(), (), (), ()]
+    portal, author, month, categories = columns
+    return {
+        "portal": Counter(portal),
+        "author": Counter(author),
+        "month": Counter(month),
+        "categories": Counter(categories),
+    }
 
 
 def count_facets(
-    combos: Counter[FacetRow],
+    id_counts: Mapping[str, Counter[int]],
     labels: Mapping[int, str],
     filters: Filters,
     size: int = FACET_SIZE,
 ) -> dict[str, list[FacetValue]]:
-    """The ``size`` most frequent values of each facet (ties by value), selected ones marked."""
+    """The ``size`` most frequent values of each facet (ties by value), selected ones marked;
+    a category facet counts every element of the ``categories`` arrays."""
     counts: dict[str, Counter[str]] = {name: Counter() for name in FILTERS}
-    for (portal, author, month, categories), n in combos.items():
-        counts["portal"][labels.get(portal, "")] += n
-        counts["author"][labels.get(author, "")] += n
-        counts["month"][labels.get(month, "")] += n
-        for category in set(categories_of(labels.get(categories))):
+    for name in ("portal", "author", "month"):
+        for value_id, n in id_counts.get(name, Counter()).items():
+            counts[name][labels.get(value_id, "")] += n
+    for value_id, n in id_counts.get("categories", Counter()).items():
+        for category in set(categories_of(labels.get(value_id))):
             counts["category"][category] += n
     result: dict[str, list[FacetValue]] = {}
     for name, counter in counts.items():
