@@ -99,8 +99,12 @@ FACET_COLUMNS: dict[str, str] = {
 def _facet_values_sql(row: str) -> tuple[str, str]:
     """SQL adding the facet values of ``row`` to ``article_search_values``, and the
     ``article_search`` columns of ``row`` (ids of those values)."""
-    pairs = ", ".join(f"('{f}', {expr.format(row=row)})" for f, expr in FACET_COLUMNS.items())
-    add = f"insert or ignore into {VALUES_TABLE} (facet, value) values {pairs}"
+    add = ";\n  ".join(  # not "insert or ignore": an upsert's trigger would abort on it
+        f"insert into {VALUES_TABLE} (facet, value) select '{f}', {e.format(row=row)} "
+        f"where not exists (select 1 from {VALUES_TABLE} where facet = '{f}' "
+        f"and value = {e.format(row=row)})"
+        for f, e in FACET_COLUMNS.items()
+    )
     ids = ", ".join(
         f"(select id from {VALUES_TABLE} where facet = '{f}' and value = {e.format(row=row)})"
         for f, e in FACET_COLUMNS.items()
@@ -150,7 +154,8 @@ end""",
         f"""create trigger {SEARCH_TABLE}_au after update of portal, author, published, categories
   on articles begin
   {add_new};
-  insert or replace into {SEARCH_TABLE} ({cols}) values (new.rowid, new.published, {ids_new});
+  update {SEARCH_TABLE} set ({cols}) = (select new.rowid, new.published, {ids_new})
+    where rowid = old.rowid;
 end""",
         f"""create trigger {CHARS_TABLE}_au after update of title, body_text on articles begin
   insert into {CHARS_TABLE} ({CHARS_TABLE}, rowid, title, body_text)
