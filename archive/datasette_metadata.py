@@ -185,7 +185,8 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 TABLES: dict[str, str] = {
     "articles": "One row per archived article; its front-matter file is under posts/. Search "
-    "(FTS5 trigram) needs 3+ characters; for 1–2 characters use the short search query.",
+    "(FTS5 trigram) needs 3+ characters; the reader's search page /-/search ranks results and "
+    "finds 1–2-character words too.",
     "images": "The images of each article, in body order, with their download status.",
     "image_urls": "One row per image URL: its stored file (assets/<sha256>.<ext>) or failure.",
     "article_categories": "The categories of each article, one row each.",

@@ -332,6 +332,7 @@ VARIANTS = (
     "search page",
     "search page, date",
     "rows only",
+    "search, in-process",
     "raw FTS5",
     "table page",
     "table rows",
@@ -400,6 +401,16 @@ class RawFts:
         ).fetchone()
         return (time.perf_counter() - started) * 1000, int(count)
 
+    def search(self, term: str) -> tuple[float, int]:
+        """The search page's queries and Python (rows, count, facets, snippets), no HTTP."""
+        request = datasette_search.Request.from_args({"q": term})
+        assert request.query is not None
+        started = time.perf_counter()
+        results = datasette_search.search_in_thread(self.conn, request, 60_000, 60_000)
+        for row in results.rows:
+            search.snippet(row["body_text"], request.query.terms)
+        return (time.perf_counter() - started) * 1000, int(results.count or 0)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -413,6 +424,9 @@ def measure(server: Server, raw: RawFts, repeat: int) -> list[Summary]:
             for term in QUERIES[kind]:
                 if variant == "raw FTS5":
                     ms, matches = raw.run(term)
+                    timed_out = 0
+                elif variant == "search, in-process":
+                    ms, matches = raw.search(term)
                     timed_out = 0
                 else:
                     ms, body, status = server.get(request_path(kind, variant, term))
@@ -473,7 +487,9 @@ def render_section(summaries: list[Summary], n: int, info: dict[str, Any]) -> st
         f"over the {search.RANK_CANDIDATES:,} most recently archived matches, snippets, the "
         "exact match count, portal/category/author/month facets over at most "
         f"{search.FACET_SAMPLE:,} matches); *search page, date* adds `&sort=date`; *rows "
-        "only* is `/-/search.json?…&_nocount=1&_nofacet=1`. *raw FTS5* is `order by rank "
+        "only* is `/-/search.json?…&_nocount=1&_nofacet=1`; *search, in-process* runs the "
+        "page's queries and Python (`archive.datasette_search.search_in_thread`, snippets) "
+        "in the bench process, without HTTP and HTML. *raw FTS5* is `order by rank "
         "limit 20` (bm25 over every match) plus `count(*)` on the same FTS5 table "
         "(`articles_fts`, or `articles_fts_chars` for 1–2 characters). *table page* / *table "
         "rows* are Datasette's table search (`/index/articles.json?_search=…`, with and "
