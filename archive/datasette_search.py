@@ -193,18 +193,18 @@ def search_in_thread(
     if request.facets:
         try:
             with time_limit(conn, facet_ms):
-                found = _fetch(conn, search.facets_sql(query, filters))
-                combos = search.facet_id_counts(found)
+                found = _fetch(conn, search.facets_sql(query, filters))[0]
+                read, combos = search.facet_id_counts(found)
                 ids = {i for counter in combos.values() for i in counter}
                 labels = _fetch(conn, search.facet_labels_sql(ids))
         except SearchTimeoutError:
             timed_out = True
         else:
             named = {int(row[0]): str(row[1]) for row in labels}
-            sampled = len(found) >= search.FACET_SAMPLE
+            sampled = read >= search.FACET_SAMPLE
             facets = search.count_facets(combos, named, filters)
             if not sampled:  # the facets read every match: that is the count
-                total = len(found)
+                total = read
     if request.count and total is None:
         with time_limit(conn, sql_ms):
             total = int(_fetch(conn, search.count_sql(query, filters))[0][0])

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -311,21 +311,27 @@ def count_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
 
 
 def facets_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
-    """Rows ``(portal_id, author_id, month_id, categories_id)`` of the :data:`FACET_SAMPLE`
-    most recently archived matches, counted by :func:`count_facets`: a hash count of small
-    integers in Python is several times faster than four ``group by`` sorts in SQLite."""
+    """One row: how many of the :data:`FACET_SAMPLE` most recently archived matches were
+    read, and their portal, author, month and categories value ids, each column as one
+    comma-separated string (:func:`facet_id_counts`): 20,000 matches come back as four
+    strings, not 20,000 Python tuples, and a hash count in Python beats four ``group by``
+    sorts in SQLite."""
     clauses, conditions = filters.where()
     params: dict[str, Any] = {**conditions, "match": query.match}
     columns = "s.portal_id, s.author_id, s.month_id, s.categories_id"
     if not clauses:
         matches = _matched_rowids(query, newest=FACET_SAMPLE)
-        sql = f"select {columns} from ({matches}) f join {SEARCH_TABLE} s on s.rowid = f.rowid"
-        return sql, params
+        inner = f"select {columns} from ({matches}) f join {SEARCH_TABLE} s on s.rowid = f.rowid"
+    else:
+        inner = (
+            f"select {columns} from ({_matched_rowids(query)}) f "
+            f"join {SEARCH_TABLE} s on s.rowid = f.rowid where "
+            + " and ".join(clauses)
+            + f" order by s.rowid desc limit {FACET_SAMPLE}"
+        )
     sql = (
-        f"select {columns} from ({_matched_rowids(query)}) f "
-        f"join {SEARCH_TABLE} s on s.rowid = f.rowid where "
-        + " and ".join(clauses)
-        + f" order by s.rowid desc limit {FACET_SAMPLE}"
+        "select count(*), group_concat(portal_id), group_concat(author_id), "
+        f"group_concat(month_id), group_concat(categories_id) from ({inner})"
     )
     return sql, params
 
@@ -343,21 +349,19 @@ class FacetValue:
     selected: bool
 
 
-FacetRow = tuple[int, int, int, int]
 FACET_ID_COLUMNS = ("portal", "author", "month", "categories")
 """The facet value ids of a :func:`facets_sql` row, in order."""
 
 
-def facet_id_counts(rows: Iterable[Iterable[int]]) -> dict[str, Counter[int]]:
-    """How many matches have each value id, per column of :func:`facets_sql`'s rows."""
-    columns = list(zip(*rows, strict=True)) or [(), (), (), ()]
-    portal, author, month, categories = columns
-    return {
-        "portal": Counter(portal),
-        "author": Counter(author),
-        "month": Counter(month),
-        "categories": Counter(categories),
-    }
+def facet_id_counts(row: Sequence[Any]) -> tuple[int, dict[str, Counter[int]]]:
+    """The number of matches read and, per column, how many have each value id, from the
+    row of :func:`facets_sql`."""
+    total, *columns = row
+    counts: dict[str, Counter[int]] = {}
+    for name, joined in zip(FACET_ID_COLUMNS, columns, strict=True):
+        by_text = Counter(str(joined).split(",")) if joined else Counter()
+        counts[name] = Counter({int(k): n for k, n in by_text.items() if k})
+    return int(total or 0), counts
 
 
 def count_facets(
