@@ -418,3 +418,8 @@ def test_request_arguments_round_trip() -> None:
     assert request.args() == {"q": "碳 化", "portal": "gg", "sort": "date"}
     assert request.args(sort=None, portal=None) == {"q": "碳 化"}
     assert ds_search.Request.from_args({"q": "x", "page": "999"}).page == search.MAX_PAGE
+
+
+def test_every_page_links_to_the_search(ds: Datasette) -> None:
+    for path in ("/", "/index", "/index/articles"):
+        assert '<a href="/-/search">Search articles</a>' in fetch(ds, path).text, path

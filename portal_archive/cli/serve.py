@@ -44,8 +44,9 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
     """Browse the archive's index in Datasette: read-only, Chinese search, facets, articles.
 
     Datasette opens index.db immutable, with the archive's metadata (canned queries, facets)
-    and plugin (sanitized article bodies); assets/ (images) and posts/ are served at
-    /assets/ and /posts/.
+    and plugin (sanitized article bodies, the search page /-/search); assets/ (images) and
+    posts/ are served at /assets/ and /posts/. An index of an older version is migrated
+    first (under the archive lock).
 
     Example: portal-archive --archive ./archive-data serve --port 8001
     """
