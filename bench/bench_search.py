@@ -370,7 +370,8 @@ def matches_of(variant: str, body: bytes) -> tuple[int, int]:
         found = COUNT_RE.search(body)
         if not found:
             raise SystemExit(f"no match count on the search page: {body[:300]!r}")
-        return int(found.group(1).replace(b",", b"")), 0
+        matches = int(found.group(1).replace(b",", b""))
+        return matches, int(matches > 0 and b'class="facet-results"' not in body)
     data = json.loads(body)
     if data.get("error"):
         raise SystemExit(f"{variant}: {data['error']}")
