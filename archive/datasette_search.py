@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-import markupsafe
 from datasette.utils.asgi import Response
 
 from archive import search
@@ -363,7 +362,3 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     """Read settings for Datasette's connections: memory-mapped reads, a bigger cache."""
     conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-
-
-def search_link() -> markupsafe.Markup:
-    return markupsafe.Markup('<a href="{}">Search articles</a>').format(SEARCH_PATH)
