@@ -435,7 +435,8 @@ def stylesheet(columns: Iterable[str]) -> str:
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Any]]]:
     def css() -> Response:
-        return Response(stylesheet(COLUMNS["articles"]), content_type="text/css; charset=utf-8")
+        text = stylesheet(COLUMNS["articles"]) + datasette_search.CSS
+        return Response(text, content_type="text/css; charset=utf-8")
 
     def post(datasette: Any, request: Any) -> Response:
         target = post_file(_options(datasette).posts_dir, request.url_vars["path"])

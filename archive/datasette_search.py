@@ -33,6 +33,17 @@ the page cache without a ``read()`` per page."""
 CACHE_KIB = 65536
 """``PRAGMA cache_size`` (KiB) per connection (the default is 2 MB)."""
 
+CSS = """\
+.portal-archive-search-form input[type=search] { width: 24rem; max-width: 90%; }
+.portal-archive-results td { white-space: normal; vertical-align: top; }
+.portal-archive-results td.col-title { min-width: 14rem; max-width: 24rem; font-weight: bold; }
+.portal-archive-results td.col-portal, .portal-archive-results td.col-published {
+  white-space: nowrap; }
+.portal-archive-results td.col-snippet { min-width: 20rem; max-width: 40rem; color: #444; }
+.portal-archive-results mark { background: #fff3a0; padding: 0 0.1em; }
+"""
+"""Styles of the search page (appended to the plugin's stylesheet)."""
+
 TEMPLATE = """\
 {% extends "base.html" %}
 {% block title %}Search{% if q %}: {{ q }}{% endif %}{% endblock %}
