@@ -160,6 +160,20 @@ COLUMNS: dict[str, dict[str, str]] = {
         "payload_digest": "WARC-Payload-Digest (sha1, base32) of the stored payload.",
         "record_id": "WARC-Record-ID of the response record.",
     },
+    # reader search (issue #13; archive/search.py) --------------------------------------
+    "article_search": {
+        "rowid": "The article's rowid in articles (and in both full-text indexes).",
+        "published": "Publication time, as in articles (the date order of /-/search).",
+        "portal_id": "Portal (article_search_values.id).",
+        "author_id": "Author (article_search_values.id).",
+        "month_id": "Month of publication, YYYY-MM (article_search_values.id).",
+        "categories_id": "The categories JSON array (article_search_values.id).",
+    },
+    "article_search_values": {
+        "id": "Value id.",
+        "facet": "portal, author, month or categories.",
+        "value": "The value (for categories: the JSON array).",
+    },
     "_sqlite_migrations": {
         "id": "Row number.",
         "migration_set": "Migration set (portal-archive).",
@@ -171,7 +185,8 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 TABLES: dict[str, str] = {
     "articles": "One row per archived article; its front-matter file is under posts/. Search "
-    "(FTS5 trigram) needs 3+ characters; for 1–2 characters use the short search query.",
+    "(FTS5 trigram) needs 3+ characters; the reader's search page /-/search ranks results and "
+    "finds 1–2-character words too.",
     "images": "The images of each article, in body order, with their download status.",
     "image_urls": "One row per image URL: its stored file (assets/<sha256>.<ext>) or failure.",
     "article_categories": "The categories of each article, one row each.",
@@ -179,6 +194,9 @@ TABLES: dict[str, str] = {
     "crawl_runs": "One row per crawl run, with its counts.",
     "revisions": "Earlier versions of articles that changed when re-fetched.",
     "warc_records": "Stored raw responses (crawl --warc): where each is, for reextract.",
+    "article_search": "Search's narrow copy of each article's facet values (triggers keep it "
+    "in step with articles); hidden.",
+    "article_search_values": "The facet values article_search refers to; hidden.",
     "_sqlite_migrations": "Schema migrations applied to this index (sqlite-utils); hidden.",
 }
 
@@ -326,6 +344,9 @@ def configuration(
                     "revisions": {"sort_desc": "changed_at"},
                     "article_categories": {"facets": ["category"]},
                     "_sqlite_migrations": {"hidden": True},
+                    "article_search": {"hidden": True},
+                    "article_search_values": {"hidden": True},
+                    "articles_fts_chars": {"hidden": True},
                 },
                 "queries": copy.deepcopy(QUERIES),
             }

@@ -43,6 +43,7 @@ from datasette.utils.asgi import Response
 from datasette.views.base import DatasetteError
 from feedgen.feed import FeedGenerator
 
+from archive import datasette_search
 from archive.datasette_metadata import (
     COLUMNS,
     FEED_HTML_FUNCTION,
@@ -443,7 +444,8 @@ def stylesheet(columns: Iterable[str]) -> str:
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Any]]]:
     def css() -> Response:
-        return Response(stylesheet(COLUMNS["articles"]), content_type="text/css; charset=utf-8")
+        text = stylesheet(COLUMNS["articles"]) + datasette_search.CSS
+        return Response(text, content_type="text/css; charset=utf-8")
 
     def post(datasette: Any, request: Any) -> Response:
         target = post_file(_options(datasette).posts_dir, request.url_vars["path"])
@@ -454,7 +456,11 @@ def register_routes() -> list[tuple[str, Callable[..., Any]]]:
         )
 
     posts = re.escape(POSTS_MOUNT.rstrip("/"))
-    return [(r"^/-/portal-archive\.css$", css), (rf"^{posts}/(?P<path>.+)$", post)]
+    return [
+        (r"^/-/portal-archive\.css$", css),
+        (rf"^{posts}/(?P<path>.+)$", post),
+        *datasette_search.routes(),
+    ]
 
 
 @hookimpl
@@ -621,6 +627,7 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
         return feed_html(body, images_json, options)
 
     conn.create_function(FEED_HTML_FUNCTION, 2, portal_archive_feed_html, deterministic=True)
+    datasette_search.prepare_connection(conn)  # the reader search's functions (below)
 
 
 def empty_feed(url: str, title: str, updated: datetime) -> str:
@@ -677,3 +684,9 @@ def register_output_renderer() -> dict[str, Any]:
         "render": render_atom_feed,
         "can_render": datasette_atom.can_render_atom,
     }
+# --- reader search (issue #13; archive/datasette_search.py) -------------------------------
+
+
+@hookimpl
+def menu_links() -> list[dict[str, str]]:
+    return [{"href": datasette_search.SEARCH_PATH, "label": "Search articles"}]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
-from archive import image_index
+from archive import image_index, search
 from archive.crashpoints import crashpoint
 from archive.items import ArticleItem, FetchFailure
 from archive.records import image_record
@@ -177,14 +178,39 @@ def m005_parser_alarm(db: Database) -> None:
     runs.add_column("fallback", int)
 
 
+@migrations()
+def m006_reader_search(db: Database) -> None:
+    """Reader search (issue #13): the narrow ``article_search`` table for result rows and
+    facets, and the character index for 1–2-character terms (``archive/search.py``)."""
+    search.create_search_index(db)
+
+
+def prepare(db: Database) -> None:
+    """What every connection that writes the index needs: the SQL function of the search
+    triggers (``archive.search.register_functions``)."""
+    search.register_functions(db)
+
+
 def open_index(path: Path) -> Database:
     """Open (creating and migrating as needed) the index at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
+    prepare(db)
     db.enable_wal()
     db.execute("PRAGMA synchronous=NORMAL")
     migrations.apply(db)
     return db
+
+
+def pending_migrations(path: Path) -> list[str]:
+    """Names of the migrations the index at ``path`` lacks (read-only; ``[]`` when absent)."""
+    if not path.is_file():
+        return []
+    db = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+    try:
+        return [m.name for m in migrations.pending(db)]
+    finally:
+        db.close()
 
 
 def now_iso() -> str:

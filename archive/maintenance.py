@@ -292,6 +292,7 @@ def _fsync(path: Path) -> None:
 def _temp_index(path: Path) -> Iterator[Database]:
     _remove_db(path)
     db = Database(path)
+    index.prepare(db)
     try:
         db.execute("PRAGMA synchronous=OFF")  # durability comes from the fsync before the swap
         index.migrations.apply(db)

@@ -45,6 +45,7 @@ def test_migrations_apply_twice_safely(tmp_path: Path) -> None:
         "m003_image_assets",
         "m004_warc_records",
         "m005_parser_alarm",
+        "m006_reader_search",
     ]
 
 

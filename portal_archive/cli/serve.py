@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
-from portal_archive.cli.common import console, current, settings_for
+from portal_archive.cli.common import console, current, locked, settings_for
 
 
 @click.command()
@@ -42,9 +44,11 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
     """Browse the archive's index in Datasette: read-only, Chinese search, facets, articles.
 
     Datasette opens index.db immutable, with the archive's metadata (canned queries, facets)
-    and plugin (sanitized article bodies); assets/ (images) and posts/ are served at
-    /assets/ and /posts/. Also: the Atom feed /index/feed.atom (?portal=, ?category=,
-    ?q=), the health dashboard /-/dashboards/health and a robots.txt that disallows crawling.
+    and plugin (sanitized article bodies, the search page /-/search); assets/ (images) and
+    posts/ are served at /assets/ and /posts/. Also: the Atom feed /index/feed.atom
+    (?portal=, ?category=, ?q=), the health dashboard /-/dashboards/health and a robots.txt
+    that disallows crawling. An index of an older version is migrated first (under the
+    archive lock).
 
     Example: portal-archive --archive ./archive-data serve --port 8001
     """
@@ -54,6 +58,7 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
     index_db = ctx.archive_dir / "index.db"
     if not index_db.is_file():
         raise click.ClickException(f"no index at {index_db}; run a crawl first")
+    upgrade_index(ctx, index_db)
     proxy = image_proxy or str(settings_for(ctx).get("ARCHIVE_IMAGE_PROXY"))
     posts = ctx.archive_dir / "posts"
     posts_dir = str(posts.resolve()) if posts.is_dir() else None
@@ -82,3 +87,15 @@ def serve(port: int, host: str, image_mode: str, image_proxy: str | None) -> Non
     for line in dm.served_pages(host, port):
         console.print(line, markup=False, highlight=False)
     os.execv(argv[0], argv)  # noqa: S606 - replace this process with Datasette
+
+
+def upgrade_index(ctx: Any, index_db: Path) -> None:
+    """Apply the index's pending migrations (e.g. the search index of an older archive)
+    before Datasette opens it read-only; under the archive lock, as any writer."""
+    from archive.index import open_index, pending_migrations
+
+    pending = pending_migrations(index_db)
+    if not pending:
+        return
+    console.print(f"upgrading {index_db} ({', '.join(pending)}); this can take minutes")
+    locked(ctx, lambda: open_index(index_db).close())
