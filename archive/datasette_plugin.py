@@ -684,6 +684,8 @@ def register_output_renderer() -> dict[str, Any]:
         "render": render_atom_feed,
         "can_render": datasette_atom.can_render_atom,
     }
+
+
 # --- reader search (issue #13; archive/datasette_search.py) -------------------------------
 
 
