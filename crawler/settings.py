@@ -77,6 +77,10 @@ ARCHIVE_DIR = "archive-data"
 """Archive folder: ``posts/`` (front-matter files), ``assets/`` (images) and ``index.db``."""
 ARCHIVE_FSYNC = True
 """fsync each written file before renaming it into place (crash safety over speed)."""
+ARCHIVE_WRITE_BATCH = 100
+"""Items (articles + failures) the writer buffers before writing them as one batch."""
+ARCHIVE_WRITE_INTERVAL = 2.0
+"""Seconds an item may wait in the writer's buffer; 0 = only by count and at the end."""
 ARCHIVE_GENERIC_FALLBACK = True
 """In a degraded run, parse the broken pages with the generic extractor instead."""
 ARCHIVE_IMAGE_MODE = "origin"

@@ -1,22 +1,27 @@
-"""The single writer: hands each finished item to :class:`archive.store.Archive`.
+"""The single writer: hands finished items to :class:`archive.store.Archive` in batches.
 
-The only pipeline with side effects. With scrapy-redis workers, this is the part that
-runs in one place (see docs/architecture.md, "Beyond one machine").
+The only pipeline with side effects. Articles and failures are buffered and written as one
+batch (``Archive.save_batch``: files per batch, one index transaction) every
+``ARCHIVE_WRITE_BATCH`` items, every ``ARCHIVE_WRITE_INTERVAL`` seconds and when the spider
+closes, before the run is recorded. A killed crawl loses at most the unwritten batch: nothing
+marks those articles archived, so the next run fetches them again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
 
 from archive.errors import ArchiveLockedError, UnsafePathError
-from archive.frontmatter_files import export_options, post_relpath
+from archive.frontmatter_files import export_options, post_relpath, safe_join
 from archive.items import ArticleItem, FetchFailure, ImageRetry
 from archive.lock import ArchiveLock
 from archive.runs import finish_run, start_run
@@ -28,7 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 article_saved = object()
-"""Signal sent after each article is saved: ``item`` and ``result`` (a SaveResult)."""
+"""Signal sent after each article is saved (its batch is durable): ``item`` and ``result``
+(a SaveResult)."""
 
 
 class ArchiveWriterPipeline:
@@ -45,6 +51,13 @@ class ArchiveWriterPipeline:
         self.write = crawler.settings.getbool("ARCHIVE_WRITE", True)
         self.replay = crawler.settings.getbool("ARCHIVE_REPLAY")
         """``reextract``: the portal is not visited, so no ``last_seen`` and no failure rows."""
+        self.batch_size = max(1, crawler.settings.getint("ARCHIVE_WRITE_BATCH", 100))
+        self.interval = crawler.settings.getfloat("ARCHIVE_WRITE_INTERVAL", 2.0)
+        self.pending: list[ArticleItem] = []
+        self.pending_failures: list[FetchFailure] = []
+        self.oldest = 0.0
+        """When the oldest buffered item arrived (``time.monotonic()``)."""
+        self.timer: LoopingCall | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -68,6 +81,49 @@ class ArchiveWriterPipeline:
                 return
         spider: Any = self.crawler.spider
         self.run_id = start_run(self.archive.db, spider.name)
+        if self.interval > 0:
+            self.timer = LoopingCall(self._flush_if_due)
+            self.timer.start(self.interval / 2, now=False)
+
+    def close_spider(self) -> None:
+        """Write what is still buffered (before ``spider_closed`` records the run)."""
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        self.timer = None
+        self.flush()
+
+    def _flush_if_due(self) -> None:
+        if (self.pending or self.pending_failures) and (
+            time.monotonic() - self.oldest >= self.interval
+        ):
+            self.flush()
+
+    def _buffer(self, item: ArticleItem | FetchFailure) -> None:
+        if not (self.pending or self.pending_failures):
+            self.oldest = time.monotonic()
+        if isinstance(item, ArticleItem):
+            self.pending.append(item)
+        else:
+            self.pending_failures.append(item)
+        if len(self.pending) + len(self.pending_failures) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered articles as one batch, then the buffered failures; count them
+        and announce each saved article."""
+        articles, failures = self.pending, self.pending_failures
+        self.pending, self.pending_failures = [], []
+        if articles:
+            results = self.archive.save_batch(articles, touch=not self.replay)
+            for item, result in zip(articles, results, strict=True):
+                self.stats.inc_value(f"archive/{result.status}")
+                self.signals.send_catch_log(article_saved, item=item, result=result)
+                logger.info("%s %s -> %s", result.status, item.url, result.path)
+        if failures:
+            attempts = self.archive.record_failures(failures, run_id=self.run_id)
+            for failure, count in zip(failures, attempts, strict=True):
+                self.stats.inc_value("archive/failed")
+                logger.debug("failure recorded (attempt %d): %s", count, failure.url)
 
     def _refuse(self, message: str) -> None:
         """Another run holds the archive: say so once and close this spider at once."""
@@ -104,12 +160,12 @@ class ArchiveWriterPipeline:
                 self.stats.inc_value("archive/failed")
             if not self.write or self.replay:
                 raise DropItem(f"{item.reason}: {item.url}", log_level="INFO")
-            attempts = self.archive.record_failure(item, run_id=self.run_id)
-            self.stats.inc_value("archive/failed")
-            # the spider already logged the failure as a warning; this only notes the attempt
-            raise DropItem(f"{item.reason} (attempt {attempts}): {item.url}", log_level="INFO")
+            self._buffer(item)  # counted when its batch is written
+            # the spider already logged the failure as a warning; this only notes it
+            raise DropItem(f"{item.reason} (recorded): {item.url}", log_level="INFO")
         if isinstance(item, ImageRetry):  # failed images of an archived article, tried again
             if self.write:
+                self.flush()  # the article's buffered version first
                 result = self.archive.retry_images(item)
                 self.stats.inc_value(f"archive/images/retry_{result.status}")
             return item
@@ -121,37 +177,31 @@ class ArchiveWriterPipeline:
             self.signals.send_catch_log(article_saved, item=item, result=result)
             return item
         try:
-            result = self.archive.save(item, touch=not self.replay)
+            safe_join(self.archive.posts_dir, post_relpath(item))
         except UnsafePathError as exc:  # e.g. posts/<portal> is a link leading out of posts/
-            self.archive.record_failure(
+            self._buffer(
                 FetchFailure(
                     url=item.url, portal=item.portal, reason="unsafe_path", detail=str(exc)
-                ),
-                run_id=self.run_id,
+                )
             )
-            self.stats.inc_value("archive/failed")
             logger.error("Not written (%s): %s", exc, item.url)
             raise DropItem(f"unsafe_path: {exc}", log_level="INFO") from None
-        self.stats.inc_value(f"archive/{result.status}")
-        self.signals.send_catch_log(article_saved, item=item, result=result)
-        logger.info("%s %s -> %s", result.status, item.url, result.path)
+        self._buffer(item)
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: Exception, **kwargs: Any) -> None:
         """Record articles dropped by validation as failures (duplicates are not failures)."""
-        if not (isinstance(item, ArticleItem) and str(exception).startswith("missing")):
+        if self.locked_out or not (
+            isinstance(item, ArticleItem) and str(exception).startswith("missing")
+        ):
             return
         if self.replay:
             self.stats.inc_value("archive/failed")
         elif self.write:
             reason = "no_" + str(exception).split(":")[0].removeprefix("missing ").split(",")[0]
-            self.archive.record_failure(
-                FetchFailure(
-                    url=item.url, portal=item.portal, reason=reason, detail=str(exception)
-                ),
-                run_id=self.run_id,
+            self._buffer(
+                FetchFailure(url=item.url, portal=item.portal, reason=reason, detail=str(exception))
             )
-            self.stats.inc_value("archive/failed")
 
 
 class RetryWriterPipeline:
