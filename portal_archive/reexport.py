@@ -27,11 +27,15 @@ from archive.assets import NotAnImageError, asset_name, image_type
 from archive.items import ImageRef
 from archive.records import apply_known, archived_articles
 from archive.store import Archive, SaveResult
+from archive.writer import Entry
 from crawler.backfill import ImageBackfillSpider
 from pipelines.images import AtomicFilesStore
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
+
+EXPORT_BATCH = 200
+"""Posts rewritten per batch (files per batch, one index transaction)."""
 
 logger = logging.getLogger(__name__)
 
@@ -172,14 +176,17 @@ def export_archive(
         report.downloaded = int(stats.get("archive/images/downloaded", 0))
         report.failed = int(stats.get("archive/images/failed", 0))
     with Archive(root, options) as archive:
-        for item in list(archived_articles(archive.db, ids)):
-            apply_known(archive.db, item.article, archive.assets_dir)
-            result: SaveResult = archive.rewrite(
-                item.article, origin=item.origin, imported_from=item.imported_from
-            )
-            if result.status == "updated":
-                report.rewritten += 1
-                report.paths.append(result.path)
-            else:
-                report.unchanged += 1
+        items = list(archived_articles(archive.db, ids))
+        for start in range(0, len(items), EXPORT_BATCH):
+            entries = []
+            for item in items[start : start + EXPORT_BATCH]:
+                apply_known(archive.db, item.article, archive.assets_dir)
+                entries.append(Entry(item.article, item.origin, item.imported_from))
+            results: list[SaveResult] = archive.rewrite_entries(entries)
+            for result in results:
+                if result.status == "updated":
+                    report.rewritten += 1
+                    report.paths.append(result.path)
+                else:
+                    report.unchanged += 1
     return report
