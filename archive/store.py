@@ -44,7 +44,13 @@ __all__ = [
 class Archive:
     """An archive folder. Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, root: Path | str, options: ExportOptions | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        options: ExportOptions | None = None,
+        *,
+        remove_partial: bool = True,
+    ) -> None:
         self.root = Path(root)
         self.options = options or ExportOptions()
         self.posts_dir = self.root / "posts"
@@ -55,12 +61,16 @@ class Archive:
         self.tmp_dir = self.root / TMP_DIR
         """Where files are written before their rename into ``posts/`` (same file system)."""
         self._db: Database | None = None
+        self._remove_partial = remove_partial
+        """Remove a killed run's temp files on open (not for a second handle of a live run:
+        its image downloads write temp files too)."""
 
     @property
     def db(self) -> Database:
         if self._db is None:
             self.posts_dir.mkdir(parents=True, exist_ok=True)
-            self.remove_partial_files()
+            if self._remove_partial:
+                self.remove_partial_files()
             self._db = index.open_index(self.index_path)
         return self._db
 

@@ -364,12 +364,20 @@ def check_run(variant: Variant, n: int, stats: dict[str, Any], archive_dir: Path
         if stats.get("archive/new") != n:
             problems.append(f"archive/new {stats.get('archive/new')} != {n}")
         if variant.images:
-            images = count_files(archive_dir / "images", "*.png")
+            # content-addressed: assets/<sha256>.<ext>, one file per distinct image
+            images = count_files(archive_dir / "assets", "*.png")
             ok = count_rows(
                 archive_dir / "index.db", "select count(*) from images where status='downloaded'"
             )
-            if images != n or ok != n:
-                problems.append(f"{images} image files / {ok} downloaded rows, expected {n}")
+            distinct = count_rows(
+                archive_dir / "index.db",
+                "select count(distinct sha256) from images where status='downloaded'",
+            )
+            if ok != n or images != distinct or not images:
+                problems.append(
+                    f"{images} image files in assets/ for {distinct} distinct downloaded images,"
+                    f" {ok} downloaded rows, expected {n}"
+                )
     if problems:
         raise BenchError(f"{variant.key} N={n}: " + "; ".join(problems))
 

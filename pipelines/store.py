@@ -5,6 +5,12 @@ batch (``Archive.save_batch``: files per batch, one index transaction) every
 ``ARCHIVE_WRITE_BATCH`` items, every ``ARCHIVE_WRITE_INTERVAL`` seconds and when the spider
 closes, before the run is recorded. A killed crawl loses at most the unwritten batch: nothing
 marks those articles archived, so the next run fetches them again.
+
+Batches are written by one writer thread with its own index connection, so the crawl goes on
+while a batch is rendered, flushed to disk and committed (fsync and SQLite release the GIL).
+At most ``ARCHIVE_WRITE_QUEUE`` batches wait for it; beyond that the item pipeline waits, so a
+slow disk slows the crawl instead of filling memory. Counts, the ``article_saved`` signal and
+the log lines follow each batch once it is durable.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +66,11 @@ class ArchiveWriterPipeline:
         self.oldest = 0.0
         """When the oldest buffered item arrived (``time.monotonic()``)."""
         self.timer: LoopingCall | None = None
+        self.max_queue = max(1, crawler.settings.getint("ARCHIVE_WRITE_QUEUE", 2))
+        self.executor: ThreadPoolExecutor | None = None
+        self.inflight: list[asyncio.Future[tuple[list[SaveResult], list[int]]]] = []
+        self.writer = Archive(archive.root, archive.options, remove_partial=False)
+        """The writer thread's own handle (SQLite connections stay in their thread)."""
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -85,12 +98,19 @@ class ArchiveWriterPipeline:
             self.timer = LoopingCall(self._flush_if_due)
             self.timer.start(self.interval / 2, now=False)
 
-    def close_spider(self) -> None:
-        """Write what is still buffered (before ``spider_closed`` records the run)."""
+    async def close_spider(self) -> None:
+        """Write what is still buffered and wait for every batch (before ``spider_closed``
+        records the run)."""
         if self.timer is not None and self.timer.running:
             self.timer.stop()
         self.timer = None
         self.flush()
+        while self.inflight:
+            await asyncio.wait(list(self.inflight))
+        if self.executor is not None:
+            self.executor.submit(self.writer.close).result()
+            self.executor.shutdown()
+            self.executor = None
 
     def _flush_if_due(self) -> None:
         if (self.pending or self.pending_failures) and (
@@ -109,21 +129,59 @@ class ArchiveWriterPipeline:
             self.flush()
 
     def flush(self) -> None:
-        """Write the buffered articles as one batch, then the buffered failures; count them
-        and announce each saved article."""
+        """Hand the buffered articles and failures to the writer thread as one batch."""
         articles, failures = self.pending, self.pending_failures
         self.pending, self.pending_failures = [], []
-        if articles:
-            results = self.archive.save_batch(articles, touch=not self.replay)
-            for item, result in zip(articles, results, strict=True):
-                self.stats.inc_value(f"archive/{result.status}")
-                self.signals.send_catch_log(article_saved, item=item, result=result)
-                logger.info("%s %s -> %s", result.status, item.url, result.path)
-        if failures:
-            attempts = self.archive.record_failures(failures, run_id=self.run_id)
-            for failure, count in zip(failures, attempts, strict=True):
-                self.stats.inc_value("archive/failed")
-                logger.debug("failure recorded (attempt %d): %s", count, failure.url)
+        if not (articles or failures):
+            return
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
+        loop = asyncio.get_event_loop()
+        future = loop.run_in_executor(self.executor, self._write, articles, failures)
+        future.add_done_callback(partial(self._written, articles, failures))
+        self.inflight.append(future)
+
+    async def _wait_for_writer(self) -> None:
+        """Back-pressure: wait while ``ARCHIVE_WRITE_QUEUE`` batches are being written."""
+        while len(self.inflight) >= self.max_queue:
+            await asyncio.wait(list(self.inflight), return_when=asyncio.FIRST_COMPLETED)
+
+    def _write(
+        self, articles: list[ArticleItem], failures: list[FetchFailure]
+    ) -> tuple[list[SaveResult], list[int]]:
+        """In the writer thread: the batch (files, one transaction), then its failures."""
+        results = self.writer.save_batch(articles, touch=not self.replay) if articles else []
+        attempts = self.writer.record_failures(failures, run_id=self.run_id) if failures else []
+        return results, attempts
+
+    def _written(
+        self,
+        articles: list[ArticleItem],
+        failures: list[FetchFailure],
+        future: asyncio.Future[tuple[list[SaveResult], list[int]]],
+    ) -> None:
+        """Back in the crawl's thread: count and announce a durable batch."""
+        self.inflight.remove(future)
+        if future.cancelled() or future.exception() is not None:
+            error = future.exception() if not future.cancelled() else "cancelled"
+            self.stats.inc_value("archive/write_error", len(articles) + len(failures))
+            logger.error(
+                "A batch of %d articles and %d failures was not written (%s); the next run"
+                " fetches them again",
+                len(articles),
+                len(failures),
+                error,
+                exc_info=future.exception() if not future.cancelled() else None,
+            )
+            return
+        results, attempts = future.result()
+        for item, result in zip(articles, results, strict=True):
+            self.stats.inc_value(f"archive/{result.status}")
+            self.signals.send_catch_log(article_saved, item=item, result=result)
+            logger.info("%s %s -> %s", result.status, item.url, result.path)
+        for failure, count in zip(failures, attempts, strict=True):
+            self.stats.inc_value("archive/failed")
+            logger.debug("failure recorded (attempt %d): %s", count, failure.url)
 
     def _refuse(self, message: str) -> None:
         """Another run holds the archive: say so once and close this spider at once."""
@@ -152,7 +210,8 @@ class ArchiveWriterPipeline:
             if self.lock is not None:
                 self.lock.release()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
+        await self._wait_for_writer()
         if self.locked_out:
             raise DropItem("archive locked by another run", log_level="DEBUG")
         if isinstance(item, FetchFailure):
@@ -166,6 +225,8 @@ class ArchiveWriterPipeline:
         if isinstance(item, ImageRetry):  # failed images of an archived article, tried again
             if self.write:
                 self.flush()  # the article's buffered version first
+                while self.inflight:
+                    await asyncio.wait(list(self.inflight))
                 result = self.archive.retry_images(item)
                 self.stats.inc_value(f"archive/images/retry_{result.status}")
             return item
