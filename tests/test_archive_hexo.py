@@ -600,3 +600,22 @@ def test_libyaml_fast_path_on_the_corpus() -> None:
         assert dump_front_matter(metadata) == dump_front_matter(metadata, fast=False), path
         fast += c_emittable(metadata)
     assert fast > 100  # the fast path is what the corpus takes
+
+
+@pytest.mark.parametrize("value", HOSTILE_TEXT)
+def test_libyaml_loader_reads_what_the_python_loader_reads(value: str) -> None:
+    from archive.hexo import HexoLoader, dump_front_matter, load_front_matter
+
+    text = dump_front_matter(meta(title=value, author=value, date=value, categories=[value]))
+    assert load_front_matter(text) == yaml.load(text, Loader=HexoLoader)  # noqa: S506 - safe
+
+
+def test_libyaml_loader_errors_are_the_python_loaders() -> None:
+    from archive.hexo import HexoLoader, load_front_matter
+
+    bad = "title: 'unclosed\ncategories: [a\n"
+    with pytest.raises(yaml.YAMLError) as python_error:
+        yaml.load(bad, Loader=HexoLoader)  # noqa: S506 - a safe loader
+    with pytest.raises(yaml.YAMLError) as ours:
+        load_front_matter(bad)
+    assert str(ours.value) == str(python_error.value)
