@@ -66,10 +66,15 @@ class ArchiveWriterPipeline:
         self.oldest = 0.0
         """When the oldest buffered item arrived (``time.monotonic()``)."""
         self.timer: LoopingCall | None = None
-        self.max_queue = max(1, crawler.settings.getint("ARCHIVE_WRITE_QUEUE", 2))
+        self.max_queue = max(0, crawler.settings.getint("ARCHIVE_WRITE_QUEUE", 2))
+        """0: no writer thread, batches are written in the crawl's thread."""
         self.executor: ThreadPoolExecutor | None = None
         self.inflight: list[asyncio.Future[tuple[list[SaveResult], list[int]]]] = []
-        self.writer = Archive(archive.root, archive.options, remove_partial=False)
+        self.writer = (
+            Archive(archive.root, archive.options, remove_partial=False)
+            if self.max_queue
+            else archive
+        )
         """The writer thread's own handle (SQLite connections stay in their thread)."""
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -134,6 +139,15 @@ class ArchiveWriterPipeline:
         self.pending, self.pending_failures = [], []
         if not (articles or failures):
             return
+        if self.max_queue == 0:  # no writer thread: write here, now
+            done: asyncio.Future[tuple[list[SaveResult], list[int]]] = asyncio.Future()
+            try:
+                done.set_result(self._write(articles, failures))
+            except Exception as exc:
+                done.set_exception(exc)
+            self.inflight.append(done)
+            self._written(articles, failures, done)
+            return
         if self.executor is None:
             self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
         loop = asyncio.get_event_loop()
@@ -143,7 +157,7 @@ class ArchiveWriterPipeline:
 
     async def _wait_for_writer(self) -> None:
         """Back-pressure: wait while ``ARCHIVE_WRITE_QUEUE`` batches are being written."""
-        while len(self.inflight) >= self.max_queue:
+        while self.inflight and len(self.inflight) >= self.max_queue:
             await asyncio.wait(list(self.inflight), return_when=asyncio.FIRST_COMPLETED)
 
     def _write(
