@@ -141,6 +141,12 @@ VARIANTS = (
         settings={"ARCHIVE_IMAGES_DOWNLOAD": "False"},
     ),
     Variant(
+        "archive-nothread",
+        "archive, images off, fsync on, no writer thread (ARCHIVE_WRITE_QUEUE=0)",
+        archive=True,
+        settings={"ARCHIVE_IMAGES_DOWNLOAD": "False", "ARCHIVE_WRITE_QUEUE": "0"},
+    ),
+    Variant(
         "archive-nofsync",
         "archive, images off, fsync off",
         archive=True,
@@ -911,6 +917,13 @@ def verdict(summaries: list[Summary]) -> list[str]:
             f"CPU ratio of {bare.best.cpu_ms / arch.best.cpu_ms:.2f}, which other processes on "
             "the machine disturb less than wall time."
         )
+        if ("archive-nothread", n) in by:
+            sync = by[("archive-nothread", n)]
+            out.append(
+                f"  Without the writer thread (`ARCHIVE_WRITE_QUEUE=0`): {sync.rate:.1f} "
+                f"articles/s, ratio {sync.rate / bare.rate:.2f}, "
+                f"{sync.best.cpu_ms:.1f} ms of CPU per article."
+            )
         if ("archive-nofsync", n) not in by or ("archive-images", n) not in by:
             continue  # a run of selected variants (--variants)
         nofsync = by[("archive-nofsync", n)]
