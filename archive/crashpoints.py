@@ -10,7 +10,15 @@ check.
 Points: ``write.before-rename`` (a temp file is complete, not yet renamed into place),
 ``save.after-post`` (the post is in place, its sidecar is not), ``save.before-index`` (post and
 sidecar are in place, the index row is not), ``index.before-commit`` (inside the index
-transaction, before its commit).
+transaction, before its commit), and the batch writer's own steps (``archive/writer.py``):
+``batch.temps-written`` (every temp file of a batch written, none flushed), ``batch.synced``
+(all flushed, none renamed), ``batch.dirs-synced`` (all renamed and their folders flushed, the
+index transaction not begun), ``batch.committed`` (the index transaction committed, the caller
+not told yet).
+
+A batch step passes once for all the items of its batch: it counts as one pass per item
+(``weight``), so ``index.before-commit:7`` kills in the commit of the batch holding the 7th item
+whatever the batch size.
 """
 
 from __future__ import annotations
@@ -19,7 +27,16 @@ import os
 import signal
 
 ENV = "PORTAL_ARCHIVE_CRASHPOINT"
-POINTS = ("write.before-rename", "save.after-post", "save.before-index", "index.before-commit")
+POINTS = (
+    "write.before-rename",
+    "save.after-post",
+    "save.before-index",
+    "index.before-commit",
+    "batch.temps-written",
+    "batch.synced",
+    "batch.dirs-synced",
+    "batch.committed",
+)
 
 
 def _parse(spec: str) -> tuple[str, int] | None:
@@ -35,10 +52,11 @@ _TARGET = _parse(os.environ.get(ENV, ""))
 _passes: dict[str, int] = {}
 
 
-def crashpoint(name: str) -> None:
-    """SIGKILL this process on the configured pass of ``name`` (no-op unless configured)."""
-    if _TARGET is None or _TARGET[0] != name:
+def crashpoint(name: str, weight: int = 1) -> None:
+    """SIGKILL this process on the configured pass of ``name`` (no-op unless configured);
+    a batch step passes ``weight`` times at once (once per item of its batch)."""
+    if _TARGET is None or _TARGET[0] != name or weight <= 0:
         return
-    _passes[name] = _passes.get(name, 0) + 1
+    _passes[name] = _passes.get(name, 0) + weight
     if _passes[name] >= _TARGET[1]:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -30,6 +30,7 @@ from typing import Any
 import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
+from yaml._yaml import CEmitter
 from yaml.emitter import Emitter
 from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.representer import SafeRepresenter
@@ -40,12 +41,16 @@ __all__ = [
     "DEFAULT_FRAME",
     "FRAMES",
     "KEY_ORDER",
+    "HexoCDumper",
     "HexoDumper",
     "HexoFormatError",
     "HexoFrame",
     "HexoLoader",
+    "HexoRepresenter",
     "HexoYAMLHandler",
     "ParsedPost",
+    "c_emittable",
+    "dump_front_matter",
     "legacy_filename",
     "legacy_title",
     "parse_post",
@@ -167,7 +172,62 @@ class _FrontMatter(dict[str, object]):
     """Marks the root mapping, whose values are represented per key (see HexoDumper)."""
 
 
-class HexoDumper(HexoEmitter, Serializer, SafeRepresenter, Resolver):
+class HexoRepresenter(SafeRepresenter):
+    """The legacy quoting rules, shared by :class:`HexoDumper` and :class:`HexoCDumper`.
+
+    * ``title``, ``headimg``, ``thumbnail``: single-quoted, or double-quoted when the value
+      holds ``'``.
+    * ``date``: a string is written plain (``Thu, 25 Aug 2022 08:09:00 GMT``,
+      ``2021-05-10 10:00:00``) as long as it reads back as the same string; a ``datetime`` is
+      written the YAML way (``2021-05-10 10:00:00``, ``2022-08-25 16:09:00+08:00``).
+    * everything else: PyYAML's safe representation (plain unless quoting is needed).
+    * no anchors/aliases.
+    """
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+    def represent_front_matter(self, data: _FrontMatter) -> MappingNode:
+        pairs: list[tuple[Node, Node]] = [
+            (self.represent_data(key), self.represent_field(key, value))
+            for key, value in data.items()
+        ]
+        return MappingNode(_MAP_TAG, pairs, flow_style=False)
+
+    def represent_str(self, data: str) -> ScalarNode:
+        """PyYAML's choice, except that text a reader would change is double-quoted (escaped).
+
+        YAML readers turn NEL/LS/PS into ``\\n`` and refuse other non-printables in any other
+        style, so such a title or category would not read back as written.
+        """
+        if _NEEDS_ESCAPES.search(data):
+            return ScalarNode(_STR_TAG, data, style='"')
+        node: ScalarNode = super().represent_str(data)
+        return node
+
+    def represent_field(self, key: str, value: object) -> Node:
+        """Represent one top-level value, choosing the legacy quote style for ``key``."""
+        if isinstance(value, str) and _NEEDS_ESCAPES.search(value):
+            return self.represent_str(value)
+        if isinstance(value, str):
+            if key in QUOTED_KEYS:
+                return ScalarNode(_STR_TAG, value, style='"' if "'" in value else "'")
+            if key == DATE_KEY:
+                # Tag the node with what the plain text resolves to, so the serializer marks it
+                # implicit and the emitter may leave it unquoted; HexoLoader reads both back as str.
+                tag = self.plain_tag(value)
+                if tag in (_STR_TAG, _TIMESTAMP_TAG):
+                    return ScalarNode(tag, value, style=None)
+        return self.represent_data(value)
+
+    def plain_tag(self, value: str) -> str:
+        """The tag a plain (unquoted) scalar ``value`` would be read back with."""
+        resolve: Callable[[type[ScalarNode], str, tuple[bool, bool]], str]
+        resolve = self.resolve  # type: ignore[attr-defined]  # from Resolver, mixed in beside
+        return resolve(ScalarNode, value, (True, False))
+
+
+class HexoDumper(HexoEmitter, Serializer, HexoRepresenter, Resolver):
     """Safe dumper producing the legacy front matter.
 
     * ``title``, ``headimg``, ``thumbnail``: single-quoted, or double-quoted when the value
@@ -214,7 +274,7 @@ class HexoDumper(HexoEmitter, Serializer, SafeRepresenter, Resolver):
             version=version,
             tags=tags,
         )
-        SafeRepresenter.__init__(
+        HexoRepresenter.__init__(
             self,
             default_style=default_style,
             default_flow_style=bool(default_flow_style),
@@ -222,50 +282,80 @@ class HexoDumper(HexoEmitter, Serializer, SafeRepresenter, Resolver):
         )
         Resolver.__init__(self)
 
-    def ignore_aliases(self, data: object) -> bool:
-        return True
 
-    def represent_front_matter(self, data: _FrontMatter) -> MappingNode:
-        pairs: list[tuple[Node, Node]] = [
-            (self.represent_data(key), self.represent_field(key, value))
-            for key, value in data.items()
-        ]
-        return MappingNode(_MAP_TAG, pairs, flow_style=False)
-
-    def represent_str(self, data: str) -> ScalarNode:
-        """PyYAML's choice, except that text a reader would change is double-quoted (escaped).
-
-        YAML readers turn NEL/LS/PS into ``\\n`` and refuse other non-printables in any other
-        style, so such a title or category would not read back as written.
-        """
-        if _NEEDS_ESCAPES.search(data):
-            return ScalarNode(_STR_TAG, data, style='"')
-        node: ScalarNode = super().represent_str(data)
-        return node
-
-    def represent_field(self, key: str, value: object) -> Node:
-        """Represent one top-level value, choosing the legacy quote style for ``key``."""
-        if isinstance(value, str) and _NEEDS_ESCAPES.search(value):
-            return self.represent_str(value)
-        if isinstance(value, str):
-            if key in QUOTED_KEYS:
-                return ScalarNode(_STR_TAG, value, style='"' if "'" in value else "'")
-            if key == DATE_KEY:
-                # Tag the node with what the plain text resolves to, so the serializer marks it
-                # implicit and the emitter may leave it unquoted; HexoLoader reads both back as str.
-                tag = self.plain_tag(value)
-                if tag in (_STR_TAG, _TIMESTAMP_TAG):
-                    return ScalarNode(tag, value, style=None)
-        return self.represent_data(value)
-
-    def plain_tag(self, value: str) -> str:
-        """The tag a plain (unquoted) scalar ``value`` would be read back with."""
-        resolve: Callable[[type[ScalarNode], str, tuple[bool, bool]], str] = self.resolve
-        return resolve(ScalarNode, value, (True, False))
+HexoRepresenter.add_representer(_FrontMatter, HexoRepresenter.represent_front_matter)
+HexoRepresenter.add_representer(str, HexoRepresenter.represent_str)
 
 
-HexoDumper.add_representer(_FrontMatter, HexoDumper.represent_front_matter)
-HexoDumper.add_representer(str, HexoDumper.represent_str)
+class HexoCDumper(CEmitter, HexoRepresenter, Resolver):
+    """:class:`HexoDumper`'s representation emitted by libyaml (PyYAML's C emitter, as in
+    ``yaml.CSafeDumper``), several times faster than the pure-Python emitter.
+
+    libyaml writes a sequence under a key the standard way (``categories:\\n- a``), which
+    :func:`_legacy_sequences` turns into the legacy form. Used only for front matter that
+    :func:`c_emittable` accepts; ``tests/test_archive_hexo.py`` checks both dumpers agree byte
+    for byte on hostile values and on every corpus post.
+    """
+
+    def __init__(self, stream: Any, **kwargs: Any) -> None:
+        CEmitter.__init__(
+            self, stream, width=-1, allow_unicode=True, line_break="\n", encoding=None
+        )
+        HexoRepresenter.__init__(self, default_flow_style=False, sort_keys=False)
+        Resolver.__init__(self)
+
+
+_C_SAFE_TEXT = re.compile("[^\n\r\U00010000-\U0010ffff]*")
+"""One line of text without characters beyond the BMP (libyaml escapes those as ``\\U…``,
+PyYAML writes them as they are): a value both write alike."""
+
+
+def _c_safe_value(value: object) -> bool:
+    if isinstance(value, str):
+        return _C_SAFE_TEXT.fullmatch(value) is not None and not _NEEDS_ESCAPES.search(value)
+    return value is None or isinstance(value, bool | int)
+
+
+def c_emittable(metadata: Mapping[str, object]) -> bool:
+    """Whether :class:`HexoCDumper` writes ``metadata`` exactly as :class:`HexoDumper` does:
+    string keys, and values that are one-line strings without characters needing escapes,
+    booleans, integers, ``None`` or lists of such strings (everything else goes the Python
+    way: nested mappings, dates, floats, multi-line or escaped text)."""
+    for key, value in metadata.items():
+        if not _c_safe_value(key):
+            return False
+        if isinstance(value, list):
+            if not all(isinstance(v, str) and _c_safe_value(v) for v in value):
+                return False
+        elif not _c_safe_value(value):
+            return False
+    return True
+
+
+_SEQUENCE_UNDER_KEY = re.compile(r"^([^\s-][^\n]*:)\n((?:- [^\n]*\n)+)", re.MULTILINE)
+
+
+def _legacy_sequences(text: str) -> str:
+    """``key:\\n- a\\n- b`` → ``key: \\n - a\\n - b`` (what :class:`HexoEmitter` writes)."""
+
+    def legacy(match: re.Match[str]) -> str:
+        items = match.group(2).replace("\n- ", "\n - ")
+        return f"{match.group(1)} \n - {items[2:]}"
+
+    return _SEQUENCE_UNDER_KEY.sub(legacy, text)
+
+
+def dump_front_matter(metadata: Mapping[str, object], *, fast: bool = True) -> str:
+    """The front matter YAML of ``metadata`` (keys in KEY_ORDER), with its final line break.
+
+    libyaml (:class:`HexoCDumper`) when ``fast`` and :func:`c_emittable`, else the pure-Python
+    :class:`HexoDumper`; both give the same bytes.
+    """
+    ordered = _ordered(metadata)
+    if fast and c_emittable(ordered):
+        return _legacy_sequences(yaml.dump(ordered, Dumper=HexoCDumper, sort_keys=False))
+    text: str = yaml.dump(ordered, Dumper=HexoDumper, sort_keys=False)
+    return text
 
 
 def _ordered(metadata: Mapping[str, object]) -> _FrontMatter:
@@ -288,6 +378,31 @@ HexoLoader.yaml_implicit_resolvers = {
 }
 
 
+class HexoCLoader(yaml.CSafeLoader):
+    """:class:`HexoLoader` with libyaml's parser (``yaml.CSafeLoader``): same resolvers and
+    constructors, several times faster. Text it refuses is read again by :class:`HexoLoader`,
+    whose error messages are the ones reported."""
+
+
+HexoCLoader.yaml_implicit_resolvers = HexoLoader.yaml_implicit_resolvers
+
+
+def load_front_matter(fm_text: str) -> Any:
+    """The front matter's data: libyaml first, the pure-Python loader for its errors."""
+    loader: yaml.CSafeLoader | HexoLoader = HexoCLoader(fm_text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    loader = HexoLoader(fm_text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 # --------------------------------------------------------------------------- handler
 
 
@@ -307,18 +422,13 @@ class HexoYAMLHandler(YAMLHandler):
     def load(self, fm: str, **kwargs: object) -> Any:
         if kwargs:
             raise TypeError(f"HexoYAMLHandler.load() takes no options, got {sorted(kwargs)}")
-        loader = HexoLoader(fm)
-        try:
-            return loader.get_single_data()
-        finally:
-            loader.dispose()
+        return load_front_matter(fm)
 
     def export(self, metadata: Mapping[str, object], **kwargs: object) -> str:
         """Return the front matter YAML, keys in KEY_ORDER, without the final line break."""
         if kwargs:
             raise TypeError(f"HexoYAMLHandler.export() takes no options, got {sorted(kwargs)}")
-        text: str = yaml.dump(_ordered(metadata), Dumper=HexoDumper, sort_keys=False)
-        return text.removesuffix("\n")
+        return dump_front_matter(metadata).removesuffix("\n")
 
     def format(self, post: frontmatter.Post, **kwargs: object) -> str:
         if kwargs:

@@ -9,8 +9,9 @@ Hugo (TOML ``+++``) and Jekyll/YAML posts are imported too, into the hexo profil
 round-trip byte for byte and are not meant to (posts of this archive's own hugo and jekyll
 profiles come back with the same title, date, author, categories, body and images).
 
-:func:`import_file` is the thin writer: it saves through :class:`archive.store.Archive` (file,
-sidecar, index rows) and records ``origin='import'``, ``imported_from`` and the hints.
+:func:`import_batch` is the thin writer: it saves batches through
+:meth:`archive.store.Archive.save_entries` (files per batch, one index transaction) and
+records ``origin='import'``, ``imported_from`` and the hints.
 ``docs/importing.md`` describes the rules.
 """
 
@@ -33,6 +34,7 @@ from markdown_it import MarkdownIt
 from archive.errors import PostImportError
 from archive.frontmatter_files import (
     ExportOptions,
+    article_id,
     article_image_url,
     img_srcs,
     replace_img_src_text,
@@ -43,6 +45,7 @@ from archive.image_urls import DEFAULT_IMAGE_PROXIES
 from archive.items import ArticleItem, ImageRef
 from archive.normalize import clean_body, parse_published, rfc822
 from archive.store import Archive, SaveResult
+from archive.writer import Entry
 
 __all__ = [
     "IMPORT_PREFIX",
@@ -50,6 +53,7 @@ __all__ = [
     "ImportResult",
     "ImportSource",
     "collect_sources",
+    "import_batch",
     "import_file",
     "parse_import",
     "portal_for",
@@ -473,15 +477,72 @@ class ImportResult:
     detail: str = ""
 
 
+IMPORT_BATCH = 200
+"""Posts written per batch (``Archive.save_entries``: files per batch, one transaction)."""
+
+
+def _entry(archive: Archive, article: ArticleItem, imported_from: str) -> Entry:
+    """An imported article with its own render options and where it came from."""
+    return Entry(article, "import", imported_from, post_options(article, archive.options))
+
+
 def save_imported(archive: Archive, article: ArticleItem, imported_from: str) -> SaveResult:
     """Save an imported article with its own render options and record where it came from."""
-    base = archive.options
-    archive.options = post_options(article, base)
+    return archive.save_entries([_entry(archive, article, imported_from)])[0]
+
+
+def _parse_source(
+    archive: Archive, source: ImportSource, proxies: Sequence[str], portal: str | None, tz: str
+) -> tuple[ArticleItem, bytes] | ImportResult:
+    if source.path.resolve().is_relative_to(archive.posts_dir.resolve()):
+        return ImportResult(source.path, "failed", detail="file is inside this archive's posts/")
     try:
-        result = archive.save(article, origin="import", imported_from=imported_from)
-    finally:
-        archive.options = base
-    return result
+        data = source.path.read_bytes()
+        text = data.decode("utf-8").removeprefix("\ufeff")
+        article = parse_import(text, source.relpath, proxies=proxies, portal=portal, tz=tz)
+    except (OSError, UnicodeDecodeError, PostImportError) as exc:
+        return ImportResult(source.path, "failed", detail=str(exc))
+    return article, data
+
+
+def import_batch(
+    archive: Archive,
+    sources: Sequence[ImportSource],
+    *,
+    proxies: Sequence[str] = DEFAULT_IMAGE_PROXIES,
+    portal: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> list[ImportResult]:
+    """Import files as batches (one per run of distinct articles: two files of the same
+    article are written one after the other, as they come); one result per file, in order.
+    A file that is no post comes back as ``failed`` with the reason."""
+    parsed = [_parse_source(archive, source, proxies, portal, tz) for source in sources]
+    results: dict[int, ImportResult] = {}
+    batch: list[tuple[int, ArticleItem, bytes]] = []
+    ids: set[str] = set()
+
+    def flush() -> None:
+        entries = [_entry(archive, a, str(sources[i].path.absolute())) for i, a, _ in batch]
+        for (i, _article, data), saved in zip(batch, archive.save_entries(entries), strict=True):
+            identical = saved.path.read_bytes() == data
+            status: ImportStatus = "unchanged" if saved.status == "rendered" else saved.status
+            results[i] = ImportResult(sources[i].path, status, saved.path, identical)
+        batch.clear()
+        ids.clear()
+
+    for i, outcome in enumerate(parsed):
+        if isinstance(outcome, ImportResult):
+            results[i] = outcome
+            continue
+        article, data = outcome
+        aid = article_id(article.canonical_url)
+        if aid in ids:
+            flush()
+        ids.add(aid)
+        batch.append((i, article, data))
+    if batch:
+        flush()
+    return [results[i] for i in range(len(sources))]
 
 
 def import_file(
@@ -493,18 +554,7 @@ def import_file(
     tz: str = "Asia/Shanghai",
 ) -> ImportResult:
     """Import one file; a file that is no post comes back as ``failed`` with the reason."""
-    if source.path.resolve().is_relative_to(archive.posts_dir.resolve()):
-        return ImportResult(source.path, "failed", detail="file is inside this archive's posts/")
-    try:
-        data = source.path.read_bytes()
-        text = data.decode("utf-8").removeprefix("\ufeff")
-        article = parse_import(text, source.relpath, proxies=proxies, portal=portal, tz=tz)
-    except (OSError, UnicodeDecodeError, PostImportError) as exc:
-        return ImportResult(source.path, "failed", detail=str(exc))
-    result = save_imported(archive, article, str(source.path.absolute()))
-    identical = result.path.read_bytes() == data
-    status: ImportStatus = "unchanged" if result.status == "rendered" else result.status
-    return ImportResult(source.path, status, result.path, identical)
+    return import_batch(archive, [source], proxies=proxies, portal=portal, tz=tz)[0]
 
 
 def import_paths(
@@ -514,12 +564,17 @@ def import_paths(
     proxies: Sequence[str] = DEFAULT_IMAGE_PROXIES,
     portal: str | None = None,
     progress: Callable[[ImportResult], None] | None = None,
+    batch_size: int = IMPORT_BATCH,
 ) -> list[ImportResult]:
-    """Import every post below ``paths``; ``progress`` is called after each file."""
-    results = []
-    for source in collect_sources(paths):
-        result = import_file(archive, source, proxies=proxies, portal=portal)
-        results.append(result)
+    """Import every post below ``paths`` in batches; ``progress`` is called for each file."""
+    results: list[ImportResult] = []
+    sources = collect_sources(paths)
+    for start in range(0, len(sources), batch_size):
+        done = import_batch(
+            archive, sources[start : start + batch_size], proxies=proxies, portal=portal
+        )
+        results += done
         if progress is not None:
-            progress(result)
+            for result in done:
+                progress(result)
     return results

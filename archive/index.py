@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -295,25 +295,52 @@ def _upsert(db: Database, table: str, rows: list[dict[str, Any]], pk: tuple[str,
 
 def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> None:
     """Upsert an article with its images and categories in one transaction."""
-    now = now_iso()
-    article_id = row["id"]
-    images = [
-        {"article_id": article_id, "position": i, **image_record(ref)}
-        for i, ref in enumerate(article.images)
-    ]
-    categories = [
-        {"article_id": article_id, "position": i, "category": c}
-        for i, c in enumerate(article.categories)
-    ]
     with db.atomic():
-        _upsert(db, "articles", [{"first_seen": now, **row, "last_seen": now}], ("id",))
-        db.execute("delete from images where article_id = ?", [article_id])
-        db.execute("delete from article_categories where article_id = ?", [article_id])
-        _upsert(db, "images", images, ("article_id", "position"))
-        _upsert(db, "article_categories", categories, ("article_id", "position"))
-        image_index.record_attempts(db, article_id, article.images, now)
-        db.execute("delete from failures where url = ?", [article.url])
-        crashpoint("index.before-commit")
+        save_articles(db, [(row, article)])
+
+
+def save_articles(
+    db: Database,
+    entries: Sequence[tuple[dict[str, Any], ArticleItem]],
+    *,
+    last_seen: Mapping[str, str | None] | None = None,
+    crash_weight: int | None = None,
+) -> None:
+    """Upsert many articles with their images, categories and image URLs (the batch writer).
+
+    Inside the caller's transaction; one ``executemany`` per table. Each row's ``last_seen``
+    is now unless ``last_seen`` names it (``export`` keeps the stored one). Entries are applied
+    in order (the image URL counts of two articles sharing an image add up as one by one).
+    """
+    if not entries:
+        return
+    now = now_iso()
+    kept = last_seen or {}
+    articles, images, categories = [], [], []
+    for row, article in entries:
+        aid = row["id"]
+        articles.append({"first_seen": now, **row, "last_seen": kept.get(aid) or now})
+        images += [
+            {"article_id": aid, "position": i, **image_record(ref)}
+            for i, ref in enumerate(article.images)
+        ]
+        categories += [
+            {"article_id": aid, "position": i, "category": c}
+            for i, c in enumerate(article.categories)
+        ]
+    ids = [(row["id"],) for row, _ in entries]
+    _upsert(db, "articles", articles, ("id",))
+    db.conn.executemany("delete from images where article_id = ?", ids)
+    db.conn.executemany("delete from article_categories where article_id = ?", ids)
+    _upsert(db, "images", images, ("article_id", "position"))
+    _upsert(db, "article_categories", categories, ("article_id", "position"))
+    for row, article in entries:
+        if article.images:
+            image_index.record_attempts(db, row["id"], article.images, now)
+    db.conn.executemany(
+        "delete from failures where url = ?", [(article.url,) for _, article in entries]
+    )
+    crashpoint("index.before-commit", len(entries) if crash_weight is None else crash_weight)
 
 
 REVISION_FIELDS = (
@@ -327,6 +354,8 @@ REVISION_FIELDS = (
     "image_count",
 )
 """Fields compared to say what changed between two versions of an article."""
+REVISION_COLUMNS = ("id", "content_hash", *REVISION_FIELDS)
+"""What :func:`add_revision` reads of the stored row."""
 
 
 def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -353,42 +382,75 @@ def add_revision(
 
 def touch_article(db: Database, article_id: str) -> None:
     """Record that an unchanged article was seen again."""
-    now = datetime.now(UTC).replace(microsecond=0).isoformat()
-    db.execute("update articles set last_seen = ? where id = ?", [now, article_id])
+    touch_articles(db, [article_id])
+
+
+def touch_articles(db: Database, article_ids: Sequence[str]) -> None:
+    """Record that unchanged articles were seen again (one statement)."""
+    now = now_iso()
+    db.conn.executemany(
+        "update articles set last_seen = ? where id = ?", [(now, a) for a in article_ids]
+    )
+
+
+STORED_COLUMNS = ("id", "path", "content_hash", "first_seen", "origin", "imported_from", "parser")
 
 
 def stored_article(db: Database, article_id: str) -> dict[str, Any] | None:
     """What :meth:`Archive.save` compares: path, hash, first_seen, origin, parser of an article."""
-    cursor = db.execute(
-        "select id, path, content_hash, first_seen, origin, imported_from, parser from articles"
-        " where id = ?",
-        [article_id],
-    )
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([c[0] for c in cursor.description], row, strict=True))
+    return stored_articles(db, [article_id]).get(article_id)
+
+
+def stored_articles(
+    db: Database, article_ids: Iterable[str], columns: Sequence[str] = STORED_COLUMNS
+) -> dict[str, dict[str, Any]]:
+    """:func:`stored_article` of many ids at once (by id; ids not stored are absent)."""
+    wanted = list(dict.fromkeys(article_ids))
+    names = ", ".join(f"[{c}]" for c in columns)
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):  # SQLite's variable limit is 32766; stay modest
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        cursor = db.execute(f"select {names} from articles where id in ({marks})", chunk)
+        keys = [c[0] for c in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(keys, values, strict=True))
+            found[row["id"]] = row
+    return found
 
 
 def record_failure(db: Database, failure: FetchFailure, run_id: int | None = None) -> int:
     """Insert or bump a failure row; return its attempt count."""
-    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    return record_failures(db, [failure], run_id=run_id)[0]
+
+
+def record_failures(
+    db: Database, failures: Sequence[FetchFailure], run_id: int | None = None
+) -> list[int]:
+    """Insert or bump the failure rows of many failures in one transaction; their attempt
+    counts in order (a URL failing twice in the batch counts two attempts, as one by one)."""
+    now = now_iso()
+    attempts: list[int] = []
     with db.atomic():
-        row = db.execute("select attempts from failures where url = ?", [failure.url]).fetchone()
-        attempts = (row[0] if row else 0) + 1
-        db.table("failures").upsert(
-            {
+        for failure in failures:
+            row = db.execute(
+                "select attempts from failures where url = ?", [failure.url]
+            ).fetchone()
+            count = (row[0] if row else 0) + 1
+            values = {
                 "url": failure.url,
                 "portal": failure.portal,
                 "reason": failure.reason,
                 "detail": failure.detail,
-                "attempts": attempts,
+                "attempts": count,
                 "last_failed": now,
                 "run_id": run_id,
-                **({} if row else {"first_failed": now}),
-            },
-            pk="url",
-        )
+                "first_failed": now,
+            }
+            if row:
+                del values["first_failed"]
+            _upsert(db, "failures", [values], ("url",))
+            attempts.append(count)
     return attempts
 
 

@@ -304,6 +304,10 @@ def _temp_index(path: Path) -> Iterator[Database]:
     db.close()
 
 
+REINDEX_BATCH = 500
+"""Posts whose rows are inserted together (one ``executemany`` per table)."""
+
+
 def reindex(root: Path, *, local_prefix: str = ExportOptions.local_prefix) -> ReindexReport:
     """Rebuild ``root/index.db`` from ``root/posts`` and swap it in atomically.
 
@@ -318,6 +322,8 @@ def reindex(root: Path, *, local_prefix: str = ExportOptions.local_prefix) -> Re
     articles = images = categories = 0
     with _temp_index(temp_path) as db:
         seen_ids: dict[str, str] = {}
+        batch: list[tuple[dict[str, Any], ArticleItem]] = []
+        seen: dict[str, str | None] = {}
         with db.atomic():
             for post in files:
                 try:
@@ -335,14 +341,15 @@ def reindex(root: Path, *, local_prefix: str = ExportOptions.local_prefix) -> Re
                     skipped.append(Problem("duplicate-id", post.rel, f"same id as {seen_ids[aid]}"))
                     continue
                 seen_ids[aid] = post.rel
-                index.save_article(db, indexed.row, indexed.article)
-                db.execute(
-                    "update articles set last_seen = ? where id = ?",
-                    [last_seen.get(aid) or indexed.row["first_seen"], aid],
-                )
+                batch.append((indexed.row, indexed.article))
+                seen[aid] = last_seen.get(aid) or indexed.row["first_seen"]
+                if len(batch) >= REINDEX_BATCH:
+                    index.save_articles(db, batch, last_seen=seen)
+                    batch.clear()
                 articles += 1
                 images += len(indexed.article.images)
                 categories += len(indexed.article.categories)
+            index.save_articles(db, batch, last_seen=seen)
             for table, rows in carried.items():
                 # image_urls: the sidecars rebuilt the downloaded rows; failures are added
                 db.table(table).insert_all(rows, alter=True, ignore=True)

@@ -7,91 +7,50 @@ run finds identical (not rewritten) and indexes.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
 from sqlite_utils import Database
 
 from archive import image_index, index
 from archive.assets import ASSETS_DIR
-from archive.crashpoints import crashpoint
-from archive.errors import UnsafePathError
-from archive.frontmatter_files import (
-    TMP_DIR,
-    TMP_PREFIX,
-    ExportOptions,
-    article_id,
-    content_hash,
-    post_relpath,
-    render_article,
-    safe_join,
-    write_atomic,
-)
+from archive.frontmatter_files import TMP_DIR, TMP_PREFIX, ExportOptions, article_id, render_article
 from archive.items import ArticleItem, FetchFailure, ImageRetry
-from archive.records import image_record
+from archive.writer import (
+    SIDECAR_FIELDS,
+    SIDECAR_SCHEMA,
+    Entry,
+    SaveResult,
+    SaveStatus,
+    sidecar_path,
+    sidecar_text,
+    write_batch,
+)
 
 logger = logging.getLogger(__name__)
 
-SaveStatus = Literal["new", "updated", "unchanged", "rendered"]
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    status: SaveStatus
-    path: Path
-    article_id: str
-    text: str = ""
-    """The rendered file, for runs that only render (``fetch --stdout``)."""
-
-
-SIDECAR_SCHEMA = 1
-SIDECAR_FIELDS = (
-    "id",
-    "url",
-    "canonical_url",
-    "portal",
-    "title",
-    "title_raw",
-    "author",
-    "source",
-    "published",
-    "published_raw",
-    "language",
-    "parser",
-    "encoding",
-    "profile",
-    "image_mode",
-    "fetched_at",
-    "first_seen",
-    "origin",
-    "imported_from",
-)
-"""Row fields kept beside each post, so ``reindex`` can rebuild the index from files alone."""
-
-
-def sidecar_path(post: Path) -> Path:
-    """``posts/…/name.md`` → ``posts/…/.name.json`` (hidden: Hexo ignores dot-files)."""
-    return post.with_name(f".{post.stem}.json")
-
-
-def sidecar_text(row: dict[str, object], article: ArticleItem, options: ExportOptions) -> str:
-    """Provenance of a post: its index row without the body, plus categories and images."""
-    data: dict[str, object] = {"schema": SIDECAR_SCHEMA}
-    data.update({key: row.get(key) for key in SIDECAR_FIELDS})
-    data["categories"] = list(article.categories)
-    data["render_hints"] = article.render_hints
-    data["image_proxy"] = options.image_proxy
-    data["images"] = [image_record(ref) for ref in article.images]
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+__all__ = [
+    "SIDECAR_FIELDS",
+    "SIDECAR_SCHEMA",
+    "Archive",
+    "SaveResult",
+    "SaveStatus",
+    "sidecar_path",
+    "sidecar_text",
+]
 
 
 class Archive:
     """An archive folder. Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, root: Path | str, options: ExportOptions | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        options: ExportOptions | None = None,
+        *,
+        remove_partial: bool = True,
+    ) -> None:
         self.root = Path(root)
         self.options = options or ExportOptions()
         self.posts_dir = self.root / "posts"
@@ -102,12 +61,16 @@ class Archive:
         self.tmp_dir = self.root / TMP_DIR
         """Where files are written before their rename into ``posts/`` (same file system)."""
         self._db: Database | None = None
+        self._remove_partial = remove_partial
+        """Remove a killed run's temp files on open (not for a second handle of a live run:
+        its image downloads write temp files too)."""
 
     @property
     def db(self) -> Database:
         if self._db is None:
             self.posts_dir.mkdir(parents=True, exist_ok=True)
-            self.remove_partial_files()
+            if self._remove_partial:
+                self.remove_partial_files()
             self._db = index.open_index(self.index_path)
         return self._db
 
@@ -156,62 +119,33 @@ class Archive:
 
         ``origin`` is ``crawl`` or ``import`` (then ``imported_from`` names the source file).
         ``touch=False`` leaves an unchanged article's ``last_seen`` alone (``reextract``:
-        the portal was not visited).
+        the portal was not visited). A batch of one: :meth:`save_batch`.
         """
-        aid = article_id(article.canonical_url)
-        rel = post_relpath(article, self.options)
-        target = safe_join(self.posts_dir, rel)
-        text = self.render(article)
-        digest = content_hash(text)
-        stored = index.stored_article(self.db, aid)
-        if (
-            stored is not None
-            and stored["path"] == rel.as_posix()
-            and stored["content_hash"] == digest
-            and target.is_file()
-            and sidecar_path(target).is_file()
-            and (stored.get("origin"), stored.get("imported_from")) == (origin, imported_from)
-            and stored.get("parser") == article.parser  # a fixed parser replaces a fallback
-        ):
-            if touch:
-                index.touch_article(self.db, aid)
-            return SaveResult("unchanged", target, aid)
-        row = index.article_row(
-            article,
-            article_id=aid,
-            path=rel.as_posix(),
-            content_hash=digest,
-            profile=self.options.profile,
-            image_mode=self.options.image_mode,
-            origin=origin,
-            imported_from=imported_from,
-        )
-        row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
-        if stored is not None and stored["content_hash"] != digest:
-            self._keep_revision(stored, row)
-        wrote, _ = self._write_post(target, text, sidecar_text(row, article, self.options))
-        if stored is not None and stored["path"] != rel.as_posix():
-            old = safe_join(self.posts_dir, stored["path"])
-            if old != target:
-                old.unlink(missing_ok=True)
-                if sidecar_path(old) != sidecar_path(target):  # name.md → name.html: same sidecar
-                    sidecar_path(old).unlink(missing_ok=True)
-        index.save_article(self.db, row, article)
-        if stored is None:
-            status: SaveStatus = "new"
-        else:
-            status = "updated" if wrote or stored["content_hash"] != digest else "unchanged"
-        return SaveResult(status, target, aid)
+        return self.save_batch(
+            [article], origin=origin, imported_from=[imported_from], touch=touch
+        )[0]
 
-    def _write_post(self, target: Path, text: str, sidecar: str) -> tuple[bool, bool]:
-        """Write a post, then its sidecar, atomically (temp files in ``.tmp/``, never in
-        ``posts/``); whether each was (re)written. The index row comes after both."""
-        fsync, tmp_dir = self.options.fsync, self.tmp_dir
-        wrote_post = write_atomic(target, text, fsync=fsync, tmp_dir=tmp_dir)
-        crashpoint("save.after-post")
-        wrote_sidecar = write_atomic(sidecar_path(target), sidecar, fsync=fsync, tmp_dir=tmp_dir)
-        crashpoint("save.before-index")
-        return wrote_post, wrote_sidecar
+    def save_batch(
+        self,
+        articles: Sequence[ArticleItem],
+        *,
+        origin: str = "crawl",
+        imported_from: Sequence[str | None] | None = None,
+        touch: bool = True,
+    ) -> list[SaveResult]:
+        """Write many articles: files per batch, then one index transaction
+        (``archive/writer.py``); one result per article, in order. Applying the same batch
+        twice changes nothing the second time. Duplicates: the last one's content is written,
+        the first one reports it, later ones are ``unchanged``."""
+        sources = list(imported_from) if imported_from is not None else [None] * len(articles)
+        if len(sources) != len(articles):
+            raise ValueError("imported_from must have one entry per article")
+        entries = [Entry(a, origin, s) for a, s in zip(articles, sources, strict=True)]
+        return write_batch(self, entries, touch=touch)
+
+    def save_entries(self, entries: Sequence[Entry], *, touch: bool = True) -> list[SaveResult]:
+        """:meth:`save_batch` of entries that may each bring their own origin and options."""
+        return write_batch(self, entries, touch=touch)
 
     def rewrite(
         self, article: ArticleItem, *, origin: str = "crawl", imported_from: str | None = None
@@ -221,36 +155,11 @@ class Archive:
         Not a new version of the article: no revision is kept and ``last_seen`` stays. Files
         are written only when their bytes change; ``updated`` when any was.
         """
-        aid = article_id(article.canonical_url)
-        rel = post_relpath(article, self.options)
-        target = safe_join(self.posts_dir, rel)
-        text = self.render(article)
-        stored = index.stored_article(self.db, aid)
-        row = index.article_row(
-            article,
-            article_id=aid,
-            path=rel.as_posix(),
-            content_hash=content_hash(text),
-            profile=self.options.profile,
-            image_mode=self.options.image_mode,
-            origin=origin,
-            imported_from=imported_from,
-        )
-        row["first_seen"] = (stored or {}).get("first_seen") or index.now_iso()
-        wrote = any(self._write_post(target, text, sidecar_text(row, article, self.options)))
-        if stored is not None and stored["path"] != rel.as_posix():
-            old = safe_join(self.posts_dir, stored["path"])
-            if old != target:
-                old.unlink(missing_ok=True)
-                if sidecar_path(old) != sidecar_path(target):  # name.md → name.html: same sidecar
-                    sidecar_path(old).unlink(missing_ok=True)
-                wrote = True
-        if wrote or stored is None or stored["content_hash"] != row["content_hash"]:
-            seen = self.db.execute("select last_seen from articles where id = ?", [aid]).fetchone()
-            index.save_article(self.db, row, article)
-            if seen is not None:
-                self.db.execute("update articles set last_seen = ? where id = ?", [seen[0], aid])
-        return SaveResult("updated" if wrote else "unchanged", target, aid)
+        return self.rewrite_entries([Entry(article, origin, imported_from)])[0]
+
+    def rewrite_entries(self, entries: Sequence[Entry]) -> list[SaveResult]:
+        """:meth:`rewrite` of a batch (files per batch, one index transaction)."""
+        return write_batch(self, entries, touch=False, rewrite=True)
 
     def record_image_attempts(self, article: ArticleItem) -> str:
         """Record the downloads and failed requests of an article's images in ``image_urls``
@@ -276,15 +185,11 @@ class Archive:
                 ref.error, ref.bytes = old["error"], old["bytes"]
         return self.rewrite(article, origin=retry.origin, imported_from=retry.imported_from)
 
-    def _keep_revision(self, stored: dict[str, object], row: dict[str, object]) -> None:
-        """Keep the previous version of a changed article in ``revisions``."""
-        old_row = self.db.table("articles").get(str(row["id"]))
-        try:
-            old_path = safe_join(self.posts_dir, str(stored["path"]))
-            old_text = old_path.read_text(encoding="utf-8")
-        except (OSError, UnsafePathError):
-            old_text = None
-        index.add_revision(self.db, old_row, row, old_text)
-
     def record_failure(self, failure: FetchFailure, run_id: int | None = None) -> int:
         return index.record_failure(self.db, failure, run_id=run_id)
+
+    def record_failures(
+        self, failures: Sequence[FetchFailure], run_id: int | None = None
+    ) -> list[int]:
+        """Record many failures in one transaction; their attempt counts, in order."""
+        return index.record_failures(self.db, failures, run_id=run_id)

@@ -141,6 +141,12 @@ VARIANTS = (
         settings={"ARCHIVE_IMAGES_DOWNLOAD": "False"},
     ),
     Variant(
+        "archive-nothread",
+        "archive, images off, fsync on, no writer thread (ARCHIVE_WRITE_QUEUE=0)",
+        archive=True,
+        settings={"ARCHIVE_IMAGES_DOWNLOAD": "False", "ARCHIVE_WRITE_QUEUE": "0"},
+    ),
+    Variant(
         "archive-nofsync",
         "archive, images off, fsync off",
         archive=True,
@@ -364,12 +370,20 @@ def check_run(variant: Variant, n: int, stats: dict[str, Any], archive_dir: Path
         if stats.get("archive/new") != n:
             problems.append(f"archive/new {stats.get('archive/new')} != {n}")
         if variant.images:
-            images = count_files(archive_dir / "images", "*.png")
+            # content-addressed: assets/<sha256>.<ext>, one file per distinct image
+            images = count_files(archive_dir / "assets", "*.png")
             ok = count_rows(
                 archive_dir / "index.db", "select count(*) from images where status='downloaded'"
             )
-            if images != n or ok != n:
-                problems.append(f"{images} image files / {ok} downloaded rows, expected {n}")
+            distinct = count_rows(
+                archive_dir / "index.db",
+                "select count(distinct sha256) from images where status='downloaded'",
+            )
+            if ok != n or images != distinct or not images:
+                problems.append(
+                    f"{images} image files in assets/ for {distinct} distinct downloaded images,"
+                    f" {ok} downloaded rows, expected {n}"
+                )
     if problems:
         raise BenchError(f"{variant.key} N={n}: " + "; ".join(problems))
 
@@ -503,15 +517,22 @@ def progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def bench_size(n: int, repeat: int, work: Path, warm: bool, guard: Guard) -> list[Summary]:
+def bench_size(
+    n: int,
+    repeat: int,
+    work: Path,
+    warm: bool,
+    guard: Guard,
+    variants: Sequence[Variant] = VARIANTS,
+) -> list[Summary]:
     portal = PortalProcess(n, work / f"portal-{n}.log")
     try:
         if warm:  # page cache and .pyc files; not measured
             for variant in (VARIANTS[0], VARIANTS[1]):
                 measure(variant, portal, work, f"warmup-{variant.key}", max_pages=1)
-        runs: dict[str, list[Run]] = {v.key: [] for v in VARIANTS}
+        runs: dict[str, list[Run]] = {v.key: [] for v in variants}
         for round_ in range(1, repeat + 1):
-            for variant in VARIANTS:
+            for variant in variants:
                 if variant.check and round_ != repeat:
                     continue
                 run = guard.measure(variant, portal, work, f"{n}-{variant.key}-{round_}")
@@ -523,7 +544,7 @@ def bench_size(n: int, repeat: int, work: Path, warm: bool, guard: Guard) -> lis
                 )
     finally:
         portal.close()
-    return [Summary(v, n, runs[v.key]) for v in VARIANTS]
+    return [Summary(v, n, runs[v.key]) for v in variants]
 
 
 # --------------------------------------------------------------------------- profile
@@ -896,6 +917,15 @@ def verdict(summaries: list[Summary]) -> list[str]:
             f"CPU ratio of {bare.best.cpu_ms / arch.best.cpu_ms:.2f}, which other processes on "
             "the machine disturb less than wall time."
         )
+        if ("archive-nothread", n) in by:
+            sync = by[("archive-nothread", n)]
+            out.append(
+                f"  Without the writer thread (`ARCHIVE_WRITE_QUEUE=0`): {sync.rate:.1f} "
+                f"articles/s, ratio {sync.rate / bare.rate:.2f}, "
+                f"{sync.best.cpu_ms:.1f} ms of CPU per article."
+            )
+        if ("archive-nofsync", n) not in by or ("archive-images", n) not in by:
+            continue  # a run of selected variants (--variants)
         nofsync = by[("archive-nofsync", n)]
         gain = nofsync.rate / arch.rate - 1
         out.append(
@@ -914,20 +944,22 @@ def verdict(summaries: list[Summary]) -> list[str]:
         def grew(key: str) -> float:
             return by[(key, hi)].rss_mib - by[(key, lo)].rss_mib
 
-        plain = [v.key for v in VARIANTS if not v.check]
-        checks = [v.key for v in VARIANTS if v.check]
+        ran = {key for key, _n in by}
+        plain = [v.key for v in VARIANTS if not v.check and v.key in ran]
+        checks = [v.key for v in VARIANTS if v.check and v.key in ran]
         flat = all(grew(k) < 5 for k in plain)
         out.append(
             f"* Peak RSS from N = {lo:,} to N = {hi:,}: "
             + "; ".join(growth(k) for k in plain)
             + (". Memory stays flat." if flat else ". **Memory does not stay flat.**")
         )
-        out.append(
-            "  With breadth-first scheduling (memory checks, one run each): "
-            + "; ".join(growth(k) for k in checks)
-            + "."
-        )
-        if grew("bare") - grew("bare-bfs") > 3:
+        if checks:
+            out.append(
+                "  With breadth-first scheduling (memory checks, one run each): "
+                + "; ".join(growth(k) for k in checks)
+                + "."
+            )
+        if "bare-bfs" in checks and grew("bare") - grew("bare-bfs") > 3:
             out.append(
                 "  Most of the growth is Scrapy's pending-request queue, in the bare crawl as "
                 "much as in the archive: the default LIFO queue pops the next listing page "
@@ -936,7 +968,9 @@ def verdict(summaries: list[Summary]) -> list[str]:
                 "waiting in memory. Breadth-first order (or a higher `priority` on article "
                 "requests than on listing pages) keeps about one listing page of requests queued."
             )
-        if grew("archive-images-bfs") - grew("archive-bfs") > 3:
+        if {"archive-images-bfs", "archive-bfs"} <= set(checks) and (
+            grew("archive-images-bfs") - grew("archive-bfs") > 3
+        ):
             out.append(
                 "  What remains with images on is Scrapy's media pipeline, which keeps the result "
                 "of every downloaded file for the whole crawl (`MediaPipeline` per-spider "
@@ -1094,7 +1128,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="cProfile one archive run: when the ratio misses the goal (auto), always, never",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, stats)")
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        choices=[v.key for v in VARIANTS],
+        default=[v.key for v in VARIANTS],
+        metavar="KEY",
+        help="measure only these variants (bare and archive always run)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="longest wait for an idle machine before each run",
+    )
     args = parser.parse_args(argv)
+    args.variants = [v.key for v in VARIANTS if v.key in {"bare", HEADLINE, *args.variants}]
     if args.quick:
         args.sizes = [200]
         args.no_doc = args.doc is None
@@ -1107,7 +1157,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    guard = Guard(max_other=args.max_interference / 100)
+    guard = Guard(max_other=args.max_interference / 100, quiet_wait=args.quiet_wait)
+    variants = [v for v in VARIANTS if v.key in args.variants]
     sources = source_digest()
     info = machine_info(Path(tempfile.gettempdir()))
     work = Path(tempfile.mkdtemp(prefix="bench-archive-"))
@@ -1115,8 +1166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         summaries: list[Summary] = []
         for i, n in enumerate(sorted(args.sizes)):
-            progress(f"N = {n:,}: demo portal in its own process, {len(VARIANTS)} variants")
-            summaries += bench_size(n, args.repeat, work, warm=i == 0, guard=guard)
+            progress(f"N = {n:,}: demo portal in its own process, {len(variants)} variants")
+            summaries += bench_size(
+                n, args.repeat, work, warm=i == 0, guard=guard, variants=variants
+            )
         print_table(summaries)
         by = {(s.variant.key, s.n): s for s in summaries}
         misses = any(
@@ -1150,7 +1203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 display_command(crawl_command(v, "URL", 0, Path("DIR")))
                 .replace("max_pages=0", "max_pages=P")
                 .replace(str(Path("DIR")), "DIR")
-                for v in VARIANTS
+                for v in variants
             ]
             section = render_section(summaries, args, info, profile, example, guard)
             doc = args.doc or DOC

@@ -84,6 +84,12 @@ ARCHIVE_FOLLOW_PAGES = True
 text as one post; a page that fails makes the article a failure (``incomplete``), retried."""
 ARCHIVE_FSYNC = True
 """fsync each written file before renaming it into place (crash safety over speed)."""
+ARCHIVE_WRITE_BATCH = 100
+"""Items (articles + failures) the writer buffers before writing them as one batch."""
+ARCHIVE_WRITE_INTERVAL = 2.0
+"""Seconds an item may wait in the writer's buffer; 0 = only by count and at the end."""
+ARCHIVE_WRITE_QUEUE = 2
+"""Batches handed to the writer thread at most; more and the item pipeline waits."""
 ARCHIVE_GENERIC_FALLBACK = True
 """In a degraded run, parse the broken pages with the generic extractor instead."""
 ARCHIVE_IMAGE_MODE = "origin"

@@ -1,22 +1,35 @@
-"""The single writer: hands each finished item to :class:`archive.store.Archive`.
+"""The single writer: hands finished items to :class:`archive.store.Archive` in batches.
 
-The only pipeline with side effects. With scrapy-redis workers, this is the part that
-runs in one place (see docs/architecture.md, "Beyond one machine").
+The only pipeline with side effects. Articles and failures are buffered and written as one
+batch (``Archive.save_batch``: files per batch, one index transaction) every
+``ARCHIVE_WRITE_BATCH`` items, every ``ARCHIVE_WRITE_INTERVAL`` seconds and when the spider
+closes, before the run is recorded. A killed crawl loses at most the unwritten batch: nothing
+marks those articles archived, so the next run fetches them again.
+
+Batches are written by one writer thread with its own index connection, so the crawl goes on
+while a batch is rendered, flushed to disk and committed (fsync and SQLite release the GIL).
+At most ``ARCHIVE_WRITE_QUEUE`` batches wait for it; beyond that the item pipeline waits, so a
+slow disk slows the crawl instead of filling memory. Counts, the ``article_saved`` signal and
+the log lines follow each batch once it is durable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
 
 from archive.errors import ArchiveLockedError, UnsafePathError
-from archive.frontmatter_files import export_options, post_relpath
+from archive.frontmatter_files import export_options, post_relpath, safe_join
 from archive.items import ArticleItem, FetchFailure, ImageRetry
 from archive.lock import ArchiveLock
 from archive.runs import finish_run, start_run
@@ -28,7 +41,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 article_saved = object()
-"""Signal sent after each article is saved: ``item`` and ``result`` (a SaveResult)."""
+"""Signal sent after each article is saved (its batch is durable): ``item`` and ``result``
+(a SaveResult)."""
 
 
 class ArchiveWriterPipeline:
@@ -45,6 +59,23 @@ class ArchiveWriterPipeline:
         self.write = crawler.settings.getbool("ARCHIVE_WRITE", True)
         self.replay = crawler.settings.getbool("ARCHIVE_REPLAY")
         """``reextract``: the portal is not visited, so no ``last_seen`` and no failure rows."""
+        self.batch_size = max(1, crawler.settings.getint("ARCHIVE_WRITE_BATCH", 100))
+        self.interval = crawler.settings.getfloat("ARCHIVE_WRITE_INTERVAL", 2.0)
+        self.pending: list[ArticleItem] = []
+        self.pending_failures: list[FetchFailure] = []
+        self.oldest = 0.0
+        """When the oldest buffered item arrived (``time.monotonic()``)."""
+        self.timer: LoopingCall | None = None
+        self.max_queue = max(0, crawler.settings.getint("ARCHIVE_WRITE_QUEUE", 2))
+        """0: no writer thread, batches are written in the crawl's thread."""
+        self.executor: ThreadPoolExecutor | None = None
+        self.inflight: list[asyncio.Future[tuple[list[SaveResult], list[int]]]] = []
+        self.writer = (
+            Archive(archive.root, archive.options, remove_partial=False)
+            if self.max_queue
+            else archive
+        )
+        """The writer thread's own handle (SQLite connections stay in their thread)."""
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -68,6 +99,103 @@ class ArchiveWriterPipeline:
                 return
         spider: Any = self.crawler.spider
         self.run_id = start_run(self.archive.db, spider.name)
+        if self.interval > 0:
+            self.timer = LoopingCall(self._flush_if_due)
+            self.timer.start(self.interval / 2, now=False)
+
+    async def close_spider(self) -> None:
+        """Write what is still buffered and wait for every batch (before ``spider_closed``
+        records the run)."""
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        self.timer = None
+        self.flush()
+        while self.inflight:
+            await asyncio.wait(list(self.inflight))
+        if self.executor is not None:
+            self.executor.submit(self.writer.close).result()
+            self.executor.shutdown()
+            self.executor = None
+
+    def _flush_if_due(self) -> None:
+        if (self.pending or self.pending_failures) and (
+            time.monotonic() - self.oldest >= self.interval
+        ):
+            self.flush()
+
+    def _buffer(self, item: ArticleItem | FetchFailure) -> None:
+        if not (self.pending or self.pending_failures):
+            self.oldest = time.monotonic()
+        if isinstance(item, ArticleItem):
+            self.pending.append(item)
+        else:
+            self.pending_failures.append(item)
+        if len(self.pending) + len(self.pending_failures) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the buffered articles and failures to the writer thread as one batch."""
+        articles, failures = self.pending, self.pending_failures
+        self.pending, self.pending_failures = [], []
+        if not (articles or failures):
+            return
+        if self.max_queue == 0:  # no writer thread: write here, now
+            done: asyncio.Future[tuple[list[SaveResult], list[int]]] = asyncio.Future()
+            try:
+                done.set_result(self._write(articles, failures))
+            except Exception as exc:
+                done.set_exception(exc)
+            self.inflight.append(done)
+            self._written(articles, failures, done)
+            return
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
+        loop = asyncio.get_event_loop()
+        future = loop.run_in_executor(self.executor, self._write, articles, failures)
+        future.add_done_callback(partial(self._written, articles, failures))
+        self.inflight.append(future)
+
+    async def _wait_for_writer(self) -> None:
+        """Back-pressure: wait while ``ARCHIVE_WRITE_QUEUE`` batches are being written."""
+        while self.inflight and len(self.inflight) >= self.max_queue:
+            await asyncio.wait(list(self.inflight), return_when=asyncio.FIRST_COMPLETED)
+
+    def _write(
+        self, articles: list[ArticleItem], failures: list[FetchFailure]
+    ) -> tuple[list[SaveResult], list[int]]:
+        """In the writer thread: the batch (files, one transaction), then its failures."""
+        results = self.writer.save_batch(articles, touch=not self.replay) if articles else []
+        attempts = self.writer.record_failures(failures, run_id=self.run_id) if failures else []
+        return results, attempts
+
+    def _written(
+        self,
+        articles: list[ArticleItem],
+        failures: list[FetchFailure],
+        future: asyncio.Future[tuple[list[SaveResult], list[int]]],
+    ) -> None:
+        """Back in the crawl's thread: count and announce a durable batch."""
+        self.inflight.remove(future)
+        if future.cancelled() or future.exception() is not None:
+            error = future.exception() if not future.cancelled() else "cancelled"
+            self.stats.inc_value("archive/write_error", len(articles) + len(failures))
+            logger.error(
+                "A batch of %d articles and %d failures was not written (%s); the next run"
+                " fetches them again",
+                len(articles),
+                len(failures),
+                error,
+                exc_info=future.exception() if not future.cancelled() else None,
+            )
+            return
+        results, attempts = future.result()
+        for item, result in zip(articles, results, strict=True):
+            self.stats.inc_value(f"archive/{result.status}")
+            self.signals.send_catch_log(article_saved, item=item, result=result)
+            logger.info("%s %s -> %s", result.status, item.url, result.path)
+        for failure, count in zip(failures, attempts, strict=True):
+            self.stats.inc_value("archive/failed")
+            logger.debug("failure recorded (attempt %d): %s", count, failure.url)
 
     def _refuse(self, message: str) -> None:
         """Another run holds the archive: say so once and close this spider at once."""
@@ -96,7 +224,8 @@ class ArchiveWriterPipeline:
             if self.lock is not None:
                 self.lock.release()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
+        await self._wait_for_writer()
         if self.locked_out:
             raise DropItem("archive locked by another run", log_level="DEBUG")
         if isinstance(item, FetchFailure):
@@ -104,12 +233,14 @@ class ArchiveWriterPipeline:
                 self.stats.inc_value("archive/failed")
             if not self.write or self.replay:
                 raise DropItem(f"{item.reason}: {item.url}", log_level="INFO")
-            attempts = self.archive.record_failure(item, run_id=self.run_id)
-            self.stats.inc_value("archive/failed")
-            # the spider already logged the failure as a warning; this only notes the attempt
-            raise DropItem(f"{item.reason} (attempt {attempts}): {item.url}", log_level="INFO")
+            self._buffer(item)  # counted when its batch is written
+            # the spider already logged the failure as a warning; this only notes it
+            raise DropItem(f"{item.reason} (recorded): {item.url}", log_level="INFO")
         if isinstance(item, ImageRetry):  # failed images of an archived article, tried again
             if self.write:
+                self.flush()  # the article's buffered version first
+                while self.inflight:
+                    await asyncio.wait(list(self.inflight))
                 result = self.archive.retry_images(item)
                 self.stats.inc_value(f"archive/images/retry_{result.status}")
             return item
@@ -126,37 +257,31 @@ class ArchiveWriterPipeline:
             self.signals.send_catch_log(article_saved, item=item, result=result)
             return item
         try:
-            result = self.archive.save(item, touch=not self.replay)
+            safe_join(self.archive.posts_dir, post_relpath(item))
         except UnsafePathError as exc:  # e.g. posts/<portal> is a link leading out of posts/
-            self.archive.record_failure(
+            self._buffer(
                 FetchFailure(
                     url=item.url, portal=item.portal, reason="unsafe_path", detail=str(exc)
-                ),
-                run_id=self.run_id,
+                )
             )
-            self.stats.inc_value("archive/failed")
             logger.error("Not written (%s): %s", exc, item.url)
             raise DropItem(f"unsafe_path: {exc}", log_level="INFO") from None
-        self.stats.inc_value(f"archive/{result.status}")
-        self.signals.send_catch_log(article_saved, item=item, result=result)
-        logger.info("%s %s -> %s", result.status, item.url, result.path)
+        self._buffer(item)
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: Exception, **kwargs: Any) -> None:
         """Record articles dropped by validation as failures (duplicates are not failures)."""
-        if not (isinstance(item, ArticleItem) and str(exception).startswith("missing")):
+        if self.locked_out or not (
+            isinstance(item, ArticleItem) and str(exception).startswith("missing")
+        ):
             return
         if self.replay:
             self.stats.inc_value("archive/failed")
         elif self.write:
             reason = "no_" + str(exception).split(":")[0].removeprefix("missing ").split(",")[0]
-            self.archive.record_failure(
-                FetchFailure(
-                    url=item.url, portal=item.portal, reason=reason, detail=str(exception)
-                ),
-                run_id=self.run_id,
+            self._buffer(
+                FetchFailure(url=item.url, portal=item.portal, reason=reason, detail=str(exception))
             )
-            self.stats.inc_value("archive/failed")
 
 
 class RetryWriterPipeline:

@@ -38,11 +38,15 @@ from archive.frontmatter_files import (
 from archive.items import ImageRef
 from archive.records import apply_known, archived_articles
 from archive.store import Archive, SaveResult, sidecar_path
+from archive.writer import Entry
 from crawler.backfill import ImageBackfillSpider
 from pipelines.images import AtomicFilesStore
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
+
+EXPORT_BATCH = 200
+"""Posts rewritten per batch (files per batch, one index transaction)."""
 
 logger = logging.getLogger(__name__)
 
@@ -225,26 +229,6 @@ def export_archive(
         report.downloaded = int(stats.get("archive/images/downloaded", 0))
         report.failed = int(stats.get("archive/images/failed", 0))
     with Archive(root, options) as archive:
-        for item in list(archived_articles(archive.db, ids)):
-            apply_known(archive.db, item.article, archive.assets_dir)
-            aid = article_id(item.article.canonical_url)
-            if aid in stored:
-                archive.options = kept_options(
-                    options,
-                    stored[aid],
-                    archive.posts_dir,
-                    keep_profile=keep_profile,
-                    keep_image_mode=keep_image_mode,
-                )
-            try:
-                result: SaveResult = archive.rewrite(
-                    item.article, origin=item.origin, imported_from=item.imported_from
-                )
-            finally:
-                archive.options = options
-            if result.status == "updated":
-                report.rewritten += 1
-                report.paths.append(result.path)
-            else:
-                report.unchanged += 1
+from archive.store import Archive, SaveResult, sidecar_path
+from archive.writer import Entry
     return report

@@ -486,3 +486,136 @@ def test_corpus_filename_follows_title(rel: str | None) -> None:
     assert isinstance(title, str)
     assert legacy_title(title) == title
     assert legacy_filename(title) == path.name
+
+
+# --------------------------------------------------------------------------- libyaml fast path
+
+HOSTILE_TEXT = [
+    "",
+    " ",
+    "plain text",
+    " leading space",
+    "trailing space ",
+    "It's",
+    'say "hi"',
+    "both ' and \"",
+    "a: b",
+    "a:b",
+    "a #b",
+    "#hash",
+    "- dash",
+    "-",
+    "? question",
+    "&anchor",
+    "*alias",
+    "!tag",
+    "%percent",
+    "@at",
+    "`tick",
+    "|pipe",
+    ">fold",
+    "[list]",
+    "{map}",
+    "a, b",
+    "yes",
+    "No",
+    "null",
+    "~",
+    "true",
+    "1",
+    "0x1F",
+    "1e3",
+    ".inf",
+    "1_000",
+    "12:30",
+    "2024-01-01",
+    "2024-01-01 08:00:00",
+    "Mon, 01 Jan 2024 08:00:05 GMT",
+    "tab\tinside",
+    "\ttab first",
+    "全角：冒号，逗号",
+    "「引号」『书名』",
+    "emoji 🎉😀",
+    "\u3000全角空格开头",
+    "\u00a0nbsp",
+    "中文 'quote' 中文",
+    "a\\b",
+    "https://cors.zfour.workers.dev/?https://img.example.com/a.jpg?x=1&y=2#frag",
+    "=",
+    "<<",
+    "...",
+    "---",
+    "a ---",
+    "a\x7fb",
+    "line\nbreak",
+    "cr\rreturn",
+    "nel\x85",
+    "bom\ufeff",
+]
+"""Values on which libyaml and PyYAML could disagree (the last ones are not C-emittable)."""
+
+
+@pytest.mark.parametrize("value", HOSTILE_TEXT)
+@pytest.mark.parametrize("key", ["title", "author", "date", "headimg", "extra"])
+def test_libyaml_fast_path_writes_the_same_bytes(key: str, value: str) -> None:
+    from archive.hexo import dump_front_matter
+
+    data = meta(**{key: value}, categories=["新媒体", value, "新闻"])
+    assert dump_front_matter(data) == dump_front_matter(data, fast=False)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"tags": []},
+        {"tags": ["a", "b: c"]},
+        {"nested": {"a": [1, 2]}},
+        {"n": 3, "f": 1.5, "none": None, "flag": True},
+        {"when": dt.datetime(2024, 1, 1, 8, 0)},
+    ],
+)
+def test_libyaml_fast_path_on_other_shapes(extra: dict[str, object]) -> None:
+    from archive.hexo import dump_front_matter
+
+    data = meta(**extra)
+    assert dump_front_matter(data) == dump_front_matter(data, fast=False)
+
+
+def test_libyaml_fast_path_is_taken_for_ordinary_posts() -> None:
+    from archive.hexo import c_emittable
+
+    assert c_emittable(meta())
+    assert not c_emittable(meta(title="two\nlines"))
+    assert not c_emittable(meta(nested={"a": 1}))
+
+
+def test_libyaml_fast_path_on_the_corpus() -> None:
+    from archive.hexo import c_emittable, dump_front_matter
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not found: {CORPUS} (shared material, not in the repository)")
+    fast = 0
+    for path in sorted(CORPUS.rglob("*.md")):
+        metadata = parse_post(path.read_text(encoding="utf-8")).metadata
+        assert dump_front_matter(metadata) == dump_front_matter(metadata, fast=False), path
+        fast += c_emittable(metadata)
+    assert fast > 100  # the fast path is what the corpus takes
+
+
+@pytest.mark.parametrize("value", HOSTILE_TEXT)
+def test_libyaml_loader_reads_what_the_python_loader_reads(value: str) -> None:
+    from archive.hexo import HexoLoader, dump_front_matter, load_front_matter
+
+    text = dump_front_matter(meta(title=value, author=value, date=value, categories=[value]))
+    assert load_front_matter(text) == yaml.load(text, Loader=HexoLoader)  # noqa: S506 - safe
+
+
+def test_libyaml_loader_errors_are_the_python_loaders() -> None:
+    from archive.hexo import HexoLoader, load_front_matter
+
+    bad = "title: 'unclosed\ncategories: [a\n"
+    with pytest.raises(yaml.YAMLError) as python_error:
+        yaml.load(bad, Loader=HexoLoader)  # noqa: S506 - a safe loader
+    with pytest.raises(yaml.YAMLError) as ours:
+        load_front_matter(bad)
+    assert str(ours.value) == str(python_error.value)

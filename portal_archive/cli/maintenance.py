@@ -63,7 +63,7 @@ def import_command(
     Example: portal-archive import ../shared/corpus/rsshub-page/posts
     """
     from archive.frontmatter_files import export_options
-    from archive.importer import ImportResult, collect_sources, import_file
+    from archive.importer import IMPORT_BATCH, ImportResult, collect_sources, import_batch
     from archive.store import Archive
 
     ctx = current()
@@ -74,17 +74,16 @@ def import_command(
         results = []
         with Archive(ctx.archive_dir, export_options(settings)) as archive, _progress() as bar:
             task = bar.add_task("import", total=len(sources))
-            for source in sources:
-                results.append(
-                    import_file(
-                        archive,
-                        source,
-                        proxies=_proxies(settings),
-                        portal=portal,
-                        tz=settings.get("ARCHIVE_PAGE_TIMEZONE"),
-                    )
+            for start in range(0, len(sources), IMPORT_BATCH):
+                batch = sources[start : start + IMPORT_BATCH]
+                results += import_batch(
+                    archive,
+                    batch,
+                    proxies=_proxies(settings),
+                    portal=portal,
+                    tz=settings.get("ARCHIVE_PAGE_TIMEZONE"),
                 )
-                bar.advance(task)
+                bar.advance(task, len(batch))
         return results
 
     results = locked(ctx, run)
