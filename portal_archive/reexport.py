@@ -229,6 +229,27 @@ def export_archive(
         report.downloaded = int(stats.get("archive/images/downloaded", 0))
         report.failed = int(stats.get("archive/images/failed", 0))
     with Archive(root, options) as archive:
-from archive.store import Archive, SaveResult, sidecar_path
-from archive.writer import Entry
+        items = list(archived_articles(archive.db, ids))
+        for start in range(0, len(items), EXPORT_BATCH):
+            entries = []
+            for item in items[start : start + EXPORT_BATCH]:
+                apply_known(archive.db, item.article, archive.assets_dir)
+                aid = article_id(item.article.canonical_url)
+                own = options
+                if aid in stored:  # what the command does not change, each post keeps
+                    own = kept_options(
+                        options,
+                        stored[aid],
+                        archive.posts_dir,
+                        keep_profile=keep_profile,
+                        keep_image_mode=keep_image_mode,
+                    )
+                entries.append(Entry(item.article, item.origin, item.imported_from, own))
+            results: list[SaveResult] = archive.rewrite_entries(entries)
+            for result in results:
+                if result.status == "updated":
+                    report.rewritten += 1
+                    report.paths.append(result.path)
+                else:
+                    report.unchanged += 1
     return report
