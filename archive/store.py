@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -286,3 +287,22 @@ class Archive:
 
     def record_failure(self, failure: FetchFailure, run_id: int | None = None) -> int:
         return index.record_failure(self.db, failure, run_id=run_id)
+
+    # TEMP save_batch shim (replaced by h12w): the batched writer's API, one save per item.
+    def save_batch(
+        self,
+        articles: Sequence[ArticleItem],
+        *,
+        origin: str = "crawl",
+        imported_from: str | None = None,
+        touch: bool = True,
+    ) -> list[SaveResult]:
+        """Save ``articles`` (see :meth:`save`); durable when it returns."""
+        return [
+            self.save(a, origin=origin, imported_from=imported_from, touch=touch) for a in articles
+        ]
+
+    def record_failures(self, failures: Sequence[FetchFailure], run_id: int | None = None) -> None:
+        """Record ``failures`` (see :meth:`record_failure`)."""
+        for failure in failures:
+            self.record_failure(failure, run_id=run_id)
