@@ -39,3 +39,7 @@ class IndexInUseError(ArchiveError):
 
 class NoIndexError(ArchiveError):
     """The archive has no ``index.db`` (yet)."""
+
+
+class BadRecordError(ArchiveError):
+    """A queue record (crawl worker → writer) that this version cannot read."""

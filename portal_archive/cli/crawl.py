@@ -13,9 +13,11 @@ import click
 from portal_archive.cli.common import (
     EXIT_FAILED,
     Context,
+    CrawlFailed,
     console,
     exit_for_crawl,
     export_options,
+    library_errors,
     locked,
     print_summary,
     settings_for,
@@ -62,6 +64,22 @@ class PortalsEpilog(click.Command):
     is_flag=True,
     help="Re-fetch archived articles; rewrite changed ones, keep old versions.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Run as a crawl worker of a distributed crawl (redis://host:port/db): shared "
+    "frontier, items to the writer's queue, the archive folder is not touched "
+    "(docs/distributed.md).",
+)
+@click.option(
+    "--idle-exit",
+    type=float,
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --redis: exit once the shared frontier has been empty this long.",
+)
 @export_options
 @warc_option
 @click.pass_obj
@@ -74,6 +92,8 @@ def crawl(
     start_urls: tuple[str, ...],
     url_pattern: str | None,
     refresh: bool,
+    redis_url: str | None,
+    idle_exit: float,
 ) -> None:
     """Crawl portals (listings, feeds, sitemaps) into the archive, incrementally.
 
@@ -87,6 +107,11 @@ def crawl(
     Example: portal-archive crawl ofweek --base-url http://127.0.0.1:8765
 
     Example: portal-archive crawl generic --start-url https://example.com/sitemap.xml
+
+    With --redis URL it is one of any number of crawl workers feeding one `writer`
+    (portal-archive --archive DIR writer --redis URL); see docs/distributed.md.
+
+    Example: portal-archive crawl ofweek huxiu --redis redis://127.0.0.1:6379/0
     """
     from portal_archive.runner import portal_spiders, run_spiders
 
@@ -115,9 +140,35 @@ def crawl(
     if refresh:
         ctx.overrides["ARCHIVE_REFRESH"] = True
     jobs = [(p, kwargs) for p in portals]
+    if redis_url:
+        _worker(ctx, jobs, redis_url, idle_exit)
+        return
     report = locked(ctx, lambda: run_spiders(settings_for(ctx), jobs, keep_outcomes=False))
     print_summary(report, ctx.archive_dir, "crawl")
     exit_for_crawl(report)
+
+
+def _worker(ctx: Context, jobs: Any, redis_url: str, idle_exit: float) -> None:
+    """``crawl --redis``: a crawl worker (no archive lock: it never opens the archive)."""
+    from crawler.distributed import worker_settings
+    from portal_archive.runner import run_spiders
+
+    if ctx.overrides.get("ARCHIVE_WARC"):
+        raise click.UsageError("--warc is not available to crawl workers (--redis)")
+    prefix = str(ctx.overrides.get("ARCHIVE_REDIS_PREFIX") or "pa")
+    overrides = worker_settings(redis_url, prefix=prefix, idle_exit=idle_exit)
+    with library_errors():
+        report = run_spiders(settings_for(ctx, **overrides), jobs, keep_outcomes=False)
+    for name, stats in report.stats.items():
+        pushed = int(stats.get("archive/redis/pushed", 0) or 0)
+        console.print(
+            f"{name}: {pushed} record(s) sent to the writer, "
+            f"{int(stats.get('archive/skipped_archived', 0) or 0)} archived skipped "
+            f"({stats.get('finish_reason')})"
+        )
+    for name, stats in report.stats.items():
+        if stats.get("finish_reason") != "finished":
+            raise CrawlFailed(f"{name}: worker did not finish ({stats.get('finish_reason')})")
 
 
 FETCH_OK = {"new", "updated", "unchanged", "rendered"}
