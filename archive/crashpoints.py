@@ -10,7 +10,8 @@ check.
 Points: ``write.before-rename`` (a temp file is complete, not yet renamed into place),
 ``save.after-post`` (the post is in place, its sidecar is not), ``save.before-index`` (post and
 sidecar are in place, the index row is not), ``index.before-commit`` (inside the index
-transaction, before its commit).
+transaction, before its commit), ``writer.before-ack`` (the distributed writer wrote and
+published a batch, not yet acknowledged it: ``portal_archive/writer.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ import os
 import signal
 
 ENV = "PORTAL_ARCHIVE_CRASHPOINT"
-POINTS = ("write.before-rename", "save.after-post", "save.before-index", "index.before-commit")
+POINTS = (
+    "write.before-rename",
+    "save.after-post",
+    "save.before-index",
+    "index.before-commit",
+    "writer.before-ack",
+)
 
 
 def _parse(spec: str) -> tuple[str, int] | None:

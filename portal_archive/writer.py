@@ -35,6 +35,7 @@ from types import FrameType
 from typing import Any
 
 from archive import image_index
+from archive.crashpoints import crashpoint
 from archive.distributed import Keys, redis_client
 from archive.errors import BadRecordError, UnsafePathError
 from archive.frontmatter_files import ExportOptions
@@ -207,13 +208,16 @@ class Writer:
                 pipe.hset(self.keys.failures(portal), mapping=attempts)
             for (portal, epoch), values in counts.items():
                 for name, value in values.items():
+                    if name == "failed":  # the workers count those (archive/failed)
+                        continue
                     pipe.hincrby(self.keys.stats(portal, epoch), f"archive/{name}", value)
             if batch.bad:
                 pipe.lpush(f"{self.keys.items}:bad", *batch.bad)
-            pipe.delete(self.keys.processing)  # the acknowledgement
             pipe.execute()
-        for record in batch.stats:
+        for record in batch.stats:  # after the counts above: the run row gets them
             self.finish(record)
+        crashpoint("writer.before-ack")
+        self.server.delete(self.keys.processing)  # the acknowledgement
         self.report.batches += 1
         self.report.bad += len(batch.bad)
         for values in counts.values():
