@@ -22,9 +22,12 @@ only process that writes ``posts/``, ``assets/`` and ``index.db``. Reliable-queu
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import multiprocessing
+import os
 import signal
 import time
 from collections import defaultdict
@@ -296,7 +299,7 @@ class Writer:
         context = multiprocessing.get_context("spawn")
         child = context.Process(
             target=backfill_images,
-            args=(str(self.archive.root), dict(self.image_settings), todo),
+            args=(str(self.archive.root), dict(self.image_settings), todo, os.getpid()),
             name="image-backfill",
         )
         child.start()
@@ -306,11 +309,30 @@ class Writer:
         return True
 
 
-def backfill_images(archive_dir: str, overrides: dict[str, Any], article_ids: list[str]) -> None:
+def die_with_parent(parent: int) -> None:
+    """Linux: SIGKILL this child when the writer dies (a killed writer must not leave a second
+    process writing the archive beside its successor); elsewhere only the start is checked."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the writer died before the line above
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def backfill_images(
+    archive_dir: str, overrides: dict[str, Any], article_ids: list[str], parent: int
+) -> None:
     """In a child process: download the articles' images (Referer = article), record them and
     rewrite the posts (``pipelines.store.ImageRetryWriterPipeline``)."""
     from portal_archive.reexport import download_images
     from portal_archive.runner import project_settings
+
+    die_with_parent(parent)
 
     settings = project_settings(
         Path(archive_dir),

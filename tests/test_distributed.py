@@ -34,6 +34,8 @@ FETCH_TIME = ("fetched_at", "first_seen", "last_seen")
 """Row and sidecar fields that say when a page was fetched: legitimately differ per run."""
 
 WORKER_SETTINGS = (*FAST_SETTINGS, "ARCHIVE_REDIS_LEASE_TTL=2")
+SLOW = ("DOWNLOAD_DELAY=0.05",)
+"""Workers of the fault trials: a politeness delay, so the crawl lasts long enough to be hit."""
 TRIALS = int(os.environ.get("PORTAL_ARCHIVE_KILL_TRIALS", "1"))
 GENERATED = 30
 
@@ -111,10 +113,14 @@ ENV = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning", "COLUMNS": "
 
 
 def start(
-    archive: Path, *args: str, log: Path, env: dict[str, str] | None = None
+    archive: Path,
+    *args: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    settings: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
     argv = [PY, "-m", "portal_archive", "--archive", str(archive), "--log-level", "INFO"]
-    for setting in WORKER_SETTINGS:
+    for setting in (*WORKER_SETTINGS, *settings):
         argv += ["--set", setting]
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -237,7 +243,8 @@ def listing_args(portal: Any) -> list[str]:
 class Cluster:
     """Workers and a writer of one archive, on one Redis."""
 
-    def __init__(self, tmp: Path, redis: Any, portal: Any) -> None:
+    def __init__(self, tmp: Path, redis: Any, portal: Any, *, slow: bool = False) -> None:
+        self.slow = slow
         self.tmp = tmp
         self.redis = redis
         self.portal = portal
@@ -251,7 +258,8 @@ class Cluster:
         args = [*listing_args(self.portal), "--redis", self.redis.url]
         args += ["--idle-exit", str(idle_exit)]
         # a worker never touches an archive folder: give it one that must stay absent
-        return start(self.tmp / "no-archive", *args, log=self.logs / f"worker{self.n}.log")
+        log = self.logs / f"worker{self.n}.log"
+        return start(self.tmp / "no-archive", *args, log=log, settings=SLOW if self.slow else ())
 
     def writer(self, idle_exit: float = 0, env: dict[str, str] | None = None) -> Any:
         self.n += 1
@@ -357,7 +365,7 @@ def test_worker_killed_mid_crawl(
     seed: int, portal: Any, reference: dict[str, Any], redis_server: Any, tmp_path: Path
 ) -> None:
     rng = random.Random(f"worker-{seed}")  # noqa: S311 - seeded test schedule
-    cluster = Cluster(tmp_path, redis_server, portal)
+    cluster = Cluster(tmp_path, redis_server, portal, slow=True)
     portal.reset_hits()
     writer = cluster.writer()
     victim, other = cluster.worker(), cluster.worker()
@@ -365,6 +373,7 @@ def test_worker_killed_mid_crawl(
     wait_for(lambda: article_hits(portal) >= after, f"{after} article pages served")
     victim.kill()
     assert victim.wait() == -signal.SIGKILL
+    assert article_hits(portal) < len(reference["rows"])  # mid-crawl
     restarted = cluster.worker()
     assert [wait(w, cluster.logs / "worker.log") for w in (other, restarted)] == [0, 0]
     cluster.stop_writer(writer)
@@ -376,9 +385,8 @@ def test_writer_killed_mid_batch(
     seed: int, portal: Any, reference: dict[str, Any], redis_server: Any, tmp_path: Path
 ) -> None:
     rng = random.Random(f"writer-{seed}")  # noqa: S311 - seeded test schedule
-    cluster = Cluster(tmp_path, redis_server, portal)
+    cluster = Cluster(tmp_path, redis_server, portal, slow=True)
     portal.reset_hits()
-    # a small batch size: several batches, killed from outside in one of them
     writer = cluster.writer()
     workers = [cluster.worker(), cluster.worker()]
     index = cluster.archive / "index.db"
@@ -396,6 +404,7 @@ def test_writer_killed_mid_batch(
     wait_for(lambda: rows() >= after, f"{after} rows written")
     writer.kill()
     assert writer.wait() == -signal.SIGKILL
+    assert rows() < len(reference["rows"])  # mid-crawl
     writer = cluster.writer()
     assert [wait(w, cluster.logs / "worker.log") for w in workers] == [0, 0]
     cluster.stop_writer(writer)
@@ -407,13 +416,16 @@ def test_redis_restarted_mid_crawl(
     seed: int, portal: Any, reference: dict[str, Any], redis_server: Any, tmp_path: Path
 ) -> None:
     rng = random.Random(f"redis-{seed}")  # noqa: S311 - seeded test schedule
-    cluster = Cluster(tmp_path, redis_server, portal)
+    cluster = Cluster(tmp_path, redis_server, portal, slow=True)
     portal.reset_hits()
     writer = cluster.writer()
     workers = [cluster.worker(), cluster.worker()]
     after = rng.randint(2, GENERATED // 2)
     wait_for(lambda: article_hits(portal) >= after, f"{after} article pages served")
-    redis_server.restart(down=rng.uniform(0.2, 2.0))
+    redis_server.stop()
+    assert article_hits(portal) < len(reference["rows"])  # mid-crawl
+    time.sleep(rng.uniform(0.2, 2.0))
+    redis_server.start()
     assert [wait(w, cluster.logs / "worker.log") for w in workers] == [0, 0]
     cluster.stop_writer(writer)
     assert_same_archive(cluster.archive, reference)
