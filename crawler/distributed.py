@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.utils.misc import load_object
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
@@ -438,6 +439,21 @@ class WorkerExtension:
 class Scheduler(RedisScheduler):
     """scrapy-redis's scheduler without the ``spider=`` argument to the stats (deprecated
     since Scrapy 2.16: stack-notes §6)."""
+
+    def open(self, spider: Any) -> None:
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server,
+            spider=spider,
+            key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer,
+        )
+        if not self.df:
+            self.df: Any = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if len(self.queue):
+            logger.info("Joining a crawl with %d request(s) in the frontier", len(self.queue))
 
     def enqueue_request(self, request: Request) -> bool:
         if not request.dont_filter and self.df.request_seen(request):

@@ -329,7 +329,9 @@ def backfill_images(
 ) -> None:
     """In a child process: download the articles' images (Referer = article), record them and
     rewrite the posts (``pipelines.store.ImageRetryWriterPipeline``)."""
-    from portal_archive.reexport import download_images
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from crawler.backfill import ImageBackfillSpider
     from portal_archive.runner import project_settings
 
     die_with_parent(parent)
@@ -346,7 +348,9 @@ def backfill_images(
             },
         },
     )
-    download_images(settings, article_ids)
+    process = AsyncCrawlerProcess(settings)
+    process.crawl(process.create_crawler(ImageBackfillSpider), article_ids=article_ids)
+    process.start()
 
 
 def make_writer(
