@@ -421,7 +421,7 @@ class WorkerExtension:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self._beat.running:
             self._beat.stop()
-        self.server.delete(self.keys.heartbeat(worker_id()))
+        # the heartbeat is left to expire: other spiders of this process may still run
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         epoch = self.server.get(self.keys.epoch(spider.name)) or b"0"
         numbers = {
