@@ -429,3 +429,37 @@ def test_redis_restarted_mid_crawl(
     assert [wait(w, cluster.logs / "worker.log") for w in workers] == [0, 0]
     cluster.stop_writer(writer)
     assert_same_archive(cluster.archive, reference)
+
+
+def test_sigterm_finishes_the_current_batch(redis_server: Any, tmp_path: Path) -> None:
+    """SIGTERM mid-batch: the batch is written and acknowledged, the rest stays queued, exit 0;
+    nothing taken from the queue is lost."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    total = 400
+    for n in range(total):
+        article = ArticleItem(
+            url=f"https://www.ofweek.com/2022-08/ART-8100-2801-{n}.html",
+            portal="ofweek",
+            canonical_url=f"https://www.ofweek.com/2022-08/ART-8100-2801-{n}.html",
+            title=f"文章 {n}",
+            title_raw=f"文章 {n}",
+            body_html=f"<p>正文 {n}</p>",
+            body_text=f"正文 {n}",
+            published=datetime(2022, 8, 25, 8, 9, tzinfo=UTC),
+            parser="ofweek.V2",
+        )
+        client.lpush("pa:items", dumps_record(article, id=str(n), epoch=1))
+    archive, log = tmp_path / "archive", tmp_path / "writer.log"
+    args = ["writer", "--redis", redis_server.url, "--idle-exit", "0", "--batch-size", "10"]
+    writer = start(archive, *args, log=log)
+    wait_for(lambda: client.llen("pa:items:processing") > 0, "a batch in progress")
+    writer.send_signal(signal.SIGTERM)
+    assert wait(writer, log) == 0
+    assert client.llen("pa:items:processing") == 0  # finished and acknowledged
+    left = client.llen("pa:items")
+    assert left > 0  # it stopped instead of draining the queue
+    db = Database(archive / "index.db")
+    assert db["articles"].count == total - left
+    assert verify(archive).ok
