@@ -51,6 +51,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+POLL_INTERVAL = 0.5
+"""Seconds between a worker's looks at the shared frontier when its engine has room."""
+
+LISTING_PRIORITY = 10
+"""Listing, feed and sitemap requests go first in the shared frontier: they widen it."""
+
 LEASE = "archive_lease"
 """Request meta: ``(in-flight hash key, lease id)`` of the request a worker took."""
 
@@ -287,6 +293,14 @@ class SharedStateMiddleware(SkipArchivedMiddleware):
                     self.state.known.add(item.url)
         return super()._keep(item)
 
+    async def process_spider_output(
+        self, response: Any, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        async for item in super().process_spider_output(response, result):
+            if isinstance(item, Request) and not item.meta.get("archive_article"):
+                item.priority += LISTING_PRIORITY
+            yield item
+
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         spider: Any = self.crawler.spider
         seeded = self.keys.seeded(spider.name)
@@ -328,6 +342,7 @@ class WorkerExtension:
         self._finish = server.register_script(FINISH)
         self._reclaim = server.register_script(RECLAIM)
         self._beat = task.LoopingCall(self.beat)
+        self._poll = task.LoopingCall(self.poll)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -353,6 +368,21 @@ class WorkerExtension:
 
     def spider_opened(self, spider: Any) -> None:
         self._beat.start(max(self.ttl / 4, 0.2), now=True)
+        self._poll.start(POLL_INTERVAL, now=False)
+
+    def poll(self) -> None:
+        """Look at the shared frontier between the engine's 5-second heartbeats: requests
+        other workers added are taken at once, not up to 5 s later (a frontier fed by one
+        listing page at a time would otherwise leave most workers waiting)."""
+        engine: Any = self.crawler.engine
+        slot = getattr(engine, "_slot", None)  # Scrapy 2.19's engine slot (no public hook)
+        if slot is None or engine.needs_backout():
+            return
+        try:
+            if self.server.zcard(self.keys.requests(self.spider_name)):
+                slot.nextcall.schedule()
+        except Exception:  # Redis away longer than the client's retries: next poll
+            logger.exception("Worker poll failed")
 
     def beat(self) -> None:
         """Refresh this worker's heartbeat, then put dead workers' leases back."""
@@ -419,8 +449,9 @@ class WorkerExtension:
         logger.info("Frontier empty for %.0f s: worker %s exits", self.idle_exit, worker_id())
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if self._beat.running:
-            self._beat.stop()
+        for loop in (self._beat, self._poll):
+            if loop.running:
+                loop.stop()
         # the heartbeat is left to expire: other spiders of this process may still run
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         epoch = self.server.get(self.keys.epoch(spider.name)) or b"0"
