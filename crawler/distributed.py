@@ -9,10 +9,12 @@ scrapy-redis (0.9.x) shares the request queue and the dupefilter; what it lacks 
   pipelines (:class:`LeaseMiddleware`), or when the worker goes idle (then nothing of its
   own is in progress). A worker whose heartbeat expired (killed) has its leases put back
   in the frontier by any live worker (:class:`WorkerExtension`).
-* :class:`SharedStateMiddleware` — the start requests of a crawl are seeded by exactly one
-  worker (``SETNX`` of the spider's ``seeded`` key, which holds the crawl epoch); articles
-  whose URL the writer published as archived are skipped like ``SkipArchivedMiddleware``
-  does from the index; failed URLs of earlier crawls are retried by the seeding worker.
+* :class:`SharedStateMiddleware` — one worker seeds a crawl (``SETNX`` of the spider's
+  ``seeded`` key, which holds the crawl epoch); workers that join offer the start requests
+  too, which the shared dupefilter drops (so a seeder killed mid-seeding loses nothing, and
+  each start request is in the frontier once); articles whose URL the writer published as
+  archived are skipped like ``SkipArchivedMiddleware`` does from the index; failed URLs of
+  earlier crawls are retried (once per crawl, through the dupefilter).
 * :class:`WorkerExtension` — heartbeat, reclaiming dead workers' leases, and the idle exit:
   when the frontier (queue and every lease) has been empty for ``ARCHIVE_REDIS_IDLE_EXIT``
   seconds the worker closes; the first to do so ends the crawl (clears the dupefilter and
@@ -29,6 +31,7 @@ import os
 import socket
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
@@ -246,8 +249,8 @@ class LeaseMiddleware:
 
 
 class SharedStateMiddleware(SkipArchivedMiddleware):
-    """:class:`SkipArchivedMiddleware` reading what the writer published in Redis; only the
-    worker that seeds a crawl yields the start requests and the failure retries."""
+    """:class:`SkipArchivedMiddleware` reading what the writer published in Redis; the first
+    worker of a crawl seeds it (its epoch), the others join (see the module doc)."""
 
     def __init__(self, crawler: Crawler, server: Any, keys: Keys, max_attempts: int) -> None:
         super().__init__(crawler, Path(os.devnull), max_attempts)  # the index is not read
@@ -312,10 +315,13 @@ class SharedStateMiddleware(SkipArchivedMiddleware):
         else:
             logger.info("Worker %s joins the running crawl of %s", worker_id(), spider.name)
         self.state = self.read_state(spider.name)
+        # Joining workers yield the start requests too: the shared dupefilter drops each one
+        # the seeding worker already enqueued, and enqueues any it did not get to (it was
+        # killed while seeding). Each start request is in the frontier once either way.
         async for item in start:
-            if self.seeding and self._keep(item):
+            if self._keep(item):
                 yield item
-        if not self.seeding or getattr(spider, "article_urls", None):
+        if getattr(spider, "article_urls", None):
             return
         for url, attempts in self.state.failures.items():
             if attempts < self.max_attempts and spider.is_article_url(url):
@@ -473,6 +479,7 @@ class Scheduler(RedisScheduler):
 
     def open(self, spider: Any) -> None:
         self.spider = spider
+        self.local = deque()
         self.queue = load_object(self.queue_cls)(
             server=self.server,
             spider=spider,
@@ -486,7 +493,14 @@ class Scheduler(RedisScheduler):
         if len(self.queue):
             logger.info("Joining a crawl with %d request(s) in the frontier", len(self.queue))
 
+    local: deque[Request]
+
     def enqueue_request(self, request: Request) -> bool:
+        if request.url.startswith("data:"):
+            # the spider's own bookkeeping (PortalSpider.on_idle releases the pages its
+            # parser alarm holds): it must run in this worker, not in whichever pops it
+            self.local.append(request)
+            return True
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
@@ -495,7 +509,12 @@ class Scheduler(RedisScheduler):
         self.queue.push(request)
         return True
 
+    def has_pending_requests(self) -> bool:
+        return bool(self.local) or super().has_pending_requests()
+
     def next_request(self) -> Request | None:
+        if self.local:
+            return self.local.popleft()
         request = self.queue.pop(self.idle_before_close)
         if request and self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
