@@ -24,8 +24,10 @@ from typing import Any
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+from redis.exceptions import BusyLoadingError, ConnectionError, RedisError, TimeoutError
 from redis.retry import Retry
+
+from archive.errors import RedisUnavailableError
 
 DEFAULT_PREFIX = "pa"
 
@@ -80,6 +82,19 @@ class Keys:
     @property
     def runs(self) -> str:
         return f"{self.prefix}:runs"
+
+
+def check_redis(url: str) -> None:
+    """Fail fast, with a clear message, when ``url`` is no reachable Redis (the retrying
+    client would wait about a minute first)."""
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except (ValueError, RedisError) as exc:
+        raise RedisUnavailableError(f"cannot reach Redis at {url}: {exc}") from None
 
 
 def redis_client(url: str) -> Any:

@@ -43,3 +43,7 @@ class NoIndexError(ArchiveError):
 
 class BadRecordError(ArchiveError):
     """A queue record (crawl worker → writer) that this version cannot read."""
+
+
+class RedisUnavailableError(ArchiveError):
+    """The Redis of a distributed crawl cannot be reached (or its URL is not one)."""

@@ -106,6 +106,25 @@ def test_bad_records_are_refused(record: Any) -> None:
         item_from_record(record)
 
 
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["writer", "--redis", "redis://127.0.0.1:1/0"],
+        ["crawl", "ofweek", "--redis", "redis://127.0.0.1:1/0"],
+        ["writer", "--redis", "http://127.0.0.1:6379/0"],
+    ],
+)
+def test_unreachable_redis_is_a_clear_error(args: list[str], tmp_path: Path) -> None:
+    done = run_cli(tmp_path / "archive", *args, timeout=120)
+    assert done.returncode == 1
+    assert "cannot reach Redis at" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "archive" / "posts").exists()  # nothing written
+
+
 # --------------------------------------------------------------------------- processes
 
 PY = sys.executable

@@ -150,6 +150,7 @@ def crawl(
 
 def _worker(ctx: Context, jobs: Any, redis_url: str, idle_exit: float) -> None:
     """``crawl --redis``: a crawl worker (no archive lock: it never opens the archive)."""
+    from archive.distributed import check_redis
     from crawler.distributed import worker_settings
     from portal_archive.runner import run_spiders
 
@@ -158,6 +159,7 @@ def _worker(ctx: Context, jobs: Any, redis_url: str, idle_exit: float) -> None:
     prefix = str(ctx.overrides.get("ARCHIVE_REDIS_PREFIX") or "pa")
     overrides = worker_settings(redis_url, prefix=prefix, idle_exit=idle_exit)
     with library_errors():
+        check_redis(redis_url)
         report = run_spiders(settings_for(ctx, **overrides), jobs, keep_outcomes=False)
     for name, stats in report.stats.items():
         pushed = int(stats.get("archive/redis/pushed", 0) or 0)

@@ -43,10 +43,12 @@ def writer(ctx: Context, redis_url: str, idle_exit: float, batch_size: int) -> N
 
     Example: portal-archive --archive ./archive-data writer --redis redis://127.0.0.1:6379/0
     """
+    from archive.distributed import check_redis
     from archive.frontmatter_files import export_options as options_of
     from portal_archive.writer import make_writer
 
     def run() -> None:
+        check_redis(redis_url)
         settings = settings_for(ctx)
         images = None
         if settings.getbool("ARCHIVE_IMAGES_DOWNLOAD", True):
