@@ -482,3 +482,40 @@ def test_sigterm_finishes_the_current_batch(redis_server: Any, tmp_path: Path) -
     db = Database(archive / "index.db")
     assert db["articles"].count == total - left
     assert verify(archive).ok
+
+
+def test_leases_go_back_to_the_frontier_only_when_their_worker_is_dead(
+    redis_server: Any,
+) -> None:
+    """The frontier scripts of crawler/distributed.py on a real Redis: a taken request is in
+    its worker's in-flight hash; put back (same priority) only once the heartbeat is gone;
+    a crawl ends only with an empty queue and no lease anywhere."""
+    import redis
+
+    from crawler.distributed import FINISH, POP, RECLAIM
+
+    client = redis.Redis.from_url(redis_server.url)
+    pop, reclaim, finish = (client.register_script(s) for s in (POP, RECLAIM, FINISH))
+    queue, inflight, heartbeat = "pa:s:requests", "pa:s:inflight:w1", "pa:worker:w1"
+    client.zadd(queue, {b"listing": -10, b"article": 0})
+    client.sadd("pa:s:dupefilter", "fp")
+    client.set("pa:s:seeded", 7)
+    lease_id, data = pop(keys=[queue, inflight])
+    assert data == b"listing"  # best priority first
+    assert client.hget(inflight, lease_id) == b"-10|listing"  # priority kept for a reclaim
+    assert client.zcard(queue) == 1 and client.hlen(inflight) == 1
+    assert finish(keys=[queue, "pa:s:dupefilter", "pa:s:seeded"], args=["pa:s:inflight:*"]) is None
+    client.set(heartbeat, 1, px=60_000)
+    assert reclaim(keys=[queue, inflight, heartbeat]) == -1  # alive: its lease stays
+    assert client.hlen(inflight) == 1
+    client.delete(heartbeat)  # dead
+    assert reclaim(keys=[queue, inflight, heartbeat]) == 1
+    assert client.zscore(queue, b"listing") == -10 and not client.exists(inflight)
+    # a crawl ends when nothing is queued or leased: fingerprints and seed flag go
+    for _ in range(2):
+        _, data = pop(keys=[queue, inflight])
+    assert finish(keys=[queue, "pa:s:dupefilter", "pa:s:seeded"], args=["pa:s:inflight:*"]) is None
+    client.delete(inflight)  # the worker finished them
+    ended = finish(keys=[queue, "pa:s:dupefilter", "pa:s:seeded"], args=["pa:s:inflight:*"])
+    assert ended == b"7"
+    assert not client.exists("pa:s:dupefilter") and not client.exists("pa:s:seeded")
