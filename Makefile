@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ARCHIVE ?= archive-data
 
-.PHONY: install demo test check-plain-install lint soak bench bench-search bench-import browser-deps site-deps clean
+.PHONY: install demo test check-plain-install lint soak bench bench-search bench-import bench-distributed browser-deps site-deps redis-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,9 +44,19 @@ $(JEKYLL):
 
 site-deps: $(HUGO) $(JEKYLL)
 
+# tests/test_distributed.py starts its own redis-server (127.0.0.1, ephemeral port, AOF on);
+# Debian's package, installed only when missing.
+REDIS_SERVER := /usr/bin/redis-server
+
+$(REDIS_SERVER):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null
+
+redis-deps: $(REDIS_SERVER)
+
 # The plain install first (scripts/check_plain_install.py: the wheel in a fresh venv without
 # the dev extra fetches a page and crawls the demo), then the suite.
-test: $(STAMP) $(CHROMEDRIVER) $(HUGO) $(JEKYLL)
+test: $(STAMP) $(CHROMEDRIVER) $(HUGO) $(JEKYLL) $(REDIS_SERVER)
 	$(BIN)/python scripts/check_plain_install.py
 	$(BIN)/python -m pytest -W error
 
@@ -59,10 +69,14 @@ lint: $(STAMP)
 # Heavier reliability runs (docs/reliability.md): more seeded kill trials per writing command,
 # the hypothesis "soak" profile (random, 2000 examples per property), the fault-injection soak
 # (scripts/fault_soak.py: 10 seeds x 3 crawls of the fault portal), then the figures section.
+# The distributed fault trials (worker, writer, Redis killed mid-crawl) run DIST_TRIALS seeds each.
 SOAK_TRIALS ?= 200
-soak: $(STAMP)
+DIST_TRIALS ?= 10
+soak: $(STAMP) $(REDIS_SERVER)
 	PORTAL_ARCHIVE_KILL_TRIALS=$(SOAK_TRIALS) HYPOTHESIS_PROFILE=soak \
 		$(BIN)/python -m pytest -W error -p no:cacheprovider -q tests/test_crash.py tests/test_hostile.py
+	PORTAL_ARCHIVE_KILL_TRIALS=$(DIST_TRIALS) \
+		$(BIN)/python -m pytest -W error -p no:cacheprovider -q tests/test_distributed.py
 	$(BIN)/python scripts/fault_soak.py --write-docs docs/reliability.md
 	$(BIN)/python bench/reliability_figures.py --check
 
@@ -74,6 +88,9 @@ bench-search: $(STAMP)
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/bench_import.py
+
+bench-distributed: $(STAMP) $(REDIS_SERVER)
+	$(BIN)/python bench/bench_distributed.py
 
 clean:
 	rm -rf $(VENV) $(ARCHIVE) .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,8 @@ transaction, before its commit), and the batch writer's own steps (``archive/wri
 ``batch.temps-written`` (every temp file of a batch written, none flushed), ``batch.synced``
 (all flushed, none renamed), ``batch.dirs-synced`` (all renamed and their folders flushed, the
 index transaction not begun), ``batch.committed`` (the index transaction committed, the caller
-not told yet).
+not told yet), and ``writer.before-ack`` (the distributed writer wrote and
+published a batch, not yet acknowledged it: ``portal_archive/writer.py``).
 
 A batch step passes once for all the items of its batch: it counts as one pass per item
 (``weight``), so ``index.before-commit:7`` kills in the commit of the batch holding the 7th item
@@ -37,14 +38,18 @@ POINTS = (
     "batch.dirs-synced",
     "batch.committed",
 )
+"""The points every writing command passes (``tests/test_crash.py`` cycles through them)."""
+WRITER_POINTS = ("writer.before-ack",)
+"""Points of the distributed writer only (``tests/test_distributed.py``)."""
 
 
 def _parse(spec: str) -> tuple[str, int] | None:
     name, _, count = spec.partition(":")
     if not name:
         return None
-    if name not in POINTS:
-        raise ValueError(f"{ENV}: unknown crash point {name!r} (known: {', '.join(POINTS)})")
+    known = (*POINTS, *WRITER_POINTS)
+    if name not in known:
+        raise ValueError(f"{ENV}: unknown crash point {name!r} (known: {', '.join(known)})")
     return name, int(count or "1")
 
 

@@ -64,3 +64,11 @@ def exception_text(exc: BaseException) -> str:
             parts.append(f"{type(value).__name__}: {value}".rstrip(": "))
         return " ".join("; ".join(parts).split())
     return " ".join(str(exc).split())
+
+
+class BadRecordError(ArchiveError):
+    """A queue record (crawl worker → writer) that this version cannot read."""
+
+
+class RedisUnavailableError(ArchiveError):
+    """The Redis of a distributed crawl cannot be reached (or its URL is not one)."""

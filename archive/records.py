@@ -1,4 +1,5 @@
-"""Index rows and sidecars back into items: the one decoder of a stored article.
+"""Index rows and sidecars back into items: the one decoder of a stored article; and the
+JSON records crawl workers send the writer (``item_record`` / ``item_from_record``).
 
 ``export`` and the image back-fill rebuild articles from ``index.db`` rows; ``reindex``
 rebuilds them from the post's sidecar. Both shapes carry the same fields (the sidecar keeps
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from archive import image_index
-from archive.items import ArticleItem, ImageRef, ImageRetry
+from archive.errors import BadRecordError
+from archive.items import ArticleItem, FetchFailure, ImageRef, ImageRetry
 
 
 def _dt(value: object) -> datetime | None:
@@ -126,3 +129,46 @@ def apply_known(db: Database, article: ArticleItem, assets_dir: Path) -> int:
             stored.apply(ref)
             applied += 1
     return applied
+
+
+# --------------------------------------------------------------------------- queue records
+
+RECORD_SCHEMA = 1
+_DATETIMES = frozenset(
+    f.name for f in fields(ArticleItem) if f.type in {"datetime | None", "datetime"}
+)
+
+
+def item_record(item: ArticleItem | FetchFailure) -> dict[str, Any]:
+    """An item as a JSON-able dict, every field (images too), read back exactly by
+    :func:`item_from_record`: what a crawl worker sends the writer."""
+    if isinstance(item, FetchFailure):
+        return {"schema": RECORD_SCHEMA, "kind": "failure", "item": asdict(item)}
+    data = asdict(item)
+    for name in _DATETIMES:
+        value = data[name]
+        data[name] = value.isoformat() if value is not None else None
+    return {"schema": RECORD_SCHEMA, "kind": "article", "item": data}
+
+
+def item_from_record(record: Mapping[str, Any]) -> ArticleItem | FetchFailure:
+    """The item of an :func:`item_record` dict; :class:`BadRecordError` for anything else."""
+    if not isinstance(record, Mapping) or record.get("schema") != RECORD_SCHEMA:
+        raise BadRecordError(f"not a schema-{RECORD_SCHEMA} item record: {record!r:.200}")
+    data = dict(record.get("item") or {})
+    try:
+        if record.get("kind") == "failure":
+            return FetchFailure(**data)
+        if record.get("kind") != "article":
+            raise BadRecordError(f"unknown record kind {record.get('kind')!r}")
+        for name in _DATETIMES:
+            data[name] = _dt(data.get(name))
+        data["images"] = [ImageRef(**ref) for ref in data.get("images") or []]
+        return ArticleItem(**data)
+    except (TypeError, ValueError) as exc:
+        raise BadRecordError(f"bad item record: {exc}") from None
+
+
+def dumps_record(item: ArticleItem | FetchFailure, **extra: Any) -> str:
+    """:func:`item_record` as JSON text, with ``extra`` keys (message id, crawl epoch)."""
+    return json.dumps({**item_record(item), **extra}, ensure_ascii=False, sort_keys=True)

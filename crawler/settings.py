@@ -124,6 +124,15 @@ ARCHIVE_PLACEHOLDER_IMAGE = "https://picsum.photos/400/300?random={n}"
 """headimg/thumbnail of articles without images; ``{n}`` is derived from the article id."""
 ARCHIVE_PROFILE = "hexo"
 """Front-matter profile of written files: hexo, hugo or jekyll (docs/profiles.md)."""
+ARCHIVE_REDIS_IDLE_EXIT = 30.0
+"""A crawl worker (``crawl --redis``) exits once the shared frontier was empty this long."""
+ARCHIVE_REDIS_LEASE_TTL = 10.0
+"""Seconds a worker's heartbeat lives: a worker silent this long is dead and the requests it
+had taken go back to the shared frontier (docs/distributed.md)."""
+ARCHIVE_REDIS_PREFIX = "pa"
+"""Prefix of every Redis key of a distributed crawl (one Redis can serve several archives)."""
+ARCHIVE_REDIS_URL = ""
+"""Set by ``crawl --redis URL``: this crawl is a worker feeding the writer through Redis."""
 ARCHIVE_REFRESH = False
 """Re-fetch articles already archived (changed ones are rewritten, old version kept)."""
 ARCHIVE_REPLAY = False

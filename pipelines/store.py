@@ -305,3 +305,15 @@ class RetryWriterPipeline:
 
     def spider_closed(self, spider: Any) -> None:
         self.archive.close()
+
+
+class ImageRetryWriterPipeline(RetryWriterPipeline):
+    """The distributed writer's image back-fill (``portal_archive/writer.py``): records each
+    image's download or failure and rewrites the post with them (``Archive.retry_images``),
+    as a crawl's image retry does."""
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ImageRetry):
+            result = self.archive.retry_images(item)
+            self.stats.inc_value(f"archive/images/retry_{result.status}")
+        return item

@@ -95,3 +95,12 @@ def serve_routes(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[object]:
+    """A real ``redis-server`` of this test only: 127.0.0.1, ephemeral port, AOF on."""
+    from tests.support.redis_server import RedisServer
+
+    with RedisServer(tmp_path / "redis") as server:
+        yield server

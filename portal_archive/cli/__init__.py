@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from portal_archive.cli import crawl, demo, export, maintenance, replay, serve
+from portal_archive.cli import crawl, demo, export, maintenance, replay, serve, writer
 from portal_archive.cli.common import Context, parse_set
 
 
@@ -63,6 +63,7 @@ for command in (
     maintenance.verify_command,
     replay.reextract,
     serve.serve,
+    writer.writer,
 ):
     cli.add_command(command)
 

@@ -14,6 +14,7 @@ import click
 from portal_archive.cli.common import (
     EXIT_FAILED,
     Context,
+    CrawlFailed,
     console,
     exit_for_crawl,
     export_options,
@@ -72,6 +73,22 @@ class PortalsEpilog(click.Command):
     help="rsshub only (and required by it): TOML file of [[feed]] tables with url, "
     "categories and author; every item is archived from the feed's own content.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Run as a crawl worker of a distributed crawl (redis://host:port/db): shared "
+    "frontier, items to the writer's queue, the archive folder is not touched "
+    "(docs/distributed.md).",
+)
+@click.option(
+    "--idle-exit",
+    type=float,
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --redis: exit once the shared frontier has been empty this long.",
+)
 @export_options
 @warc_option
 @click.pass_obj
@@ -85,6 +102,8 @@ def crawl(
     url_pattern: str | None,
     refresh: bool,
     feeds_file: Path | None,
+    redis_url: str | None,
+    idle_exit: float,
 ) -> None:
     """Crawl portals (listings, feeds, sitemaps) into the archive, incrementally.
 
@@ -100,6 +119,11 @@ def crawl(
     Example: portal-archive crawl generic --start-url https://example.com/sitemap.xml
 
     Example: portal-archive crawl rsshub --feeds feeds.toml --image-mode proxy
+
+    With --redis URL it is one of any number of crawl workers feeding one `writer`
+    (portal-archive --archive DIR writer --redis URL); see docs/distributed.md.
+
+    Example: portal-archive crawl ofweek huxiu --redis redis://127.0.0.1:6379/0
     """
     from portal_archive.runner import portal_spiders, run_spiders
 
@@ -134,6 +158,11 @@ def crawl(
             "(its feeds come from --feeds)"
         )
     jobs = [(p, feed_kwargs if p == RSSHUB else kwargs) for p in portals]
+
+    jobs = [(p, kwargs) for p in portals]
+    if redis_url:
+        _worker(ctx, jobs, redis_url, idle_exit)
+        return
     report = locked(ctx, lambda: run_spiders(settings_for(ctx), jobs, keep_outcomes=False))
     print_summary(report, ctx.archive_dir, "crawl")
     exit_for_crawl(report)
@@ -157,6 +186,30 @@ def _feed_source_kwargs(portals: tuple[str, ...], feeds_file: Path | None) -> di
     with library_errors():
         load_feeds(feeds_file)
     return {"feeds": str(feeds_file.resolve())}
+
+def _worker(ctx: Context, jobs: Any, redis_url: str, idle_exit: float) -> None:
+    """``crawl --redis``: a crawl worker (no archive lock: it never opens the archive)."""
+    from archive.distributed import check_redis
+    from crawler.distributed import worker_settings
+    from portal_archive.runner import run_spiders
+
+    if ctx.overrides.get("ARCHIVE_WARC"):
+        raise click.UsageError("--warc is not available to crawl workers (--redis)")
+    prefix = str(ctx.overrides.get("ARCHIVE_REDIS_PREFIX") or "pa")
+    overrides = worker_settings(redis_url, prefix=prefix, idle_exit=idle_exit)
+    with library_errors():
+        check_redis(redis_url)
+        report = run_spiders(settings_for(ctx, **overrides), jobs, keep_outcomes=False)
+    for name, stats in report.stats.items():
+        pushed = int(stats.get("archive/redis/pushed", 0) or 0)
+        console.print(
+            f"{name}: {pushed} record(s) sent to the writer, "
+            f"{int(stats.get('archive/skipped_archived', 0) or 0)} archived skipped "
+            f"({stats.get('finish_reason')})"
+        )
+    for name, stats in report.stats.items():
+        if stats.get("finish_reason") != "finished":
+            raise CrawlFailed(f"{name}: worker did not finish ({stats.get('finish_reason')})")
 
 
 FETCH_OK = {"new", "updated", "unchanged", "rendered"}
