@@ -370,6 +370,8 @@ def routes() -> list[tuple[str, Callable[..., Any]]]:
 
 
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    """Read settings for Datasette's connections: memory-mapped reads, a bigger cache."""
+    """Datasette's connections: the search SQL function (the feed's ``?q=``), memory-mapped
+    reads, a bigger cache."""
+    search.register_query_functions(conn)
     conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")

@@ -219,6 +219,41 @@ def parse_query(text: str | None) -> Query | None:
     return query
 
 
+MATCH_FUNCTION = "pa_search_match"
+"""SQL function ``pa_search_match(text, table)``: the FTS5 expression of a search box text
+for ``table`` when that index answers it, else ``NULL`` (registered on Datasette's
+connections; the feed's ``?q=`` uses it to find what ``/-/search`` finds)."""
+
+
+def match_for(text: str | None, table: str | None) -> str | None:
+    """The FTS5 expression of ``text`` if ``table`` is the index that answers it, else ``None``.
+
+    >>> match_for("光伏", CHARS_TABLE), match_for("光伏", TRIGRAM_TABLE)
+    ('"光 伏"', None)
+    """
+    query = parse_query(text)
+    return query.match if query is not None and query.table == table else None
+
+
+def matched_rowids_sql(param: str = "q") -> str:
+    """SQL of the rowids of the articles ``/-/search`` finds for the search box text in
+    ``:param`` (either index, as :func:`parse_query` picks; none for a text with no term).
+
+    A ``where`` term that depends on no table is evaluated once, before its index is read:
+    the index that does not answer the text is never queried.
+    """
+    return " union all ".join(
+        f"select rowid from {t} where {MATCH_FUNCTION}(:{param}, '{t}') is not null "
+        f"and {t} match {MATCH_FUNCTION}(:{param}, '{t}')"
+        for t in (TRIGRAM_TABLE, CHARS_TABLE)
+    )
+
+
+def register_query_functions(conn: Any) -> None:
+    """Register :data:`MATCH_FUNCTION` on an ``sqlite3`` connection (a reader's)."""
+    conn.create_function(MATCH_FUNCTION, 2, match_for, deterministic=True)
+
+
 @dataclass(frozen=True)
 class Filters:
     """Facet values a search is narrowed to."""
