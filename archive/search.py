@@ -12,7 +12,7 @@ that :func:`create_search_index` (migration ``m006_reader_search``) creates:
 
 ``article_search`` is a narrow copy of the columns a result row and the facets need (id,
 title, portal, published, author, categories), with ``rowid`` = ``articles.rowid``: facets
-over 20,000 matches read it instead of the 27-column rows with their bodies.
+over 10,000 matches read it instead of the 27-column rows with their bodies.
 
 The SQL builders are pure (SQL text and parameters); ``archive.datasette_plugin`` runs them
 on Datasette's read-only connection. Snippets are built here from ``body_text`` with the
@@ -45,14 +45,14 @@ MAX_TERMS = 16
 MAX_PAGE = 50
 """Pages beyond this are not offered (offset paging over ranked matches gets slow)."""
 FACET_SIZE = 10
-RANK_CANDIDATES = 5_000
-"""Relevance ranks the most recently archived 5,000 matches (see :func:`rows_sql`)."""
-SHORT_RANK_CANDIDATES = 2_000
+RANK_CANDIDATES = 2_000
+"""Relevance ranks the most recently archived 2,000 matches (see :func:`rows_sql`)."""
+SHORT_RANK_CANDIDATES = 1_000
 """The same for the character index, whose phrase matches cost ~4 times more to rank."""
 TITLE_WEIGHT = 4.0
 """bm25 weight of a match in the title against one in the body text."""
-FACET_SAMPLE = 20_000
-"""Facets count at most the 20,000 most recently archived matches (the page says so)."""
+FACET_SAMPLE = 10_000
+"""Facets count at most the 10,000 most recently archived matches (the page says so)."""
 SNIPPET_CHARS = 120
 MARK_START = "\ue000"
 MARK_END = "\ue001"
@@ -298,9 +298,11 @@ def rows_sql(
 
     Relevance is bm25 (title weighted :data:`TITLE_WEIGHT` times) over the
     :data:`RANK_CANDIDATES` (:data:`SHORT_RANK_CANDIDATES`) most recently archived matches
-    (highest rowids): bm25 costs 2–6 microseconds per match, and a word in every fifth
-    article has 20,000 of them at 100,000 articles. Date order walks the ``published``
-    index and stops at the page's last row.
+    (highest rowids): bm25 costs 2–6 microseconds per match (more for a phrase of several
+    tokens), and a word in every fifth article has 20,000 of them at 100,000 articles. On
+    top of that bm25 reads the term's whole doclist once (its document frequency), which
+    for a phrase of several trigrams costs as much as counting the matches. Date order walks
+    the ``published`` index and stops at the page's last row.
     """
     table = query.table
     clauses, conditions = filters.where()
@@ -348,8 +350,8 @@ def count_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
 def facets_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
     """One row: how many of the :data:`FACET_SAMPLE` most recently archived matches were
     read, and their portal, author, month and categories value ids, each column as one
-    comma-separated string (:func:`facet_id_counts`): 20,000 matches come back as four
-    strings, not 20,000 Python tuples, and a hash count in Python beats four ``group by``
+    comma-separated string (:func:`facet_id_counts`): 10,000 matches come back as four
+    strings, not 10,000 Python tuples, and a hash count in Python beats four ``group by``
     sorts in SQLite."""
     clauses, conditions = filters.where()
     params: dict[str, Any] = {**conditions, "match": query.match}
