@@ -27,8 +27,11 @@ Latency percentiles are nearest-rank over every request of a class.
 Prints a table and writes the ``<!-- bench:search -->`` section of ``docs/benchmarks.md``
 (not with ``--quick``, which uses 2,000 articles to test the script)::
 
-    .venv/bin/python bench/bench_search.py [--articles 100000] [--repeat 10] [--quick]
-        [--out DIR]
+    .venv/bin/python bench/bench_search.py [--articles 100000] [--repeat 10] [--runs 2]
+        [--quick] [--out DIR] [--profile]
+
+``--profile`` times each query of a search request separately in this process and prints
+its query plan (where the time of a request goes), instead of the HTTP measurement.
 
 The generated archive is kept in ``DIR/search-N/`` (default ``bench/out``) and reused.
 """
@@ -414,6 +417,48 @@ class RawFts:
         self.conn.close()
 
 
+def profile(index: Path, repeat: int = 5) -> None:
+    """Print, per term, the median ms of each query of a search request in this process
+    (rows by relevance and by date, count, facets), the HTTP round trip of the same request
+    minus nothing (see ``measure``), and each query's ``EXPLAIN QUERY PLAN``."""
+    raw = RawFts(index)
+    conn = raw.conn
+    none = search.Filters()
+
+    def median_ms(sql_params: tuple[str, dict[str, Any]]) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            conn.execute(*sql_params).fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+        return sorted(times)[len(times) // 2]
+
+    print(f"\nload average {os.getloadavg()[0]:.1f}; median of {repeat} ms per query")
+    print(f"{'term':<10} {'matches':>8} {'rel':>7} {'date':>7} {'count':>7} {'facets':>7}")
+    plans: dict[str, tuple[str, dict[str, Any]]] = {}
+    for kind, terms in QUERIES.items():
+        for term in terms:
+            query = search.parse_query(term)
+            assert query is not None
+            queries = {
+                "rel": search.rows_sql(query, none, "relevance", limit=search.PAGE_SIZE + 1),
+                "date": search.rows_sql(query, none, "date", limit=search.PAGE_SIZE + 1),
+                "count": search.count_sql(query, none),
+                "facets": search.facets_sql(query, none),
+            }
+            (matches,) = conn.execute(*queries["count"]).fetchone()
+            cells = " ".join(f"{median_ms(q):>7.1f}" for q in queries.values())
+            print(f"{term:<10} {matches:>8,} {cells}")
+            plans.setdefault(kind, queries["rel"])
+            plans.setdefault(kind + " date", queries["date"])
+            plans.setdefault(kind + " facets", queries["facets"])
+    for name, (sql, params) in plans.items():
+        print(f"\n{name}: {sql}")
+        for row in conn.execute("explain query plan " + sql, params):
+            print("   ", row[-1])
+    raw.close()
+
+
 def measure(server: Server, raw: RawFts, repeat: int) -> list[Summary]:
     summaries = {
         (kind, variant): Summary(kind, variant) for kind in QUERIES for variant in variants(kind)
@@ -549,6 +594,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=2, help="measurements (each reported)")
     parser.add_argument("--quick", action="store_true", help="2,000 articles, no doc update")
     parser.add_argument(
+        "--profile", action="store_true", help="time each query of a search, print plans; no HTTP"
+    )
+    parser.add_argument(
         "--out", type=Path, default=OUT, help="folder of the generated archives (reused)"
     )
     return parser.parse_args(argv)
@@ -564,6 +612,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     with sqlite3.connect(index) as conn:
         (chars,) = conn.execute("select avg(length(body_text)) from articles").fetchone()
     conn.close()
+    if args.profile:
+        profile(index)
+        return
     runs = []
     for _ in range(args.runs):
         load = os.getloadavg()[0]

@@ -255,6 +255,26 @@ def test_facets_count_the_matches_and_narrow_the_search(
     assert '<a href="/-/search?q=%E7%A2%B3%E5%8C%96%E7%A1%85&amp;portal=gg">gg</a> 1' in page
 
 
+def test_relevance_and_facets_read_the_newest_matches_only(
+    ds: Datasette, archive: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relevance ranks the ``RANK_CANDIDATES`` most recently archived matches and facets
+    count ``FACET_SAMPLE`` of them (bounded work at 100,000 articles); the count is exact."""
+    assert search.RANK_CANDIDATES >= search.MAX_PAGE * search.PAGE_SIZE  # every page ranked
+    assert search.SHORT_RANK_CANDIDATES >= search.MAX_PAGE * search.PAGE_SIZE
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
+    monkeypatch.setattr(search, "FACET_SAMPLE", 2)
+    data = search_json(ds, q="碳化硅")
+    # "focus" (archived first) is the most relevant but not among the 2 newest matches
+    assert ids(data) == [archive[1][k] for k in ("twice", "mention")]
+    assert data["count"] == 3
+    assert data["facets_sampled"] is True
+    portals = {v["value"]: v["count"] for v in data["facets"]["portal"]}
+    assert portals == {"ofweek": 1, "gg": 1}
+    page = fetch(ds, "/-/search?" + urllib.parse.urlencode({"q": "碳化硅"})).text
+    assert "Facet counts are over the\n  2 most recently archived matches." in page
+
+
 def test_no_count_no_facets_is_rows_only(ds: Datasette) -> None:
     data = search_json(ds, q="碳化硅", _nocount="1", _nofacet="1")
     assert len(data["rows"]) == 3
