@@ -697,10 +697,10 @@ def dump_yaml(metadata: dict[str, Any]) -> str:
 
 
 SQL_TIME_LIMIT_MS = 3000
-"""Datasette's per-query limit for ``serve`` (default 1000): room for the short search's
-table scan on a large archive (see docs/benchmarks.md). ``serve`` also turns facet
-suggestions off: over 27 columns they cost ~2 s per search page at 100,000 articles, and
-the useful facets are configured."""
+"""Datasette's per-query limit for ``serve`` (default 1000): room for the table search's
+count and facets over a large archive (``/index/articles?_search=``, see
+docs/benchmarks.md). ``serve`` also turns facet suggestions off: over 27 columns they cost
+~2 s per search page at 100,000 articles, and the useful facets are configured."""
 
 
 def static_mounts(archive_dir: Path) -> dict[str, Path]:

@@ -196,6 +196,13 @@ class Query:
         return SHORT_RANK_CANDIDATES if self.short else RANK_CANDIDATES
 
     @property
+    def tokens(self) -> int:
+        """Index tokens of the expression: trigrams of each term, or its characters."""
+        if self.short:
+            return sum(len(t) for t in self.terms)
+        return sum(len(t) - MIN_TRIGRAM_CHARS + 1 for t in self.terms)
+
+    @property
     def match(self) -> str:
         """The FTS5 expression: each term a quoted phrase (of its characters, when short)."""
         if self.short:
@@ -303,6 +310,11 @@ def rows_sql(
     top of that bm25 reads the term's whole doclist once (its document frequency), which
     for a phrase of several trigrams costs as much as counting the matches. Date order walks
     the ``published`` index and stops at the page's last row.
+
+    The last column, ``total``, is the number of matches (filters applied) when the date
+    order had to list them all anyway and listing them costs more than reading one doclist
+    (an expression of several tokens: a phrase's positions are checked in every matching
+    article); the count query is then not needed. Otherwise it is ``NULL``.
     """
     table = query.table
     clauses, conditions = filters.where()
@@ -318,20 +330,29 @@ def rows_sql(
             f"order by f.rowid desc limit {query.rank_candidates}) "
             "order by rank, rowid desc limit :limit offset :offset"
         )
-        order = "r.rank, r.rowid desc"
-    else:
-        inner = (
-            f"select s.rowid as rowid, s.published as published from {SEARCH_TABLE} s "
-            f"indexed by {SEARCH_TABLE}_published "
-            f"where s.rowid in ({_matched_rowids(query)}){where} "
-            "order by s.published desc, s.rowid desc limit :limit offset :offset"
-        )
-        order = "r.published desc, r.rowid desc"
-    sql = (
-        "select a.id, a.title, a.portal, a.published, a.url, a.body_text "
+        return _rows(inner, "r.rank, r.rowid desc"), params
+    shared = query.tokens > 1  # list the matches once, for the page and for the count
+    inner = (
+        f"select s.rowid as rowid, s.published as published from {SEARCH_TABLE} s "
+        f"indexed by {SEARCH_TABLE}_published "
+        f"where s.rowid in {'m' if shared else '(' + _matched_rowids(query) + ')'}{where} "
+        "order by s.published desc, s.rowid desc limit :limit offset :offset"
+    )
+    order = "r.published desc, r.rowid desc"
+    if not shared:
+        return _rows(inner, order), params
+    filtered = f" join {SEARCH_TABLE} s on s.rowid = m.rowid where " + " and ".join(clauses)
+    total = f"(select count(*) from m{filtered if clauses else ''})"
+    with_matches = f"with m as materialized ({_matched_rowids(query)}) "
+    return with_matches + _rows(inner, order, total), params
+
+
+def _rows(inner: str, order: str, total: str = "null") -> str:
+    """The reader's columns of the rowids ``inner`` selects, and ``total``."""
+    return (
+        f"select a.id, a.title, a.portal, a.published, a.url, a.body_text, {total} as total "
         f"from ({inner}) r join articles a on a.rowid = r.rowid order by {order}"
     )
-    return sql, params
 
 
 def count_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:

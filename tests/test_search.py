@@ -275,6 +275,40 @@ def test_relevance_and_facets_read_the_newest_matches_only(
     assert "Facet counts are over the\n  2 most recently archived matches." in page
 
 
+@pytest.mark.parametrize(
+    ("q", "filters"),
+    [
+        ("碳化硅器件", {}),  # 3 trigrams
+        ("碳化硅", {"portal": "ofweek"}),  # 1 trigram
+        ("碳化硅 价格", {}),  # 1 + 2 characters: character index, 5 tokens
+        ("碳化硅 份额", {"category": "汽车"}),
+        ("光伏", {"portal": "gg"}),
+        ("碳", {}),
+        ("没有", {}),
+    ],
+)
+def test_date_order_counts_what_relevance_counts(
+    ds: Datasette, q: str, filters: dict[str, str]
+) -> None:
+    """The date order counts the matches it lists (several tokens); the same number as the
+    count query of the relevance order."""
+    ranked = search_json(ds, q=q, _nofacet="1", **filters)
+    dated = search_json(ds, q=q, _nofacet="1", sort="date", **filters)
+    assert dated["count"] == ranked["count"] == len(ranked["rows"])
+    assert sorted(ids(dated)) == sorted(ids(ranked))
+
+
+def test_the_date_order_lists_the_matches_once_for_several_tokens() -> None:
+    one = search.parse_query("碳化硅")
+    several = search.parse_query("MiniLED")
+    assert one is not None and several is not None
+    assert (one.tokens, several.tokens, search.Query(("光伏", "碳")).tokens) == (1, 5, 3)
+    none = search.Filters()
+    assert "as materialized" in search.rows_sql(several, none, "date", limit=21)[0]
+    assert "as materialized" not in search.rows_sql(one, none, "date", limit=21)[0]
+    assert "as materialized" not in search.rows_sql(several, none, "relevance", limit=21)[0]
+
+
 def test_no_count_no_facets_is_rows_only(ds: Datasette) -> None:
     data = search_json(ds, q="碳化硅", _nocount="1", _nofacet="1")
     assert len(data["rows"]) == 3
