@@ -417,10 +417,22 @@ class RawFts:
         self.conn.close()
 
 
-def profile(index: Path, repeat: int = 5) -> None:
-    """Print, per term, the median ms of each query of a search request in this process
-    (rows by relevance and by date, count, facets), the HTTP round trip of the same request
-    minus nothing (see ``measure``), and each query's ``EXPLAIN QUERY PLAN``."""
+@dataclass
+class Profile:
+    """Median ms of each query of a search request, per term, in this process."""
+
+    load: float
+    repeat: int
+    rows: list[tuple[str, str, int, list[float]]]
+    """(kind, term, matches, [relevance rows, date rows, count, facets])."""
+
+
+PROFILED = ("rows, relevance", "rows, date", "count", "facets")
+
+
+def profile(index: Path, repeat: int = 5) -> Profile:
+    """Time each query of a search request (rows by relevance and by date, count, facets)
+    per term in this process, print the table and each query's ``EXPLAIN QUERY PLAN``."""
     raw = RawFts(index)
     conn = raw.conn
     none = search.Filters()
@@ -433,7 +445,9 @@ def profile(index: Path, repeat: int = 5) -> None:
             times.append((time.perf_counter() - started) * 1000)
         return sorted(times)[len(times) // 2]
 
-    print(f"\nload average {os.getloadavg()[0]:.1f}; median of {repeat} ms per query")
+    load = os.getloadavg()[0]
+    print(f"\nload average {load:.1f}; median of {repeat} ms per query")
+    timed: list[tuple[str, str, int, list[float]]] = []
     print(f"{'term':<10} {'matches':>8} {'rel':>7} {'date':>7} {'count':>7} {'facets':>7}")
     plans: dict[str, tuple[str, dict[str, Any]]] = {}
     for kind, terms in QUERIES.items():
@@ -447,7 +461,9 @@ def profile(index: Path, repeat: int = 5) -> None:
                 "facets": search.facets_sql(query, none),
             }
             (matches,) = conn.execute(*queries["count"]).fetchone()
-            cells = " ".join(f"{median_ms(q):>7.1f}" for q in queries.values())
+            medians = [median_ms(q) for q in queries.values()]
+            timed.append((kind, term, int(matches), medians))
+            cells = " ".join(f"{ms:>7.1f}" for ms in medians)
             print(f"{term:<10} {matches:>8,} {cells}")
             plans.setdefault(kind, queries["rel"])
             plans.setdefault(kind + " date", queries["date"])
@@ -457,6 +473,7 @@ def profile(index: Path, repeat: int = 5) -> None:
         for row in conn.execute("explain query plan " + sql, params):
             print("   ", row[-1])
     raw.close()
+    return Profile(load, repeat, timed)
 
 
 def measure(server: Server, raw: RawFts, repeat: int) -> list[Summary]:
@@ -496,7 +513,32 @@ class Run:
     load_end: float
 
 
-def render_section(runs: list[Run], n: int, info: dict[str, Any]) -> str:
+def render_profile(found: Profile) -> list[str]:
+    lines = [
+        "",
+        "### Where the time goes",
+        "",
+        "Each query of a search request alone, in the bench process on the same index "
+        f"(`--profile`; median of {found.repeat}, ms; load average {found.load:.1f}). A page "
+        "by relevance runs *rows, relevance* + *facets* (+ *count* when the facets were "
+        "sampled), by date *rows, date* + *facets* (the date rows count the matches "
+        "themselves for an expression of several tokens); rows only is *rows, relevance*. "
+        "The rest of a request (*search page* minus *search, in-process* above: HTTP, "
+        "Datasette, the HTML template) is a few ms.",
+        "",
+        "| term | matches | " + " | ".join(PROFILED) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in PROFILED) + " |",
+    ]
+    for _, term, matches, medians in found.rows:
+        lines.append(
+            f"| {term} | {matches:,} | " + " | ".join(f"{ms:.1f}" for ms in medians) + " |"
+        )
+    return lines
+
+
+def render_section(
+    runs: list[Run], n: int, info: dict[str, Any], found: Profile | None = None
+) -> str:
     date = dt.date.today().isoformat()
     lines = [
         SECTION_START,
@@ -528,6 +570,8 @@ def render_section(runs: list[Run], n: int, info: dict[str, Any]) -> str:
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         lines += [table_row(s, labels) for s in run.summaries]
+    if found is not None:
+        lines += render_profile(found)
     lines += _notes()
     return "\n".join(lines) + "\n"
 
@@ -630,6 +674,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print_table(summaries)
     if args.quick:
         return
+    found = profile(index)
     info = {
         "cores": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
@@ -644,7 +689,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ),
         "repeat": args.repeat,
     }
-    write_section(render_section(runs, n, info), SECTION_START, SECTION_END)
+    write_section(render_section(runs, n, info, found), SECTION_START, SECTION_END)
     print(f"wrote the {SECTION_START} section of {DOC}")
 
 
