@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from archive import search
 from archive.frontmatter_files import write_atomic
 
 DATABASE = "index"
@@ -264,21 +265,6 @@ where i.status = 'failed'
 group by a.id
 order by a.published desc, a.id""",
     },
-    "search_short": {
-        "title": "Short search (1–2 characters)",
-        "description": "Substring search in titles and body text for terms the trigram index "
-        "cannot match (fewer than 3 characters, e.g. 碳 or 光伏); scans the table, newest 100.",
-        "sql": r"""with term as (
-  select '%' || replace(replace(replace(:q, '\', '\\'), '%', '\%'), '_', '\_') || '%' as pattern
-)
-select a.id as article_id, a.published, a.portal, a.title,
-  substr(a.body_text, max(1, instr(a.body_text, :q) - 30), 100) as context
-from articles a, term
-where length(:q) > 0
-  and (a.title like term.pattern escape '\' or a.body_text like term.pattern escape '\')
-order by a.published desc, a.id
-limit 100""",
-    },
 }
 """Canned queries; each runs on empty tables (a test runs every one)."""
 
@@ -371,7 +357,8 @@ body sanitized with the feed allow-list, images per the serve image mode."""
 FEED_FILTERS: dict[str, str] = {
     "portal": "Portal key (spider name), e.g. ofweek.",
     "category": "One category, as in article_categories.category.",
-    "q": "Full-text search, the same as the articles search box (escape_fts, 3+ characters).",
+    "q": "Full-text search: the articles /-/search finds for the same text (words of 1 or "
+    "more characters, all must match).",
 }
 """Query-string parameters that narrow a feed; empty or absent: no narrowing."""
 
@@ -387,8 +374,7 @@ from articles a
 where (:portal = '' or a.portal = :portal)
   and (:category = '' or a.id in (select c.article_id from article_categories c
     where c.category = :category))
-  and (:q = '' or a.rowid in (select rowid from articles_fts
-    where articles_fts match escape_fts(:q)))
+  and (:q = '' or a.rowid in ({search.matched_rowids_sql("q")}))
 order by a.published desc, a.id
 limit {FEED_LIMIT}"""
 
@@ -711,10 +697,10 @@ def dump_yaml(metadata: dict[str, Any]) -> str:
 
 
 SQL_TIME_LIMIT_MS = 3000
-"""Datasette's per-query limit for ``serve`` (default 1000): room for the short search's
-table scan on a large archive (see docs/benchmarks.md). ``serve`` also turns facet
-suggestions off: over 27 columns they cost ~2 s per search page at 100,000 articles, and
-the useful facets are configured."""
+"""Datasette's per-query limit for ``serve`` (default 1000): room for the table search's
+count and facets over a large archive (``/index/articles?_search=``, see
+docs/benchmarks.md). ``serve`` also turns facet suggestions off: over 27 columns they cost
+~2 s per search page at 100,000 articles, and the useful facets are configured."""
 
 
 def static_mounts(archive_dir: Path) -> dict[str, Path]:

@@ -196,12 +196,13 @@ def search_in_thread(
     rows_q = search.rows_sql(
         query, filters, request.sort, limit=search.PAGE_SIZE + 1, offset=offset
     )
-    columns = ("id", "title", "portal", "published", "url", "body_text")
+    columns = ("id", "title", "portal", "published", "url", "body_text", "total")
     with time_limit(conn, sql_ms):
         rows = [dict(zip(columns, row, strict=True)) for row in _fetch(conn, rows_q)]
     facets: dict[str, list[search.FacetValue]] = {}
     timed_out = sampled = False
     total: int | None = None
+    listed = rows[0]["total"] if rows else None  # the date order counted the matches
     if request.facets:
         try:
             with time_limit(conn, facet_ms):
@@ -217,6 +218,8 @@ def search_in_thread(
             facets = search.count_facets(combos, named, filters)
             if not sampled:  # the facets read every match: that is the count
                 total = read
+    if request.count and total is None and listed is not None:
+        total = int(listed)
     if request.count and total is None:
         with time_limit(conn, sql_ms):
             total = int(_fetch(conn, search.count_sql(query, filters))[0][0])
@@ -370,6 +373,8 @@ def routes() -> list[tuple[str, Callable[..., Any]]]:
 
 
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    """Read settings for Datasette's connections: memory-mapped reads, a bigger cache."""
+    """Datasette's connections: the search SQL function (the feed's ``?q=``), memory-mapped
+    reads, a bigger cache."""
+    search.register_query_functions(conn)
     conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")

@@ -12,7 +12,7 @@ that :func:`create_search_index` (migration ``m006_reader_search``) creates:
 
 ``article_search`` is a narrow copy of the columns a result row and the facets need (id,
 title, portal, published, author, categories), with ``rowid`` = ``articles.rowid``: facets
-over 20,000 matches read it instead of the 27-column rows with their bodies.
+over 10,000 matches read it instead of the 27-column rows with their bodies.
 
 The SQL builders are pure (SQL text and parameters); ``archive.datasette_plugin`` runs them
 on Datasette's read-only connection. Snippets are built here from ``body_text`` with the
@@ -45,14 +45,14 @@ MAX_TERMS = 16
 MAX_PAGE = 50
 """Pages beyond this are not offered (offset paging over ranked matches gets slow)."""
 FACET_SIZE = 10
-RANK_CANDIDATES = 5_000
-"""Relevance ranks the most recently archived 5,000 matches (see :func:`rows_sql`)."""
-SHORT_RANK_CANDIDATES = 2_000
+RANK_CANDIDATES = 2_000
+"""Relevance ranks the most recently archived 2,000 matches (see :func:`rows_sql`)."""
+SHORT_RANK_CANDIDATES = 1_000
 """The same for the character index, whose phrase matches cost ~4 times more to rank."""
 TITLE_WEIGHT = 4.0
 """bm25 weight of a match in the title against one in the body text."""
-FACET_SAMPLE = 20_000
-"""Facets count at most the 20,000 most recently archived matches (the page says so)."""
+FACET_SAMPLE = 10_000
+"""Facets count at most the 10,000 most recently archived matches (the page says so)."""
 SNIPPET_CHARS = 120
 MARK_START = "\ue000"
 MARK_END = "\ue001"
@@ -196,6 +196,13 @@ class Query:
         return SHORT_RANK_CANDIDATES if self.short else RANK_CANDIDATES
 
     @property
+    def tokens(self) -> int:
+        """Index tokens of the expression: trigrams of each term, or its characters."""
+        if self.short:
+            return sum(len(t) for t in self.terms)
+        return sum(len(t) - MIN_TRIGRAM_CHARS + 1 for t in self.terms)
+
+    @property
     def match(self) -> str:
         """The FTS5 expression: each term a quoted phrase (of its characters, when short)."""
         if self.short:
@@ -217,6 +224,41 @@ def parse_query(text: str | None) -> Query | None:
         kept = tuple(t for t in terms if any(ch.isalnum() for ch in t))
         return Query(kept) if kept else None
     return query
+
+
+MATCH_FUNCTION = "pa_search_match"
+"""SQL function ``pa_search_match(text, table)``: the FTS5 expression of a search box text
+for ``table`` when that index answers it, else ``NULL`` (registered on Datasette's
+connections; the feed's ``?q=`` uses it to find what ``/-/search`` finds)."""
+
+
+def match_for(text: str | None, table: str | None) -> str | None:
+    """The FTS5 expression of ``text`` if ``table`` is the index that answers it, else ``None``.
+
+    >>> match_for("光伏", CHARS_TABLE), match_for("光伏", TRIGRAM_TABLE)
+    ('"光 伏"', None)
+    """
+    query = parse_query(text)
+    return query.match if query is not None and query.table == table else None
+
+
+def matched_rowids_sql(param: str = "q") -> str:
+    """SQL of the rowids of the articles ``/-/search`` finds for the search box text in
+    ``:param`` (either index, as :func:`parse_query` picks; none for a text with no term).
+
+    A ``where`` term that depends on no table is evaluated once, before its index is read:
+    the index that does not answer the text is never queried.
+    """
+    return " union all ".join(
+        f"select rowid from {t} where {MATCH_FUNCTION}(:{param}, '{t}') is not null "
+        f"and {t} match {MATCH_FUNCTION}(:{param}, '{t}')"
+        for t in (TRIGRAM_TABLE, CHARS_TABLE)
+    )
+
+
+def register_query_functions(conn: Any) -> None:
+    """Register :data:`MATCH_FUNCTION` on an ``sqlite3`` connection (a reader's)."""
+    conn.create_function(MATCH_FUNCTION, 2, match_for, deterministic=True)
 
 
 @dataclass(frozen=True)
@@ -263,9 +305,16 @@ def rows_sql(
 
     Relevance is bm25 (title weighted :data:`TITLE_WEIGHT` times) over the
     :data:`RANK_CANDIDATES` (:data:`SHORT_RANK_CANDIDATES`) most recently archived matches
-    (highest rowids): bm25 costs 2–6 microseconds per match, and a word in every fifth
-    article has 20,000 of them at 100,000 articles. Date order walks the ``published``
-    index and stops at the page's last row.
+    (highest rowids): bm25 costs 2–6 microseconds per match (more for a phrase of several
+    tokens), and a word in every fifth article has 20,000 of them at 100,000 articles. On
+    top of that bm25 reads the term's whole doclist once (its document frequency), which
+    for a phrase of several trigrams costs as much as counting the matches. Date order walks
+    the ``published`` index and stops at the page's last row.
+
+    The last column, ``total``, is the number of matches (filters applied) when the date
+    order had to list them all anyway and listing them costs more than reading one doclist
+    (an expression of several tokens: a phrase's positions are checked in every matching
+    article); the count query is then not needed. Otherwise it is ``NULL``.
     """
     table = query.table
     clauses, conditions = filters.where()
@@ -281,20 +330,29 @@ def rows_sql(
             f"order by f.rowid desc limit {query.rank_candidates}) "
             "order by rank, rowid desc limit :limit offset :offset"
         )
-        order = "r.rank, r.rowid desc"
-    else:
-        inner = (
-            f"select s.rowid as rowid, s.published as published from {SEARCH_TABLE} s "
-            f"indexed by {SEARCH_TABLE}_published "
-            f"where s.rowid in ({_matched_rowids(query)}){where} "
-            "order by s.published desc, s.rowid desc limit :limit offset :offset"
-        )
-        order = "r.published desc, r.rowid desc"
-    sql = (
-        "select a.id, a.title, a.portal, a.published, a.url, a.body_text "
+        return _rows(inner, "r.rank, r.rowid desc"), params
+    shared = query.tokens > 1  # list the matches once, for the page and for the count
+    inner = (
+        f"select s.rowid as rowid, s.published as published from {SEARCH_TABLE} s "
+        f"indexed by {SEARCH_TABLE}_published "
+        f"where s.rowid in {'m' if shared else '(' + _matched_rowids(query) + ')'}{where} "
+        "order by s.published desc, s.rowid desc limit :limit offset :offset"
+    )
+    order = "r.published desc, r.rowid desc"
+    if not shared:
+        return _rows(inner, order), params
+    filtered = f" join {SEARCH_TABLE} s on s.rowid = m.rowid where " + " and ".join(clauses)
+    total = f"(select count(*) from m{filtered if clauses else ''})"
+    with_matches = f"with m as materialized ({_matched_rowids(query)}) "
+    return with_matches + _rows(inner, order, total), params
+
+
+def _rows(inner: str, order: str, total: str = "null") -> str:
+    """The reader's columns of the rowids ``inner`` selects, and ``total``."""
+    return (
+        f"select a.id, a.title, a.portal, a.published, a.url, a.body_text, {total} as total "
         f"from ({inner}) r join articles a on a.rowid = r.rowid order by {order}"
     )
-    return sql, params
 
 
 def count_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
@@ -313,8 +371,8 @@ def count_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
 def facets_sql(query: Query, filters: Filters) -> tuple[str, dict[str, Any]]:
     """One row: how many of the :data:`FACET_SAMPLE` most recently archived matches were
     read, and their portal, author, month and categories value ids, each column as one
-    comma-separated string (:func:`facet_id_counts`): 20,000 matches come back as four
-    strings, not 20,000 Python tuples, and a hash count in Python beats four ``group by``
+    comma-separated string (:func:`facet_id_counts`): 10,000 matches come back as four
+    strings, not 10,000 Python tuples, and a hash count in Python beats four ``group by``
     sorts in SQLite."""
     clauses, conditions = filters.where()
     params: dict[str, Any] = {**conditions, "match": query.match}

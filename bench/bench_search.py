@@ -19,15 +19,19 @@ trigram index), ``short`` (1–2 characters, the character index). For each:
   PRAGMAs as ``serve``): ``select rowid … match ? order by rank limit 20`` plus
   ``select count(*) … match ?``, no HTTP, no facets, no snippets;
 * ``table page`` / ``table rows`` — Datasette's own ``/index/articles.json?_search=…`` with
-  and without count and facets (``search_short`` for ``short``): the search before #13.
+  and without count and facets: the search before #13 (3+ characters only; the ``LIKE``
+  scan that answered 1–2 characters before, the ``search_short`` canned query, is gone).
 
 Latency percentiles are nearest-rank over every request of a class.
 
 Prints a table and writes the ``<!-- bench:search -->`` section of ``docs/benchmarks.md``
 (not with ``--quick``, which uses 2,000 articles to test the script)::
 
-    .venv/bin/python bench/bench_search.py [--articles 100000] [--repeat 10] [--quick]
-        [--out DIR]
+    .venv/bin/python bench/bench_search.py [--articles 100000] [--repeat 10] [--runs 2]
+        [--quick] [--out DIR] [--profile]
+
+``--profile`` times each query of a search request separately in this process and prints
+its query plan (where the time of a request goes), instead of the HTTP measurement.
 
 The generated archive is kept in ``DIR/search-N/`` (default ``bench/out``) and reused.
 """
@@ -347,10 +351,6 @@ def request_path(kind: str, variant: str, term: str) -> str:
     if variant == "rows only":
         params = {"q": term, "_nocount": "1", "_nofacet": "1"}
         return "/-/search.json?" + urllib.parse.urlencode(params)
-    if kind == "short":
-        return "/index/search_short.json?" + urllib.parse.urlencode(
-            {"q": term, "_shape": "objects"}
-        )
     params = {"_search": term, "_size": "20", "_shape": "objects"}
     if variant == "table rows":
         params.update({"_nocount": "1", "_nofacet": "1"})
@@ -358,7 +358,8 @@ def request_path(kind: str, variant: str, term: str) -> str:
 
 
 def variants(kind: str) -> tuple[str, ...]:
-    return VARIANTS[:-1] if kind == "short" else VARIANTS
+    """Datasette's table search cannot match 1–2 characters (trigram index)."""
+    return VARIANTS[:-2] if kind == "short" else VARIANTS
 
 
 COUNT_RE = re.compile(rb'class="portal-archive-count">\s*([\d,]+)\s+article')
@@ -416,6 +417,65 @@ class RawFts:
         self.conn.close()
 
 
+@dataclass
+class Profile:
+    """Median ms of each query of a search request, per term, in this process."""
+
+    load: float
+    repeat: int
+    rows: list[tuple[str, str, int, list[float]]]
+    """(kind, term, matches, [relevance rows, date rows, count, facets])."""
+
+
+PROFILED = ("rows, relevance", "rows, date", "count", "facets")
+
+
+def profile(index: Path, repeat: int = 5) -> Profile:
+    """Time each query of a search request (rows by relevance and by date, count, facets)
+    per term in this process, print the table and each query's ``EXPLAIN QUERY PLAN``."""
+    raw = RawFts(index)
+    conn = raw.conn
+    none = search.Filters()
+
+    def median_ms(sql_params: tuple[str, dict[str, Any]]) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            conn.execute(*sql_params).fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+        return sorted(times)[len(times) // 2]
+
+    load = os.getloadavg()[0]
+    print(f"\nload average {load:.1f}; median of {repeat} ms per query")
+    timed: list[tuple[str, str, int, list[float]]] = []
+    print(f"{'term':<10} {'matches':>8} {'rel':>7} {'date':>7} {'count':>7} {'facets':>7}")
+    plans: dict[str, tuple[str, dict[str, Any]]] = {}
+    for kind, terms in QUERIES.items():
+        for term in terms:
+            query = search.parse_query(term)
+            assert query is not None
+            queries = {
+                "rel": search.rows_sql(query, none, "relevance", limit=search.PAGE_SIZE + 1),
+                "date": search.rows_sql(query, none, "date", limit=search.PAGE_SIZE + 1),
+                "count": search.count_sql(query, none),
+                "facets": search.facets_sql(query, none),
+            }
+            (matches,) = conn.execute(*queries["count"]).fetchone()
+            medians = [median_ms(q) for q in queries.values()]
+            timed.append((kind, term, int(matches), medians))
+            cells = " ".join(f"{ms:>7.1f}" for ms in medians)
+            print(f"{term:<10} {matches:>8,} {cells}")
+            plans.setdefault(kind, queries["rel"])
+            plans.setdefault(kind + " date", queries["date"])
+            plans.setdefault(kind + " facets", queries["facets"])
+    for name, (sql, params) in plans.items():
+        print(f"\n{name}: {sql}")
+        for row in conn.execute("explain query plan " + sql, params):
+            print("   ", row[-1])
+    raw.close()
+    return Profile(load, repeat, timed)
+
+
 def measure(server: Server, raw: RawFts, repeat: int) -> list[Summary]:
     summaries = {
         (kind, variant): Summary(kind, variant) for kind in QUERIES for variant in variants(kind)
@@ -444,45 +504,94 @@ def measure(server: Server, raw: RawFts, repeat: int) -> list[Summary]:
     return list(summaries.values())
 
 
-def render_section(summaries: list[Summary], n: int, info: dict[str, Any]) -> str:
+@dataclass
+class Run:
+    """One measurement of every request class, with the machine's load around it."""
+
+    summaries: list[Summary]
+    load_start: float
+    load_end: float
+
+
+def render_profile(found: Profile) -> list[str]:
+    lines = [
+        "",
+        "### Where the time goes",
+        "",
+        "Each query of a search request alone, in the bench process on the same index "
+        f"(`--profile`; median of {found.repeat}, ms; load average {found.load:.1f}). A page "
+        "by relevance runs *rows, relevance* + *facets* (+ *count* when the facets were "
+        "sampled), by date *rows, date* + *facets* (the date rows count the matches "
+        "themselves for an expression of several tokens); rows only is *rows, relevance*. "
+        "The rest of a request (*search page* minus *search, in-process* above: HTTP, "
+        "Datasette, the HTML template) is a few ms.",
+        "",
+        "| term | matches | " + " | ".join(PROFILED) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in PROFILED) + " |",
+    ]
+    for _, term, matches, medians in found.rows:
+        lines.append(
+            f"| {term} | {matches:,} | " + " | ".join(f"{ms:.1f}" for ms in medians) + " |"
+        )
+    return lines
+
+
+def render_section(
+    runs: list[Run], n: int, info: dict[str, Any], found: Profile | None = None
+) -> str:
     date = dt.date.today().isoformat()
     lines = [
         SECTION_START,
         "## Search (`bench/bench_search.py`)",
         "",
         f"Measured {date} by `bench/bench_search.py` on {info['cores']} cores shared with "
-        f"other work (load average {info['load']} at the start; CPython {info['python']}, "
+        f"other work (CPython {info['python']}, "
         f"SQLite {info['sqlite']}): {n:,} synthetic articles (~{info['chars']:,} characters "
         f"of body text each, seeded Chinese tech vocabulary; the search code was tuned on this "
         f"data set), index {info['size_mb']:,.0f} MB, generated in {info['generate_s']:.0f} s "
         f"(insert through the triggers){info['migrate']}. One client, sequential requests to "
         "`portal-archive serve` over HTTP on 127.0.0.1 after a warm-up round, "
         f"{info['repeat']} rounds × each term; *raw FTS5* runs in the bench process on the "
-        "same index in the same run.",
-        "",
-        "| query | request | terms | matches | requests | p50 ms | p95 ms |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        f"same index in the same run. The machine is shared: the measurement ran {len(runs)} "
+        "times, each with the 1-minute load average at its start and end.",
     ]
     labels = {
         "zh-3": "Chinese, 3 characters",
         "en": "English word",
         "short": "1–2 characters",
     }
-    for s in summaries:
-        terms = " ".join(QUERIES[s.kind])
-        returned = s.variant in {"rows only", "table rows"} or (
-            s.kind == "short" and s.variant == "table page"
-        )
-        matches = f"{s.matches} returned" if returned else s.matches
-        timed_out = sum(x.facets_timed_out > 0 for x in s.samples)
-        note = f" ({timed_out} with facets timed out)" if timed_out else ""
-        if s.errors:
-            note += f" ({s.errors} over the 3 s SQL time limit: error page)"
-        lines.append(
-            f"| {labels[s.kind]} | {s.variant}{note} | {terms} | {matches} | {len(s.samples)} | "
-            f"{s.percentile(0.5):.1f} | {s.percentile(0.95):.1f} |"
-        )
-    lines += [
+    for number, run in enumerate(runs, 1):
+        lines += [
+            "",
+            f"Run {number} of {len(runs)}: load average {run.load_start:.1f} at the start, "
+            f"{run.load_end:.1f} at the end.",
+            "",
+            "| query | request | terms | matches | requests | p50 ms | p95 ms |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        lines += [table_row(s, labels) for s in run.summaries]
+    if found is not None:
+        lines += render_profile(found)
+    lines += _notes()
+    return "\n".join(lines) + "\n"
+
+
+def table_row(s: Summary, labels: dict[str, str]) -> str:
+    terms = " ".join(QUERIES[s.kind])
+    returned = s.variant in {"rows only", "table rows"}
+    matches = f"{s.matches} returned" if returned else s.matches
+    timed_out = sum(x.facets_timed_out > 0 for x in s.samples)
+    note = f" ({timed_out} with facets timed out)" if timed_out else ""
+    if s.errors:
+        note += f" ({s.errors} over the 3 s SQL time limit: error page)"
+    return (
+        f"| {labels[s.kind]} | {s.variant}{note} | {terms} | {matches} | {len(s.samples)} | "
+        f"{s.percentile(0.5):.1f} | {s.percentile(0.95):.1f} |"
+    )
+
+
+def _notes() -> list[str]:
+    return [
         "",
         "*search page* is the reader's page `/-/search?q=…` (HTML: 20 rows ranked by bm25 "
         f"over the {search.RANK_CANDIDATES:,} most recently archived matches, snippets, the "
@@ -494,12 +603,11 @@ def render_section(summaries: list[Summary], n: int, info: dict[str, Any]) -> st
         "limit 20` (bm25 over every match) plus `count(*)` on the same FTS5 table "
         "(`articles_fts`, or `articles_fts_chars` for 1–2 characters). *table page* / *table "
         "rows* are Datasette's table search (`/index/articles.json?_search=…`, with and "
-        "without count and facets; `search_short`, a `LIKE` scan, for 1–2 characters), "
-        "kept for power users. Targets (issue #13): search page p95 ≤ 150 ms, rows only "
+        "without count and facets), kept for power users; it cannot match 1–2 characters. "
+        "Targets (issue #13): search page p95 ≤ 150 ms, rows only "
         "p95 ≤ 30 ms, 1–2 characters p95 ≤ 150 ms.",
         SECTION_END,
     ]
-    return "\n".join(lines) + "\n"
 
 
 def print_table(summaries: list[Summary]) -> None:
@@ -527,7 +635,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=10, help="rounds over every term")
+    parser.add_argument("--runs", type=int, default=2, help="measurements (each reported)")
     parser.add_argument("--quick", action="store_true", help="2,000 articles, no doc update")
+    parser.add_argument(
+        "--profile", action="store_true", help="time each query of a search, print plans; no HTTP"
+    )
     parser.add_argument(
         "--out", type=Path, default=OUT, help="folder of the generated archives (reused)"
     )
@@ -544,20 +656,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     with sqlite3.connect(index) as conn:
         (chars,) = conn.execute("select avg(length(body_text)) from articles").fetchone()
     conn.close()
-    load = os.getloadavg()[0]
-    raw = RawFts(index)
-    server = Server(root)
-    try:
-        summaries = measure(server, raw, args.repeat)
-    finally:
-        server.stop()
-        raw.close()
-    print_table(summaries)
+    if args.profile:
+        profile(index)
+        return
+    runs = []
+    for _ in range(args.runs):
+        load = os.getloadavg()[0]
+        raw = RawFts(index)
+        server = Server(root)
+        try:
+            summaries = measure(server, raw, args.repeat)
+        finally:
+            server.stop()
+            raw.close()
+        runs.append(Run(summaries, load, os.getloadavg()[0]))
+        print(f"\nload average {load:.1f} at the start, {runs[-1].load_end:.1f} at the end")
+        print_table(summaries)
     if args.quick:
         return
+    found = profile(index)
     info = {
         "cores": len(os.sched_getaffinity(0)),
-        "load": f"{load:.1f}",
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "chars": round(chars or 0),
@@ -570,7 +689,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ),
         "repeat": args.repeat,
     }
-    write_section(render_section(summaries, n, info), SECTION_START, SECTION_END)
+    write_section(render_section(runs, n, info, found), SECTION_START, SECTION_END)
     print(f"wrote the {SECTION_START} section of {DOC}")
 
 

@@ -175,15 +175,59 @@ def test_category_narrows_the_feed(many: tuple[Datasette, list[str]]) -> None:
     assert both and both == [url for url in storage if "/ithome/" in url]
 
 
-@pytest.mark.parametrize("term", ["碳排放", "gpu", "光伏 组件", '"联想集团', "碳"])
-def test_q_searches_like_the_search_box(ds: Datasette, term: str) -> None:
-    """``?q=`` finds exactly the articles the articles table's search box finds (escape_fts
-    over the trigram index: words of 3+ characters, all must match; quotes are literal)."""
-    box = rows(ds, "/index/articles", _search=term, _sort_desc="published")
+def search_page_finds(ds: Datasette, term: str, limit: int = dm.FEED_LIMIT) -> list[str]:
+    """Canonical URLs of what ``/-/search`` finds for ``term``, newest first (``sort=date``,
+    following its pages), at most ``limit``."""
+    canonical = {r["id"]: r["canonical_url"] for r in rows(ds, "/index/articles", _size="max")}
+    path: str | None = "/-/search.json?" + urllib.parse.urlencode({"q": term, "sort": "date"})
+    found: list[str] = []
+    while path and len(found) < limit:
+        data = fetch(ds, path).json()
+        found += [canonical[row["id"]] for row in data["rows"]]
+        path = data["next"]
+    return found[:limit]
+
+
+SEARCHES = [
+    "碳排放",  # trigram index
+    "gpu",  # ASCII, case-insensitive
+    "光伏 组件",  # a 2-character word: the character index, both words must match
+    "光伏",
+    "碳",
+    "碳 价格",
+    "GPU 光伏",  # a 3- and a 2-character word
+    '"联想集团',  # quotes are literal characters
+    "，",  # punctuation only: no search, nothing found
+    "没有这个词",
+]
+
+
+@pytest.mark.parametrize("term", SEARCHES)
+def test_q_finds_what_the_search_page_finds(ds: Datasette, term: str) -> None:
+    """``?q=`` finds exactly the articles ``/-/search`` finds for the same text (same words,
+    same index, 1–2-character words through the character index), newest first."""
     found = ids(feed(ds, urllib.parse.urlencode({"q": term})))
-    assert found == [row["canonical_url"] for row in box]
-    if term in {"碳排放", "gpu"}:
-        assert found  # these do match something
+    assert found == search_page_finds(ds, term)
+    if term in {"碳排放", "gpu", "光伏", "碳", "光伏 组件", "GPU 光伏"}:
+        assert found, term  # these do match something
+
+
+@pytest.mark.parametrize("term", ["储能", "第1", "期观察", "储能 第2", "日期"])
+def test_q_agrees_with_the_search_page_beyond_one_page(
+    many: tuple[Datasette, list[str]], term: str
+) -> None:
+    """Over more matches than a search page holds (20) and a feed holds (50)."""
+    ds, _ = many
+    found = ids(feed(ds, urllib.parse.urlencode({"q": term})))
+    assert found == search_page_finds(ds, term)
+    assert found
+
+
+def test_q_short_word_is_not_the_table_search(ds: Datasette) -> None:
+    """The articles table's search box (trigram only) finds nothing for 2 characters; the
+    feed, like ``/-/search``, does."""
+    assert rows(ds, "/index/articles", _search="光伏") == []
+    assert len(ids(feed(ds, urllib.parse.urlencode({"q": "光伏"})))) == 2
 
 
 def test_a_feed_nothing_matches_is_empty_not_an_error(ds: Datasette) -> None:

@@ -255,6 +255,60 @@ def test_facets_count_the_matches_and_narrow_the_search(
     assert '<a href="/-/search?q=%E7%A2%B3%E5%8C%96%E7%A1%85&amp;portal=gg">gg</a> 1' in page
 
 
+def test_relevance_and_facets_read_the_newest_matches_only(
+    ds: Datasette, archive: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relevance ranks the ``RANK_CANDIDATES`` most recently archived matches and facets
+    count ``FACET_SAMPLE`` of them (bounded work at 100,000 articles); the count is exact."""
+    assert search.RANK_CANDIDATES >= search.MAX_PAGE * search.PAGE_SIZE  # every page ranked
+    assert search.SHORT_RANK_CANDIDATES >= search.MAX_PAGE * search.PAGE_SIZE
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
+    monkeypatch.setattr(search, "FACET_SAMPLE", 2)
+    data = search_json(ds, q="碳化硅")
+    # "focus" (archived first) is the most relevant but not among the 2 newest matches
+    assert ids(data) == [archive[1][k] for k in ("twice", "mention")]
+    assert data["count"] == 3
+    assert data["facets_sampled"] is True
+    portals = {v["value"]: v["count"] for v in data["facets"]["portal"]}
+    assert portals == {"ofweek": 1, "gg": 1}
+    page = fetch(ds, "/-/search?" + urllib.parse.urlencode({"q": "碳化硅"})).text
+    assert "Facet counts are over the\n  2 most recently archived matches." in page
+
+
+@pytest.mark.parametrize(
+    ("q", "filters"),
+    [
+        ("碳化硅器件", {}),  # 3 trigrams
+        ("碳化硅", {"portal": "ofweek"}),  # 1 trigram
+        ("碳化硅 价格", {}),  # 1 + 2 characters: character index, 5 tokens
+        ("碳化硅 份额", {"category": "汽车"}),
+        ("光伏", {"portal": "gg"}),
+        ("碳", {}),
+        ("没有", {}),
+    ],
+)
+def test_date_order_counts_what_relevance_counts(
+    ds: Datasette, q: str, filters: dict[str, str]
+) -> None:
+    """The date order counts the matches it lists (several tokens); the same number as the
+    count query of the relevance order."""
+    ranked = search_json(ds, q=q, _nofacet="1", **filters)
+    dated = search_json(ds, q=q, _nofacet="1", sort="date", **filters)
+    assert dated["count"] == ranked["count"] == len(ranked["rows"])
+    assert sorted(ids(dated)) == sorted(ids(ranked))
+
+
+def test_the_date_order_lists_the_matches_once_for_several_tokens() -> None:
+    one = search.parse_query("碳化硅")
+    several = search.parse_query("MiniLED")
+    assert one is not None and several is not None
+    assert (one.tokens, several.tokens, search.Query(("光伏", "碳")).tokens) == (1, 5, 3)
+    none = search.Filters()
+    assert "as materialized" in search.rows_sql(several, none, "date", limit=21)[0]
+    assert "as materialized" not in search.rows_sql(one, none, "date", limit=21)[0]
+    assert "as materialized" not in search.rows_sql(several, none, "relevance", limit=21)[0]
+
+
 def test_no_count_no_facets_is_rows_only(ds: Datasette) -> None:
     data = search_json(ds, q="碳化硅", _nocount="1", _nofacet="1")
     assert len(data["rows"]) == 3
