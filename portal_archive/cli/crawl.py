@@ -187,6 +187,7 @@ def _feed_source_kwargs(portals: tuple[str, ...], feeds_file: Path | None) -> di
         load_feeds(feeds_file)
     return {"feeds": str(feeds_file.resolve())}
 
+
 def _worker(ctx: Context, jobs: Any, redis_url: str, idle_exit: float) -> None:
     """``crawl --redis``: a crawl worker (no archive lock: it never opens the archive)."""
     from archive.distributed import check_redis
