@@ -188,8 +188,8 @@ def section(results: list[Result], args: argparse.Namespace, runs: dict[int, lis
         "new requests only on Scrapy's 5-second engine heartbeat and listing pages waited "
         "behind articles, so workers now look at the frontier every 0.5 s and listing, feed "
         "and sitemap requests go first.",
-        "* The writer measured here is this branch's `Archive.save_batch` (one `save` per "
-        "article, fsync per file): the batched writer of issue #12 replaces it.",
+        "* The writer is the batched one (`Archive.save_batch`: one transaction and one flush "
+        "pass per batch).",
         "",
         f"* {args.repeat} runs per worker count, interleaved (1, 2, 4, 1, 2, 4, …); the table "
         "gives the median run, the last column every run's articles/s.",
