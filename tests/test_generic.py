@@ -635,3 +635,31 @@ def test_a_posting_stamp_after_the_headline_is_the_date() -> None:
         Page.from_html(_doc("<title>会议议程</title>", body), ZH_URL)
     )
     assert published == "2004-12-10 09:51:00"
+
+
+def _long_page(paragraphs: int) -> object:
+    from lxml import html as lxml_html
+
+    prose = "".join(
+        f"<p>Paragraph {n} of a long report: the council met again on Tuesday and the budget "
+        "for the new library, the roads and the harbour was read out line by line.</p>"
+        for n in range(paragraphs)
+    )
+    return lxml_html.fromstring(f"<html><body><article>{prose}</article></body></html>")
+
+
+def test_a_truncated_precise_body_gives_way_to_the_default_extraction() -> None:
+    from trafilatura.settings import Document
+
+    from crawler.parsers.generic import TRAFILATURA_OPTIONS
+    from crawler.parsers.generic_body import _unless_truncated
+
+    cut = Document()
+    cut.raw_text = "Paragraph 0 of a long report."  # what precision mode kept of 40 paragraphs
+    wider = _unless_truncated(cut, _long_page(40), TRAFILATURA_OPTIONS)
+    assert wider is not cut
+    assert "Paragraph 39 of a long report" in wider.raw_text
+
+    whole = Document()
+    whole.raw_text = "x" * 6000  # as long as the page's prose: kept as it is
+    assert _unless_truncated(whole, _long_page(40), TRAFILATURA_OPTIONS) is whole
