@@ -186,7 +186,8 @@ class GenericParser(ParserProxy):
         )
         AUTHOR_NODES: ClassVar[str] = (
             "[itemprop=author], [rel=author], [class*=byline], [class*=author-name], "
-            "[class=author], [class*=article-author]"
+            "[class=author], [class*=article-author], [class*=authorName], [class*=AuthorName], "
+            "[class*=author_name], [class*=author__name], [class*=creator-name]"
         )
         """Elements that mark the byline (their short text is taken after labelled bylines)."""
         DATE_NODE_CHARS: ClassVar[int] = 200
