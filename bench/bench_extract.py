@@ -232,16 +232,17 @@ def set_table(rows: list[dict[str, Any]], dataset: str) -> list[str]:
     lines = [
         f"**{dataset}** ({mine[0]['pages']} pages; metric: {METRICS[dataset]})",
         "",
-        "| extractor | F1 dev | F1 held-out | F1 all | P | R | pages/s | p50 ms | p95 ms "
-        "| peak RSS | empty |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| extractor | F1 dev | F1 held-out | F1 all | P | R | pages/s | rounds | p50 ms "
+        "| p95 ms | peak RSS | empty |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in mine:
         name = label(r["spec"]) + (" ← best trafilatura" if r is top_traf else "")
         lines.append(
             f"| {name} | {r['dev']:.3f} | {r['held_out']:.3f} | {r['f1']:.3f} | "
             f"{r['precision']:.3f} | {r['recall']:.3f} | {r['pages_per_s']:.1f} | "
-            f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['peak_rss_mb']:.0f} MB | "
+            f"{'/'.join(f'{v:.0f}' for v in r['speeds'])} | {r['p50_ms']:.0f} | "
+            f"{r['p95_ms']:.0f} | {r['peak_rss_mb']:.0f} MB | "
             f"{r['empty_outputs']} |"
         )
     return [*lines, ""]
@@ -298,8 +299,8 @@ def render(rows: list[dict[str, Any]], meta: Any, rounds: int, sets: list[str]) 
         BEGIN,
         "## Generic extractor (`crawler.parsers.generic:extract_text`)",
         "",
-        f"Measured {date.today().isoformat()} by `.venv/bin/python bench/bench_extract.py "
-        f"--rounds {rounds}` on {os.cpu_count()} cores "
+        f"Measured {date.today().isoformat()} by `.venv/bin/python bench/bench_extract.py` "
+        f"(last run: `--rounds {rounds}`) on {os.cpu_count()} cores "
         f"({platform.python_implementation()} {platform.python_version()}); the machine is "
         "shared with other work, so pages/s moves with the load of the moment. Each run is one "
         "process of `../shared/bench/extract_eval.py` (each set with its own metric), e.g. "
@@ -317,10 +318,13 @@ def render(rows: list[dict[str, Any]], meta: Any, rounds: int, sets: list[str]) 
         + " pages held out. The rules of the generic extractor were written and tuned on "
         "scrapinghub and CWCE before the split existed (so their held-out parts are not "
         "clean for rules older than issue #15); on WCXB and trafilatura's pages only the dev "
-        "parts were looked at. *F1 all* is the harness's own figure for the whole set; the "
-        f"{rounds} round(s) are interleaved (the order of the extractors rotates), pages/s is "
-        "the median. The text scored for ours is the plain text of the body the parser "
-        "stores (images' captions kept, which the gold leaves out).",
+        "parts were looked at. *F1 all* is the harness's own figure for the whole set. Rounds "
+        "are interleaved (the order of the extractors rotates); pages/s is the median of the "
+        "rounds a row was measured in (*rounds* lists each round's pages/s; with `--cache`, "
+        "rows not re-measured come from the previous run of the same day). On this shared "
+        "machine pages/s swings by ±30 % between rounds, so a speed ratio needs the rounds. "
+        "The text scored for ours is the plain text of the body the parser stores (images' "
+        "captions kept, which the gold leaves out).",
         "",
         "Summary — ours against the best peer of each set (chosen on dev):",
         "",
@@ -364,12 +368,15 @@ def main() -> int:
         help="JSON file of earlier rows: this run's rows replace theirs, the rest are kept "
         "(e.g. re-measure ours and trafilatura only, the other peers from the last run)",
     )
+    parser.add_argument(
+        "--render-only", action="store_true", help="measure nothing: render the --cache rows"
+    )
     args = parser.parse_args()
     if not HARNESS.is_file():
         print(f"{HARNESS} is absent: the benchmark needs ../shared beside the clone")
         return 1
     sys.path.insert(0, str(ROOT))
-    rows = bodies(args.rounds, args.sets, args.extractors)
+    rows = [] if args.render_only else bodies(args.rounds, args.sets, args.extractors)
     if args.cache:
         fresh = {(r["spec"], r["dataset"]) for r in rows}
         if args.cache.exists():
