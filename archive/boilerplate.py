@@ -92,12 +92,24 @@ CLOSING = re.compile(
     r"| news| roundup.*)?|read more|more from .+|more stories|recommended(?: for you)?"
     r"|you (?:may|might) also like|comments?|\d+ comments?|leave a (?:comment|reply)"
     r"|share this(?: article| story| post)?|tags?(?: ?[:：].*)?|topics|see also|about the author"
+    r"|related \w+|most (?:read|popular)|back to top"
+    # German, French, Spanish, Portuguese, Italian, Dutch: the same blocks (not "read also"
+    # boxes such as "Leggi anche", "Lire aussi": those often stand inside the article)
+    r"|mehr zum thema|(?:meist gelesene?|weitere|ähnliche|verwandte) (?:artikel|beiträge|themen)"
+    r"|das könnte sie (?:auch )?interessieren|zurück (?:nach oben|zum .+|zur .+)"
+    r"|videos? zum thema|artikel bewerten|kommentare?|articles? similaires|sur le même sujet"
+    r"|noticias relacionadas|notícias relacionadas|articoli correlati|gerelateerde artikelen"
     rf"){_WRAP}$",
     re.I,
 )
 """A line that closes the article: related links, comments, page tools, tags, source."""
-COPYRIGHT = re.compile(r"^\s*(?:copyright\b|©|\(c\)\s*\d{4}|版权所有|all rights reserved)", re.I)
-"""A copyright line (any length) also closes the article."""
+COPYRIGHT = re.compile(
+    r"^\s*(?:copyright\s*(?:©|\(c\)|\d{4}|by\b|[:：])|©|\(c\)\s*\d{4}"
+    r"|版权所有|all rights reserved)",
+    re.I,
+)
+"""A copyright line (any length) also closes the article: ``Copyright © 2024 …``, ``© …``,
+``版权所有`` — not a line that only starts with the word (``Copyright license``, a list item)."""
 LABEL = re.compile(r"^\s*(?:advertisement|advertising|广告)\s*$", re.I)
 """A line dropped wherever it stands."""
 

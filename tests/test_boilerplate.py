@@ -55,6 +55,31 @@ def test_closing_marker_cuts_what_follows() -> None:
     assert "另一篇文章" not in clean_container(body)
 
 
+@pytest.mark.parametrize(
+    "marker",
+    ["Mehr zum Thema", "Meist gelesene Artikel", "Related Tutorials", "Articles similaires"],
+)
+def test_closing_markers_in_other_languages(marker: str) -> None:
+    body = ARTICLE + f"<p>{marker}</p><ul><li><a href='#'>Eine andere Geschichte</a></li></ul>"
+    assert "andere Geschichte" not in clean_container(body)
+    assert "第三段正文" in clean_container(body)
+
+
+@pytest.mark.parametrize(
+    ("line", "closes"),
+    [
+        ("Copyright © 2024 Die Zeitung GmbH", True),
+        ("© Example Media", True),
+        ("Copyright license", False),  # a list item of the article (what a journal must state)
+        ("Copyright policies of the journals we index", False),
+        ("Leggi anche", False),  # a "read also" box inside an Italian article, not its end
+    ],
+)
+def test_what_counts_as_a_closing_line(line: str, closes: bool) -> None:
+    body = ARTICLE + f"<ul><li>{line}</li><li>Persistent identifiers such as DOIs</li></ul>"
+    assert ("Persistent identifiers" not in clean_container(body)) is closes
+
+
 def test_article_words_in_long_paragraphs_stay() -> None:
     long = "<p>" + "感谢网友的线索投递，记者随后联系了公司。" * 30 + "</p>"
     assert clean_container(long + ARTICLE).count("线索投递") == 30

@@ -635,3 +635,88 @@ def test_a_posting_stamp_after_the_headline_is_the_date() -> None:
         Page.from_html(_doc("<title>会议议程</title>", body), ZH_URL)
     )
     assert published == "2004-12-10 09:51:00"
+
+
+def _long_page(paragraphs: int) -> object:
+    from lxml import html as lxml_html
+
+    prose = "".join(
+        f"<p>Paragraph {n} of a long report: the council met again on Tuesday and the budget "
+        "for the new library, the roads and the harbour was read out line by line.</p>"
+        for n in range(paragraphs)
+    )
+    return lxml_html.fromstring(f"<html><body><article>{prose}</article></body></html>")
+
+
+def test_a_truncated_precise_body_gives_way_to_the_default_extraction() -> None:
+    from trafilatura.settings import Document
+
+    from crawler.parsers.generic import TRAFILATURA_OPTIONS
+    from crawler.parsers.generic_body import _unless_truncated
+
+    cut = Document()
+    cut.raw_text = "Paragraph 0 of a long report."  # what precision mode kept of 40 paragraphs
+    wider = _unless_truncated(cut, _long_page(40), TRAFILATURA_OPTIONS)
+    assert wider is not cut
+    assert "Paragraph 39 of a long report" in wider.raw_text
+
+    whole = Document()
+    whole.raw_text = "x" * 6000  # as long as the page's prose: kept as it is
+    assert _unless_truncated(whole, _long_page(40), TRAFILATURA_OPTIONS) is whole
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "author"),
+    [
+        ('<meta name="author" content="Camphouse Team">', "", "Camphouse Team"),
+        ('<meta name="author" content="Discuz! Team">', "", ""),
+        (
+            '<meta name="twitter:label1" content="Written by">'
+            '<meta name="twitter:data1" content="Jayesh Shinde">',
+            "",
+            "Jayesh Shinde",
+        ),
+        (
+            '<script type="application/ld+json">{"@graph": [{"@type": "Article", '
+            '"author": {"@id": "#p1"}}, {"@type": "Person", "@id": "#p1", '
+            '"name": "Christian Dupuis"}]}</script>',
+            "",
+            "Christian Dupuis",
+        ),
+        ("", '<div class="creator-name">Newsdesk Writer</div>', "Newsdesk Writer"),
+    ],
+)
+def test_author_as_a_reader_sees_it(head: str, body: str, author: str) -> None:
+    html = f"<html><head>{head}</head><body><h1>Headline</h1>{body}<p>Text.</p></body></html>"
+    page = Page.from_html(html, "https://example.org/post")
+    assert GenericParser.V1().author(page) == author
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "published"),
+    [
+        (
+            '<meta name="published" content="July 17, 2025">',
+            "https://example.org/post",
+            "July 17, 2025",
+        ),
+        (
+            '<div class="w-embed"><strong>By <a class="author-name" href="/t/v">Vahid Osman'
+            "</a></strong> - Mar 27, 2024</div>",
+            "https://example.org/post",
+            "2024-03-27 00:00:00",
+        ),
+        ("", "https://example.org/blog/2025/12/15/rust-gcc", "2025-12-15"),
+        ("", "https://example.org/blog/20251215-rust-gcc", None),
+    ],
+)
+def test_published_from_byline_box_meta_and_url(html: str, url: str, published: str | None) -> None:
+    head, body = (html, "") if html.startswith("<meta") else ("", html)
+    page = Page.from_html(
+        f"<html><head>{head}</head><body><h1>Headline</h1>{body}</body></html>", url
+    )
+    if published is None:
+        with pytest.raises(ParseError):
+            GenericParser.V1().published(page)
+    else:
+        assert GenericParser.V1().published(page) == published

@@ -173,6 +173,12 @@ def not_an_article(root: Any) -> str | None:
     return None
 
 
+URL_DATE = re.compile(
+    r"/(?P<y>(?:19|20)\d\d)[/-](?P<m>0[1-9]|1[0-2])[/-](?P<d>0[1-9]|[12]\d|3[01])(?:[/-]|$)"
+)
+"""A day in a URL's path (``/2025/12/15/slug``, ``/articles/2025-12-15-title``)."""
+
+
 class GenericParser(ParserProxy):
     class V1(BaseParser):
         """Any article page: declarations (canonical, Open Graph, JSON-LD) + trafilatura body."""
@@ -186,7 +192,8 @@ class GenericParser(ParserProxy):
         )
         AUTHOR_NODES: ClassVar[str] = (
             "[itemprop=author], [rel=author], [class*=byline], [class*=author-name], "
-            "[class=author], [class*=article-author]"
+            "[class=author], [class*=article-author], [class*=authorName], [class*=AuthorName], "
+            "[class*=author_name], [class*=author__name], [class*=creator-name]"
         )
         """Elements that mark the byline (their short text is taken after labelled bylines)."""
         DATE_NODE_CHARS: ClassVar[int] = 200
@@ -212,6 +219,7 @@ class GenericParser(ParserProxy):
             "dc.date",
             "dcterms.created",
             "article.published",
+            "published",
             "date",
         )
 
@@ -266,6 +274,14 @@ class GenericParser(ParserProxy):
                 found = find_date(labelled.group("rest"))
                 if found and labelled.group("rest").lstrip().startswith(found[:2]):
                     return self._absolute(found)
+            for node in page.selector.css(self.AUTHOR_NODES)[:3]:
+                # a date printed beside the byline ("By Jane Doe - Mar 27, 2024"), in the
+                # byline's own box (its parent) when that box is short
+                for box in (node, *node.xpath("..")):
+                    text = " ".join(box.xpath(".//text()[not(ancestor::script)]").getall())
+                    found = find_date(text, relative=False) if len(text) <= 200 else None
+                    if found:
+                        return self._absolute(found)
             for byline in self._after_headline(page, texts):
                 found = find_date(byline, relative=False)
                 if found:
@@ -274,6 +290,10 @@ class GenericParser(ParserProxy):
                 match = DATE_WITH_TIME.search(after)
                 if match:
                     return self._absolute(match.group(0))
+            for url in (self.canonical_url(page), page.url):
+                match = URL_DATE.search(urlsplit(url).path)
+                if match:  # /2025/12/15/slug or /2025-12-15-slug: a day, no time
+                    return "-".join(match.group("y", "m", "d"))
             raise ParseError("published", "no date meta, JSON-LD, <time> or date-looking text")
 
         def _absolute(self, found: str) -> str:

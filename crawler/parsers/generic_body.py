@@ -145,6 +145,29 @@ def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) ->
     document.body, document.raw_text = body, text
 
 
+RECALL_GAIN = 5
+"""How many times longer the recall-mode body must be to replace a truncated precise one."""
+TRUNCATED_SHARE = 3
+"""A precise body with less than 1/``TRUNCATED_SHARE`` of the page's prose may be cut short."""
+
+
+def _unless_truncated(document: Any, root: Any, options: dict[str, Any]) -> Any:
+    """The precise body ``document``, or trafilatura's default (recall) extraction when the
+    precise one looks cut short: it holds less than 1/``TRUNCATED_SHARE`` of the page's
+    prose and the default extraction is ``RECALL_GAIN`` times longer. Precision mode sometimes keeps
+    one section of a long article; this is the cascade's own fallback, not a site rule."""
+    import trafilatura
+    from trafilatura.settings import Document
+
+    length = len(document.raw_text or "")
+    if prose_length(root) <= TRUNCATED_SHARE * length:
+        return document
+    wider = trafilatura.bare_extraction(root, **{**options, "favor_precision": False})
+    if isinstance(wider, Document) and len(wider.raw_text or "") > RECALL_GAIN * length:
+        return wider
+    return document
+
+
 def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     """trafilatura's main content of the page ``root`` as a ``<body>`` element, or ``None``.
 
@@ -170,9 +193,12 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
         document = trafilatura.bare_extraction(root, fast=True, **options)
         if not isinstance(document, Document):
             document = trafilatura.bare_extraction(root, **options)
+            if isinstance(document, Document) and options.get("favor_precision"):
+                document = _unless_truncated(document, root, options)
         elif second_opinion_reason(document.body, len(document.raw_text or ""), root):
             if options.get("favor_precision"):
                 _compare_with_external(document, root, options)
+                document = _unless_truncated(document, root, options)
             else:
                 document = trafilatura.bare_extraction(root, **options)
     finally:

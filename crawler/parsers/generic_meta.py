@@ -27,6 +27,7 @@ AUTHOR_META: tuple[str, ...] = (
     "parsely-author",
     "citation_author",
     "twitter:creator",
+    "twitter:data",
 )
 """``<meta>`` keys that name the author, in order of trust."""
 
@@ -118,10 +119,13 @@ def _names(first: str, rest: str = "", *, check_first: bool = False) -> str:
 
 
 _NOT_A_PERSON = re.compile(
-    r"[,，;；@]|www\.|https?:|\.(?:com|cn|net|org)\b|\d{3}|_"
-    r"|网$|报$|社$|台$|公司|集团|出版|新闻|中心|频道|编辑部|管理员|admin|staff|editor|team",
+    r"[,，;；@!]|www\.|https?:|\.(?:com|cn|net|org)\b|\d{3}|_"
+    r"|网$|报$|社$|台$|公司|集团|出版|新闻|中心|频道|编辑部|管理员|admin",
     re.I,
 )
+"""A declared author that is a site, a company, software or an id. A desk that signs the
+article (``Camphouse Team``, ``Podium Staff``, ``AAA Travel Editor``) is what a reader sees
+as its author, and is kept."""
 _NOT_NAMES = frozenset(
     [
         "本报",
@@ -173,6 +177,10 @@ def declared_author(
 ) -> str:
     """The author a page declares in ``<meta>`` or JSON-LD, when it names a person."""
     sites = list(site_names)
+    meta = dict(meta)
+    for n in ("1", "2"):  # Slack-style labels many CMS print: label1 "Written by", data1 name
+        if meta.get(f"twitter:label{n}", "").strip().lower() in ("written by", "author", "by"):
+            meta.setdefault("twitter:data", meta.get(f"twitter:data{n}", ""))
     for key in AUTHOR_META:
         value = meta.get(key, "").strip()
         if value and plausible_person(value, sites):
@@ -180,8 +188,14 @@ def declared_author(
                 tokens = _clean_names(value).split()
                 return "".join(tokens) if all(len(t) == 1 for t in tokens) else " ".join(tokens)
             return value
-    for data in ld_objects:
-        names = [n for n in _ld_author_names(data.get("author")) if plausible_person(n, sites)]
+    objects = list(ld_objects)
+    by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and "name" in o}
+    for data in objects:
+        authors = data.get("author")
+        if isinstance(authors, dict | list):  # {"@id": …} points at a Person of the @graph
+            items = authors if isinstance(authors, list) else [authors]
+            authors = [by_id.get(a.get("@id"), a) if isinstance(a, dict) else a for a in items]
+        names = [n for n in _ld_author_names(authors) if plausible_person(n, sites)]
         if names:
             return ", ".join(dict.fromkeys(names))
     return ""
