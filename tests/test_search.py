@@ -25,7 +25,7 @@ import pytest
 from datasette.app import Datasette
 
 from archive import datasette_search as ds_search
-from archive import index, search
+from archive import index, maintenance, search
 from archive.frontmatter_files import ExportOptions
 from archive.items import ArticleItem
 from archive.store import Archive
@@ -609,3 +609,13 @@ def test_an_m006_index_gets_the_word_index_in_place(tmp_path: Path) -> None:
     ds = datasette_for(tmp_path)
     assert ids(search_json(ds, q="chiplet")) == ["a" * 16]
     assert ids(search_json(ds, q="MiniLED")) == ["a" * 16]
+
+
+def test_reindex_builds_the_word_index(tmp_path: Path) -> None:
+    aid = save_all(tmp_path, {"a": item(1, "Chiplet进展", "<p>采用HBM3内存。</p>")})
+    (tmp_path / "index.db").unlink()
+    maintenance.reindex(tmp_path)
+    ds = datasette_for(tmp_path)
+    assert search_json(ds, q="hbm")["index"] == search.WORDS_TABLE
+    assert ids(search_json(ds, q="hbm")) == [aid["a"]]
+    assert ids(search_json(ds, q="chiplet")) == [aid["a"]]
