@@ -39,6 +39,10 @@ SEARCH_TABLE = "article_search"
 VALUES_TABLE = "article_search_values"
 SPACED_CHARS_FUNCTION = "pa_spaced_chars"
 """SQL function the triggers call; registered on every writing connection (``open_index``)."""
+WORD_PREFIXES = "3 4 5 6 7 8"
+"""Prefix lengths the word index keeps its own doclists for: a word-prefix query of 3–8
+characters reads one doclist (as cheap as a whole word); a longer one merges the doclists of
+every word it begins, in memory (4–8 times slower for a word in every fifth article)."""
 LATIN_TEXT_FUNCTION = "pa_latin_text"
 """SQL function the ``articles_fts_words`` triggers call (:func:`latin_text`)."""
 
@@ -123,7 +127,7 @@ def create_word_index(db: Database) -> None:
     latin = LATIN_TEXT_FUNCTION
     statements = [
         f"""create virtual table {WORDS_TABLE} using fts5(title, body_text, content='',
-  tokenize='unicode61 remove_diacritics 2')""",
+  tokenize='unicode61 remove_diacritics 2', prefix='{WORD_PREFIXES}')""",
         f"""insert into {WORDS_TABLE} (rowid, title, body_text)
   select rowid, {latin}(title), {latin}(body_text) from articles""",
         f"""create trigger {WORDS_TABLE}_ai after insert on articles begin

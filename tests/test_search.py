@@ -541,6 +541,8 @@ def test_a_word_prefix_and_diacritics(words: tuple[Datasette, dict[str, str]]) -
     assert ids(search_json(ds, q="chip")) == [aid["accent"]]  # Chiplet
     assert ids(search_json(ds, q="cafe")) == [aid["accent"]]  # café
     assert ids(search_json(ds, q="super")) == [aid["inside"]]
+    assert ids(search_json(ds, q="packagin")) == [aid["accent"]]  # 8: its prefix index
+    assert ids(search_json(ds, q="packaging")) == [aid["accent"]]  # 9: no prefix index
     assert search_json(ds, q="iniled")["count"] == 0  # not a word start
     assert search_json(ds, q="MiniLED panels")["rows"][0]["id"] == aid["plural"]
 
