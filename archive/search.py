@@ -1,9 +1,13 @@
 """Reader search over the index (issue #13): ranked matches, cheap facets, 1–2-character terms.
 
-Two full-text indexes answer a query; both are kept in step with ``articles`` by triggers
-that :func:`create_search_index` (migration ``m006_reader_search``) creates:
+Three full-text indexes answer a query (one per query, :attr:`Query.table`); they are kept
+in step with ``articles`` by triggers that :func:`create_search_index` (migration
+``m006_reader_search``) and :func:`create_word_index` (``m007_word_search``) create:
 
-* ``articles_fts`` (FTS5 ``trigram``, m001) for queries whose every term has 3+ characters;
+* ``articles_fts_words`` (contentless FTS5 ``unicode61`` over the Latin-script text) for
+  queries whose every term is an ASCII word of 3+ characters, each a word prefix;
+* ``articles_fts`` (FTS5 ``trigram``, m001) for other queries whose every term has 3+
+  characters (any substring);
 * ``articles_fts_chars`` (contentless FTS5 ``unicode61`` over the text with a space after
   every character, so each character is a token) for queries with a 1–2-character term: a
   term is the phrase of its characters (``光伏`` → ``"光 伏"``). The trigram tokenizer cannot
@@ -99,7 +103,7 @@ def latin_text(text: str | None) -> str | None:
     Chinese text) is a token of its own.
 
     >>> latin_text("采用MiniLED背光，Café")
-    ' MiniLED , Café'
+    ' MiniLED Café'
     """
     if text is None:
         return None
