@@ -333,6 +333,7 @@ def configuration(
                     "article_search": {"hidden": True},
                     "article_search_values": {"hidden": True},
                     "articles_fts_chars": {"hidden": True},
+                    "articles_fts_words": {"hidden": True},
                 },
                 "queries": copy.deepcopy(QUERIES),
             }

@@ -185,6 +185,13 @@ def m006_reader_search(db: Database) -> None:
     search.create_search_index(db)
 
 
+@migrations()
+def m007_word_search(db: Database) -> None:
+    """Word index for Latin-script search terms (issue #13): ``articles_fts_words``
+    (``archive/search.py``), so an English word costs one doclist, not a trigram phrase."""
+    search.create_word_index(db)
+
+
 def prepare(db: Database) -> None:
     """What every connection that writes the index needs: the SQL function of the search
     triggers (``archive.search.register_functions``)."""

@@ -1,9 +1,13 @@
 """Reader search over the index (issue #13): ranked matches, cheap facets, 1–2-character terms.
 
-Two full-text indexes answer a query; both are kept in step with ``articles`` by triggers
-that :func:`create_search_index` (migration ``m006_reader_search``) creates:
+Three full-text indexes answer a query (one per query, :attr:`Query.table`); they are kept
+in step with ``articles`` by triggers that :func:`create_search_index` (migration
+``m006_reader_search``) and :func:`create_word_index` (``m007_word_search``) create:
 
-* ``articles_fts`` (FTS5 ``trigram``, m001) for queries whose every term has 3+ characters;
+* ``articles_fts_words`` (contentless FTS5 ``unicode61`` over the Latin-script text) for
+  queries whose every term is an ASCII word of 3+ characters, each a word prefix;
+* ``articles_fts`` (FTS5 ``trigram``, m001) for other queries whose every term has 3+
+  characters (any substring);
 * ``articles_fts_chars`` (contentless FTS5 ``unicode61`` over the text with a space after
   every character, so each character is a token) for queries with a 1–2-character term: a
   term is the phrase of its characters (``光伏`` → ``"光 伏"``). The trigram tokenizer cannot
@@ -34,10 +38,17 @@ from sqlite_utils import Database
 
 TRIGRAM_TABLE = "articles_fts"
 CHARS_TABLE = "articles_fts_chars"
+WORDS_TABLE = "articles_fts_words"
 SEARCH_TABLE = "article_search"
 VALUES_TABLE = "article_search_values"
 SPACED_CHARS_FUNCTION = "pa_spaced_chars"
 """SQL function the triggers call; registered on every writing connection (``open_index``)."""
+WORD_PREFIXES = "3 4 5 6 7 8"
+"""Prefix lengths the word index keeps its own doclists for: a word-prefix query of 3–8
+characters reads one doclist (as cheap as a whole word); a longer one merges the doclists of
+every word it begins, in memory (4–8 times slower for a word in every fifth article)."""
+LATIN_TEXT_FUNCTION = "pa_latin_text"
+"""SQL function the ``articles_fts_words`` triggers call (:func:`latin_text`)."""
 
 MIN_TRIGRAM_CHARS = 3
 PAGE_SIZE = 20
@@ -81,9 +92,65 @@ def spaced_chars(text: str | None) -> str | None:
     return " ".join(text)
 
 
+_NOT_LATIN = re.compile(r"[^\x00-\u024f\u0300-\u036f\u1e00-\u1eff]+")
+"""A run of characters outside the Latin script blocks (Basic Latin to Latin Extended-B,
+combining diacritics, Latin Extended Additional)."""
+
+
+def latin_text(text: str | None) -> str | None:
+    """``text`` with every run of non-Latin characters replaced by a space: what the word
+    index tokenizes, so that a Latin word written between Chinese characters (no space in
+    Chinese text) is a token of its own.
+
+    >>> latin_text("采用MiniLED背光，Café")
+    ' MiniLED Café'
+    """
+    if text is None:
+        return None
+    return _NOT_LATIN.sub(" ", text)
+
+
 def register_functions(db: Database) -> None:
-    """Register the SQL function the ``articles_fts_chars`` triggers call (every writer)."""
+    """Register the SQL functions the search index triggers call (every writer)."""
     db.register_function(spaced_chars, deterministic=True, replace=True, name=SPACED_CHARS_FUNCTION)
+    db.register_function(latin_text, deterministic=True, replace=True, name=LATIN_TEXT_FUNCTION)
+
+
+def create_word_index(db: Database) -> None:
+    """The word index (migration ``m007_word_search``) and its triggers; filled from
+    ``articles``.
+
+    ``articles_fts_words`` is a contentless FTS5 ``unicode61`` table (diacritics removed)
+    over the Latin-script text of title and body (:func:`latin_text`), ``rowid`` =
+    ``articles.rowid``. A query whose every term is an ASCII word of 3+ characters is a
+    word-prefix query on it (``MiniLED`` → ``"miniled"*``): one doclist per term, no phrase
+    positions to check, where the trigram index reads and intersects 5 doclists for
+    ``MiniLED`` and checks their positions in every matching article.
+    """
+    register_functions(db)
+    latin = LATIN_TEXT_FUNCTION
+    statements = [
+        f"""create virtual table {WORDS_TABLE} using fts5(title, body_text, content='',
+  tokenize='unicode61 remove_diacritics 2', prefix='{WORD_PREFIXES}')""",
+        f"""insert into {WORDS_TABLE} (rowid, title, body_text)
+  select rowid, {latin}(title), {latin}(body_text) from articles""",
+        f"""create trigger {WORDS_TABLE}_ai after insert on articles begin
+  insert into {WORDS_TABLE} (rowid, title, body_text)
+    values (new.rowid, {latin}(new.title), {latin}(new.body_text));
+end""",
+        f"""create trigger {WORDS_TABLE}_ad after delete on articles begin
+  insert into {WORDS_TABLE} ({WORDS_TABLE}, rowid, title, body_text)
+    values ('delete', old.rowid, {latin}(old.title), {latin}(old.body_text));
+end""",
+        f"""create trigger {WORDS_TABLE}_au after update of title, body_text on articles begin
+  insert into {WORDS_TABLE} ({WORDS_TABLE}, rowid, title, body_text)
+    values ('delete', old.rowid, {latin}(old.title), {latin}(old.body_text));
+  insert into {WORDS_TABLE} (rowid, title, body_text)
+    values (new.rowid, {latin}(new.title), {latin}(new.body_text));
+end""",
+    ]
+    for sql in statements:
+        db.execute(sql)
 
 
 FACET_COLUMNS: dict[str, str] = {
@@ -175,6 +242,9 @@ def _quote(phrase: str) -> str:
     return '"' + phrase.replace('"', '""') + '"'
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]{3,}")
+
+
 @dataclass(frozen=True)
 class Query:
     """A parsed search: its terms (all must match) and the FTS5 table and expression."""
@@ -187,8 +257,16 @@ class Query:
         return any(len(t) < MIN_TRIGRAM_CHARS for t in self.terms)
 
     @property
+    def words(self) -> bool:
+        """Whether every term is an ASCII word of 3+ characters (the word index answers:
+        a term matches the Latin words it begins, ``led`` → ``LED``, ``LEDs``)."""
+        return all(_ASCII_WORD.fullmatch(t) for t in self.terms)
+
+    @property
     def table(self) -> str:
-        return CHARS_TABLE if self.short else TRIGRAM_TABLE
+        if self.short:
+            return CHARS_TABLE
+        return WORDS_TABLE if self.words else TRIGRAM_TABLE
 
     @property
     def rank_candidates(self) -> int:
@@ -197,16 +275,22 @@ class Query:
 
     @property
     def tokens(self) -> int:
-        """Index tokens of the expression: trigrams of each term, or its characters."""
+        """Index tokens of the expression: trigrams of each term, its characters, or (word
+        index) the term itself."""
         if self.short:
             return sum(len(t) for t in self.terms)
+        if self.words:
+            return len(self.terms)
         return sum(len(t) - MIN_TRIGRAM_CHARS + 1 for t in self.terms)
 
     @property
     def match(self) -> str:
-        """The FTS5 expression: each term a quoted phrase (of its characters, when short)."""
+        """The FTS5 expression: each term a quoted phrase (of its characters, when short;
+        a word prefix on the word index)."""
         if self.short:
             return " ".join(_quote(" ".join(t)) for t in self.terms)
+        if self.words:
+            return " ".join(_quote(t.lower()) + "*" for t in self.terms)
         return " ".join(_quote(t) for t in self.terms)
 
 
@@ -252,7 +336,7 @@ def matched_rowids_sql(param: str = "q") -> str:
     return " union all ".join(
         f"select rowid from {t} where {MATCH_FUNCTION}(:{param}, '{t}') is not null "
         f"and {t} match {MATCH_FUNCTION}(:{param}, '{t}')"
-        for t in (TRIGRAM_TABLE, CHARS_TABLE)
+        for t in (TRIGRAM_TABLE, CHARS_TABLE, WORDS_TABLE)
     )
 
 

@@ -38,6 +38,7 @@ def test_migrations_apply_twice_safely(tmp_path: Path) -> None:
         "crawl_runs",
         "revisions",
         "warc_records",
+        "articles_fts_words",
     } <= set(db.table_names())
     assert [m.name for m in index.migrations.applied(db)] == [
         "m001_initial",
@@ -46,6 +47,7 @@ def test_migrations_apply_twice_safely(tmp_path: Path) -> None:
         "m004_warc_records",
         "m005_parser_alarm",
         "m006_reader_search",
+        "m007_word_search",
     ]
 
 

@@ -190,7 +190,7 @@ def search_page_finds(ds: Datasette, term: str, limit: int = dm.FEED_LIMIT) -> l
 
 SEARCHES = [
     "碳排放",  # trigram index
-    "gpu",  # ASCII, case-insensitive
+    "gpu",  # an ASCII word: the word index (a word prefix), case-insensitive
     "光伏 组件",  # a 2-character word: the character index, both words must match
     "光伏",
     "碳",

@@ -25,7 +25,7 @@ import pytest
 from datasette.app import Datasette
 
 from archive import datasette_search as ds_search
-from archive import index, search
+from archive import index, maintenance, search
 from archive.frontmatter_files import ExportOptions
 from archive.items import ArticleItem
 from archive.store import Archive
@@ -176,6 +176,7 @@ def test_snippet_highlight_is_escaped(tmp_path: Path) -> None:
     aid = save_all(tmp_path, {"x": item(9, "标题<i>碳排放</i>", "<p>x</p>", published=when(4))})
     with sqlite3.connect(tmp_path / "index.db") as conn:  # text another tool might write
         conn.create_function(search.SPACED_CHARS_FUNCTION, 1, search.spaced_chars)
+        conn.create_function(search.LATIN_TEXT_FUNCTION, 1, search.latin_text)
         conn.execute("update articles set body_text = ? where id = ?", [HOSTILE_TEXT, aid["x"]])
     conn.close()
     ds = datasette_for(tmp_path)
@@ -300,9 +301,9 @@ def test_date_order_counts_what_relevance_counts(
 
 def test_the_date_order_lists_the_matches_once_for_several_tokens() -> None:
     one = search.parse_query("碳化硅")
-    several = search.parse_query("MiniLED")
+    several = search.parse_query("碳化硅器件")
     assert one is not None and several is not None
-    assert (one.tokens, several.tokens, search.Query(("光伏", "碳")).tokens) == (1, 5, 3)
+    assert (one.tokens, several.tokens, search.Query(("光伏", "碳")).tokens) == (1, 3, 3)
     none = search.Filters()
     assert "as materialized" in search.rows_sql(several, none, "date", limit=21)[0]
     assert "as materialized" not in search.rows_sql(one, none, "date", limit=21)[0]
@@ -375,7 +376,10 @@ def test_an_old_index_is_migrated_in_place(tmp_path: Path) -> None:
             db["articles"].insert({**row, "first_seen": "x", "last_seen": "x"})
     assert "article_search" not in db.table_names()
     db.close()
-    assert index.pending_migrations(tmp_path / "index.db") == ["m006_reader_search"]
+    assert index.pending_migrations(tmp_path / "index.db") == [
+        "m006_reader_search",
+        "m007_word_search",
+    ]
     index.open_index(tmp_path / "index.db").close()
     assert index.pending_migrations(tmp_path / "index.db") == []
     ds = datasette_for(tmp_path)
@@ -477,3 +481,143 @@ def test_request_arguments_round_trip() -> None:
 def test_every_page_links_to_the_search(ds: Datasette) -> None:
     for path in ("/", "/index", "/index/articles"):
         assert '<a href="/-/search">Search articles</a>' in fetch(ds, path).text, path
+
+
+# --- Latin-script words: the word index (m007) ----------------------------------------------
+
+WORD_ARTICLES = {
+    # the word in the title and, written between Chinese characters, in the body
+    "title": item(
+        11,
+        "MiniLED背光出货量增长",
+        "<p>采用MiniLED背光的电视销量上升。</p>",
+        published=when(2),
+    ),
+    # only a longer word it begins (plural, lower case)
+    "plural": item(
+        12,
+        "显示技术周报",
+        "<p>Several MiniLEDs panels shipped this quarter; 厂商看好这项技术。</p>",
+        published=when(5),
+    ),
+    # inside another Latin word: a substring, not a word the term begins
+    "inside": item(
+        13, "面板品牌新闻", "<p>The SuperMiniLED brand is a trademark.</p>", published=when(6)
+    ),
+    "accent": item(
+        14, "Chiplet封装报告", "<p>Chiplet packaging, discussed at a café.</p>", published=when(3)
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def words(tmp_path_factory: pytest.TempPathFactory) -> tuple[Datasette, dict[str, str]]:
+    root = tmp_path_factory.mktemp("words")
+    aid = save_all(root, WORD_ARTICLES)
+    return datasette_for(root), aid
+
+
+def test_latin_text_keeps_latin_words_apart_from_chinese() -> None:
+    assert search.latin_text("采用MiniLED背光，Café 2023年") == " MiniLED Café 2023 "
+    assert search.latin_text(None) is None
+
+
+def test_an_english_word_is_a_word_prefix_on_the_word_index(
+    words: tuple[Datasette, dict[str, str]],
+) -> None:
+    ds, aid = words
+    data = search_json(ds, q="MiniLED")
+    assert data["index"] == "articles_fts_words"
+    # title match first; "SuperMiniLED" is not a word "MiniLED" begins
+    assert ids(data) == [aid["title"], aid["plural"]]
+    assert data["count"] == 2
+    assert "采用<mark>MiniLED</mark>背光" in data["rows"][0]["snippet_html"]
+    by_date = search_json(ds, q="miniled", sort="date")
+    assert ids(by_date) == [aid["plural"], aid["title"]]
+
+
+def test_a_word_prefix_and_diacritics(words: tuple[Datasette, dict[str, str]]) -> None:
+    ds, aid = words
+    assert ids(search_json(ds, q="chip")) == [aid["accent"]]  # Chiplet
+    assert ids(search_json(ds, q="cafe")) == [aid["accent"]]  # café
+    assert ids(search_json(ds, q="super")) == [aid["inside"]]
+    assert ids(search_json(ds, q="packagin")) == [aid["accent"]]  # 8: its prefix index
+    assert ids(search_json(ds, q="packaging")) == [aid["accent"]]  # 9: no prefix index
+    assert search_json(ds, q="iniled")["count"] == 0  # not a word start
+    assert search_json(ds, q="MiniLED panels")["rows"][0]["id"] == aid["plural"]
+
+
+def test_a_mixed_chinese_and_english_query_keeps_the_substring_indexes(
+    words: tuple[Datasette, dict[str, str]],
+) -> None:
+    ds, aid = words
+    short = search_json(ds, q="背光 MiniLED")  # a 2-character word: the character index
+    assert short["index"] == "articles_fts_chars"
+    assert ids(short) == [aid["title"]]
+    long = search_json(ds, q="电视销量 MiniLED")  # every word 3+ characters: trigrams
+    assert long["index"] == "articles_fts"
+    assert ids(long) == [aid["title"]]
+    mixed = search_json(ds, q="品牌新闻 MiniLED")  # trigram: substring of SuperMiniLED
+    assert ids(mixed) == [aid["inside"]]
+    for text in ("MiniLED", "背光 MiniLED", "Mini-LED"):
+        query = search.parse_query(text)
+        assert query is not None
+        tables = [
+            t
+            for t in ("articles_fts", "articles_fts_chars", "articles_fts_words")
+            if search.match_for(text, t) is not None
+        ]
+        assert tables == [query.table]
+
+
+def word_matches(db: index.Database, expression: str) -> int:
+    table = search.WORDS_TABLE
+    sql = f"select count(*) from {table} where {table} match ?"
+    return int(db.execute(sql, [expression]).fetchone()[0])
+
+
+def test_word_index_triggers_follow_updates_and_deletes(tmp_path: Path) -> None:
+    aid = save_all(tmp_path, {"a": item(1, "Chiplet进展", "<p>Chiplet封装。</p>")})
+    save_all(tmp_path, {"a": item(1, "HBM进展", "<p>采用HBM3内存。</p>")})
+    ds = datasette_for(tmp_path)
+    assert search_json(ds, q="chiplet")["count"] == 0
+    assert ids(search_json(ds, q="hbm")) == [aid["a"]]
+    db = index.open_index(tmp_path / "index.db")
+    table = search.WORDS_TABLE
+    db.execute(f"insert into {table}({table}) values('integrity-check')")
+    assert word_matches(db, '"hbm3"') == 1
+    db.execute("update articles set title = ? where id = ?", ["Café news", aid["a"]])
+    assert (word_matches(db, '"cafe"'), word_matches(db, '"hbm"')) == (1, 0)
+    db.execute("delete from articles where id = ?", [aid["a"]])
+    assert (word_matches(db, '"cafe"'), word_matches(db, '"hbm3"')) == (0, 0)
+    db.execute(f"insert into {table}({table}) values('integrity-check')")
+    db.close()
+
+
+def test_an_m006_index_gets_the_word_index_in_place(tmp_path: Path) -> None:
+    db = index.Database(tmp_path / "index.db")
+    index.prepare(db)
+    index.migrations.apply(db, stop_before="m007_word_search")
+    article = item(1, "MiniLED电视", "<p>Chiplet封装。</p>")
+    row = index.article_row(
+        article, article_id="a" * 16, path="a.md", content_hash="h", profile="hexo", image_mode="o"
+    )
+    db["articles"].insert({**row, "first_seen": "x", "last_seen": "x"})
+    assert search.WORDS_TABLE not in db.table_names()
+    db.close()
+    assert index.pending_migrations(tmp_path / "index.db") == ["m007_word_search"]
+    index.open_index(tmp_path / "index.db").close()
+    assert index.pending_migrations(tmp_path / "index.db") == []
+    ds = datasette_for(tmp_path)
+    assert ids(search_json(ds, q="chiplet")) == ["a" * 16]
+    assert ids(search_json(ds, q="MiniLED")) == ["a" * 16]
+
+
+def test_reindex_builds_the_word_index(tmp_path: Path) -> None:
+    aid = save_all(tmp_path, {"a": item(1, "Chiplet进展", "<p>采用HBM3内存。</p>")})
+    (tmp_path / "index.db").unlink()
+    maintenance.reindex(tmp_path)
+    ds = datasette_for(tmp_path)
+    assert search_json(ds, q="hbm")["index"] == search.WORDS_TABLE
+    assert ids(search_json(ds, q="hbm")) == [aid["a"]]
+    assert ids(search_json(ds, q="chiplet")) == [aid["a"]]
