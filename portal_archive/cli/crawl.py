@@ -158,8 +158,6 @@ def crawl(
             "(its feeds come from --feeds)"
         )
     jobs = [(p, feed_kwargs if p == RSSHUB else kwargs) for p in portals]
-
-    jobs = [(p, kwargs) for p in portals]
     if redis_url:
         _worker(ctx, jobs, redis_url, idle_exit)
         return
