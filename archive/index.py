@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -198,10 +199,16 @@ def prepare(db: Database) -> None:
     search.register_functions(db)
 
 
+BUSY_TIMEOUT_MS = 60_000
+"""How long a connection waits for another one's write transaction (a crawl's writer thread and
+its image pipeline hold two connections to one index)."""
+
+
 def open_index(path: Path) -> Database:
     """Open (creating and migrating as needed) the index at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     prepare(db)
     db.enable_wal()
     db.execute("PRAGMA synchronous=NORMAL")
@@ -300,9 +307,31 @@ def _upsert(db: Database, table: str, rows: list[dict[str, Any]], pk: tuple[str,
     db.conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
 
 
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One write transaction that takes the write lock first (``BEGIN IMMEDIATE``).
+
+    sqlite-utils' ``atomic()`` begins a deferred transaction: one that reads before it writes
+    fails at once with "database is locked" when another connection committed in between
+    (WAL's stale snapshot; no busy timeout applies). Taking the lock first makes it wait for
+    the other writer instead. Nested: a savepoint, as ``atomic()``.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.execute("COMMIT")
+
+
 def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> None:
     """Upsert an article with its images and categories in one transaction."""
-    with db.atomic():
+    with write_transaction(db):
         save_articles(db, [(row, article)])
 
 
@@ -438,7 +467,7 @@ def record_failures(
     counts in order (a URL failing twice in the batch counts two attempts, as one by one)."""
     now = now_iso()
     attempts: list[int] = []
-    with db.atomic():
+    with write_transaction(db):
         for failure in failures:
             row = db.execute(
                 "select attempts from failures where url = ?", [failure.url]

@@ -18,13 +18,16 @@ ALARM_COUNTS = ("parse_checked", "parse_broken", "fallback")
 def run_status(stats: Mapping[str, Any], finish_reason: str | None = None) -> str:
     """``finished``, ``degraded`` (the parser-breakage alarm went off) or ``failed``.
 
-    ``failed``: the run did not finish or found nothing to do at all.
+    ``failed``: the run did not finish, found nothing to do at all, or could not write a
+    batch (``archive/write_error``: those articles are fetched again by the next run).
 
     >>> run_status({"archive/discovered": 0, "archive/failed": 2}, "finished")
     'failed'
+    >>> run_status({"archive/discovered": 9, "archive/write_error": 3}, "finished")
+    'failed'
     """
     reason = finish_reason or stats.get("finish_reason")
-    if reason != "finished":
+    if reason != "finished" or stats.get("archive/write_error"):
         return "failed"
     if not stats.get("archive/discovered") and stats.get("archive/failed"):
         return "failed"

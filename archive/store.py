@@ -165,7 +165,7 @@ class Archive:
         """Record the downloads and failed requests of an article's images in ``image_urls``
         (``export`` rewrites the posts afterwards); return the article id."""
         aid = article_id(article.canonical_url)
-        with self.db.atomic():
+        with index.write_transaction(self.db):
             image_index.record_attempts(self.db, aid, article.images, index.now_iso())
         return aid
 

@@ -430,7 +430,7 @@ def _commit(
             db, [p.rendered.article_id for p in to_index], ("id", "last_seen")
         )
         kept = {aid: row["last_seen"] for aid, row in seen.items()}
-    with db.atomic():
+    with index.write_transaction(db):
         for plan in revised:
             old_row = old_rows.get(plan.rendered.article_id)
             if old_row is not None:

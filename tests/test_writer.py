@@ -272,3 +272,43 @@ def test_a_crawl_in_small_batches_records_exact_counts(tmp_path: Path) -> None:
     assert [(r["new"], r["updated"], r["unchanged"]) for r in runs] == [(22, 0, 0), (0, 0, 22)]
     posts = list((tmp_path / "posts").rglob("*.md"))
     assert len(posts) == 22
+
+
+def test_two_handles_write_one_index_one_after_the_other_never_locked(tmp_path: Path) -> None:
+    """A crawl writes through two connections (its writer thread's and the image pipeline's).
+    While one holds the write lock, a batch of the other that reads before it writes (failure
+    attempts, revisions) waits for it instead of failing with "database is locked" (a deferred
+    transaction's stale snapshot, which no busy timeout saves)."""
+    import threading
+
+    first = Archive(tmp_path)
+    first.record_failures([FetchFailure("https://example.com/a", "ofweek", "http_404", "x")])
+    errors: list[BaseException] = []
+    started = threading.Event()
+
+    def other() -> None:  # its own handle: SQLite connections stay in their thread
+        second = Archive(tmp_path, remove_partial=False)
+        started.set()
+        try:
+            second.record_failures(
+                [FetchFailure("https://example.com/a", "ofweek", "http_404", "again")]
+            )
+            second.save_batch([article(1)])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            second.close()
+
+    first.db.conn.execute("BEGIN IMMEDIATE")  # this handle holds the write lock …
+    first.db.execute("update failures set detail = 'held' where url = ?", ["https://example.com/a"])
+    thread = threading.Thread(target=other)
+    thread.start()
+    started.wait()
+    thread.join(0.5)  # … while the other handle reads and waits to write (or is done)
+    first.db.conn.execute("COMMIT")
+    thread.join()
+    assert errors == []
+    row = first.db.execute("select attempts from failures").fetchone()
+    assert row == (2,)
+    assert first.db.execute("select count(*) from articles").fetchone() == (1,)
+    first.close()
