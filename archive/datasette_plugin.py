@@ -212,8 +212,29 @@ def sanitize_for_display(
     >>> sanitize_for_display('<p onclick="x()">hi<script>alert(1)</script></p>')
     '<p>hi</p>'
     """
-    options = options or RenderOptions()
-    paths = local_paths or {}
+    return _clean_with_images(
+        body,
+        options or RenderOptions(),
+        local_paths or {},
+        tags=RENDER_TAGS,
+        attributes=RENDER_ATTRS,
+        link_rel=LINK_REL,
+        set_values={"img": dict(IMG_ATTRS)},
+    )
+
+
+def _clean_with_images(
+    body: str,
+    options: RenderOptions,
+    paths: Mapping[str, str],
+    *,
+    tags: Iterable[str],
+    attributes: dict[str, set[str]],
+    link_rel: str | None,
+    set_values: dict[str, dict[str, str]] | None = None,
+) -> str:
+    """nh3 with an allow-list, scripts and styles dropped with their content, comments gone,
+    and each ``img`` ``src`` rewritten per the image mode (:func:`image_src`)."""
 
     def _filter(tag: str, attr: str, value: str) -> str | None:
         if tag == "img" and attr == "src":
@@ -222,14 +243,14 @@ def sanitize_for_display(
 
     return nh3.clean(
         body,
-        tags=set(RENDER_TAGS),
+        tags=set(tags),
         clean_content_tags=set(DROP_TAGS),
-        attributes=RENDER_ATTRS,
+        attributes=attributes,
         url_schemes=set(URL_SCHEMES),
-        link_rel=LINK_REL,
+        link_rel=link_rel,
         strip_comments=True,
         attribute_filter=_filter,
-        set_tag_attribute_values={"img": dict(IMG_ATTRS)},
+        set_tag_attribute_values=set_values,
     )
 
 
@@ -586,23 +607,13 @@ def sanitize_for_feed(
     >>> sanitize_for_feed('<div onclick="x()"><p>hi</p><script>alert(1)</script></div>')
     '<p>hi</p>'
     """
-    options = options or RenderOptions()
-    paths = local_paths or {}
-
-    def _filter(tag: str, attr: str, value: str) -> str | None:
-        if tag == "img" and attr == "src":
-            return image_src(value, options, paths)
-        return value
-
-    return nh3.clean(
+    return _clean_with_images(
         body,
-        tags=set(FEED_TAGS),
-        clean_content_tags=set(DROP_TAGS),
+        options or RenderOptions(),
+        local_paths or {},
+        tags=FEED_TAGS,
         attributes=FEED_ATTRS,
-        url_schemes=set(URL_SCHEMES),
         link_rel=None,
-        strip_comments=True,
-        attribute_filter=_filter,
     )
 
 
