@@ -39,8 +39,16 @@ EN_DATE = re.compile(
     re.I,
 )
 EN_DATE_DMY = re.compile(
-    rf"(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTHS})\s+(?P<y>(?:19|20)\d{{2}}){_TIME}", re.I
+    rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTHS}),?\s+(?P<y>(?:19|20)\d{{2}})"
+    rf"(?:,?\s*(?:at\s+)?{_TIME})?",
+    re.I,
 )
+"""``17 December 2025``, ``19 Dec, 2025``, ``3rd of March 2024``."""
+DOTTED_DATE = re.compile(
+    rf"(?<![\d.])(?P<d>\d{{1,2}})\.\s?(?P<m>\d{{1,2}})\.\s?(?P<y>(?:19|20)\d{{2}})(?![\d.])"
+    rf"(?:,?{_TIME})?"
+)
+"""Day first with dots, as Europe prints it: ``23.07.2025``, ``5. 3. 2024 14:30``."""
 RELATIVE = re.compile(
     r"(?P<n>\d+)\s*(?P<unit>秒|分钟|分|小时|个小时|天|日|周|星期|个月|月|年)\s*前"
     r"|(?P<word>刚刚|刚才|今天|昨天|前天|just now|today|yesterday)"
@@ -49,7 +57,7 @@ RELATIVE = re.compile(
     re.I,
 )
 """``3 小时前``, ``5分钟前``, ``昨天 14:20``, ``刚刚``, ``2 hours ago``, ``yesterday``."""
-ABSOLUTE = (CN_DATE, US_DATE, EN_DATE, EN_DATE_DMY)
+ABSOLUTE = (CN_DATE, US_DATE, EN_DATE, EN_DATE_DMY, DOTTED_DATE)
 
 
 def find_date(text: str, *, relative: bool = True) -> str | None:
@@ -146,20 +154,17 @@ def parse_page_date(
         pass
     else:
         return iso if iso.tzinfo else iso.replace(tzinfo=zone)
-    for pattern in (CN_DATE, US_DATE):
-        match = pattern.search(stripped)
-        if match:
-            parts = match.groupdict()
-            try:
-                return datetime(
-                    int(parts["y"] or 0),
-                    int(parts["m"] or 0),
-                    int(parts["d"] or 0),
-                    *_clock(parts),
-                    tzinfo=zone,
-                )
-            except ValueError:
-                return None
+    numeric = [m for p in (CN_DATE, US_DATE, DOTTED_DATE) if (m := p.search(stripped))]
+    if numeric:
+        match = min(numeric, key=lambda m: m.start())
+        parts = match.groupdict()
+        day, month = int(parts["d"] or 0), int(parts["m"] or 0)
+        if match.re is US_DATE and month > 12 >= day:  # 15/12/2025: day first, as in Europe
+            day, month = month, day
+        try:
+            return datetime(int(parts["y"] or 0), month, day, *_clock(parts), tzinfo=zone)
+        except ValueError:
+            return None
     for pattern in (EN_DATE, EN_DATE_DMY):
         match = pattern.search(stripped)
         if match:

@@ -104,7 +104,7 @@ def main() -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--limit", type=int, default=0)
     args.add_argument("--no-doc", action="store_true")
-    args.add_argument("--dump", type=Path, help="write every page's values (JSON) here")
+    args.add_argument("--dump", type=Path, help="write every dev page's values (JSON) here")
     opts = args.parse_args()
     if not DATA.is_dir():
         print(f"{DATA} is absent", file=sys.stderr)
@@ -119,7 +119,7 @@ def main() -> int:
         theirs = peer(url, html)
         t_peer += time.perf_counter() - start
         part = "held_out" if is_held_out("wcxb-dev-articles", page_id) else "dev"
-        rows.append({"gold": gold, "ours": mine, "peer": theirs, "part": part})
+        rows.append({"id": page_id, "url": url, "gold": gold, "ours": mine, "peer": theirs, "part": part})
     n = len(rows)
     with_gold = {
         k: sum(1 for r in rows if r["gold"].get(k)) for k in ("title", "author", "publish_date")
@@ -159,8 +159,8 @@ def main() -> int:
         END,
         "",
     ]
-    if opts.dump:
-        opts.dump.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    if opts.dump:  # the dev pages only: held-out pages are not looked at
+        opts.dump.write_text(json.dumps(dev, ensure_ascii=False, indent=1), encoding="utf-8")
     section = "\n".join(lines)
     print(section)
     if not opts.no_doc and not opts.limit:

@@ -274,7 +274,7 @@ def test_title_missing_everywhere_is_a_parse_error() -> None:
                 "<title>Relays rewired | Ledger</title>",
                 "<h2>Relays rewired</h2><p>By Avery, March 5, 2024</p>",
             ),
-            "2024-03-05 00:00:00",
+            "2024-03-05",  # a printed day stays a day: no midnight is invented
         ),
     ],
     ids=["meta", "json-ld-graph", "time-datetime", "date-class", "labelled", "after-headline"],
@@ -704,7 +704,7 @@ def test_author_as_a_reader_sees_it(head: str, body: str, author: str) -> None:
             '<div class="w-embed"><strong>By <a class="author-name" href="/t/v">Vahid Osman'
             "</a></strong> - Mar 27, 2024</div>",
             "https://example.org/post",
-            "2024-03-27 00:00:00",
+            "2024-03-27",
         ),
         ("", "https://example.org/blog/2025/12/15/rust-gcc", "2025-12-15"),
         ("", "https://example.org/blog/20251215-rust-gcc", None),

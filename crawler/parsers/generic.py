@@ -26,7 +26,7 @@ from archive.boilerplate import CJK_WEIGHT, text_weight, trim_boilerplate
 from archive.dates import RELATIVE, find_date, parse_page_date
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
 from crawler.parsers.generic_body import BLOCK_TAGS, element_text, extract_body, inner_html
-from crawler.parsers.generic_meta import byline_author, declared_author
+from crawler.parsers.generic_meta import byline_author, declared_author, printed_date
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "html",
@@ -179,6 +179,20 @@ URL_DATE = re.compile(
 """A day in a URL's path (``/2025/12/15/slug``, ``/articles/2025-12-15-title``)."""
 
 
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_CLOCK = re.compile(r"\d{1,2}\s*[:：时]\s*\d{2}|\b\d{1,2}\s*[ap]\.?m\b", re.I)
+_PUBLISHED_KEY = re.compile(r"publish(?:ed)?[-_.:]?(?:date|time|on|at)|pub[-_.:]?date", re.I)
+"""Other ``<meta>`` keys that hold the publication date (``w-published-date``)."""
+
+
+def _same_day(declared: str, printed: str) -> bool:
+    """Whether a declared stamp and a printed date are the same day, give or take the zone."""
+    stamp, day = parse_page_date(declared, tz="UTC"), parse_page_date(printed, tz="UTC")
+    if stamp is None or day is None:
+        return False
+    return abs((stamp.astimezone(UTC).date() - day.date()).days) <= 1
+
+
 class GenericParser(ParserProxy):
     class V1(BaseParser):
         """Any article page: declarations (canonical, Open Graph, JSON-LD) + trafilatura body."""
@@ -251,16 +265,17 @@ class GenericParser(ParserProxy):
 
         @attribute
         def published(self, page: Page) -> str:
-            for key in self.PUBLISHED_META:
-                if page.meta.get(key, "").strip():
-                    return page.meta[key].strip()
-            for data in _json_ld(page):
-                stamp = data.get("datePublished") or data.get("dateCreated")
-                if isinstance(stamp, str) and stamp.strip():
-                    return stamp.strip()
-            datetime_attr = page.selector.css(self.TIME).xpath("@datetime").get()
-            if datetime_attr and datetime_attr.strip():
-                return datetime_attr.strip()
+            declared = self._declared_date(page)
+            printed = printed_date(self._texts(page), self._headlines(page))
+            if printed and not declared:
+                return self._absolute(printed.text)
+            if printed and not (printed.updated or printed.before):
+                if not _same_day(declared, printed.text):
+                    # the date a reader sees under the headline, when the declared one is
+                    # another day (a CMS's re-publication stamp, a template's placeholder)
+                    return self._absolute(printed.text)
+            if declared:
+                return declared
             for node in page.selector.css(self.DATE_NODES):
                 value = node.attrib.get("content") or node.attrib.get("datetime") or ""
                 text = " ".join(node.xpath(".//text()[not(ancestor::script)]").getall())
@@ -296,6 +311,34 @@ class GenericParser(ParserProxy):
                     return "-".join(match.group("y", "m", "d"))
             raise ParseError("published", "no date meta, JSON-LD, <time> or date-looking text")
 
+        def _declared_date(self, page: Page) -> str:
+            """The publication date the page declares (``<meta>``, JSON-LD, ``<time>``), if it
+            has a year (``<time datetime="Apr 12">`` is no date: its year would be guessed)."""
+            metas = [page.meta.get(key, "") for key in self.PUBLISHED_META]
+            metas += [v for k, v in page.meta.items() if _PUBLISHED_KEY.search(k)]
+            for value in metas:
+                if _YEAR.search(value):
+                    return value.strip()
+            for data in _json_ld(page):
+                for key in ("datePublished", "dateCreated"):
+                    stamp = data.get(key)
+                    if isinstance(stamp, str) and _YEAR.search(stamp):
+                        return stamp.strip()
+            for value in page.selector.css(self.TIME).xpath("@datetime").getall():
+                if _YEAR.search(value):
+                    return value.strip()
+            return ""
+
+        def _headlines(self, page: Page) -> list[str]:
+            """The page's title and its first ``<h1>`` (they differ on many pages)."""
+            try:
+                title = self.title(page)
+            except ParseError:
+                return []
+            h1 = first_text(page.selector, self.HEADLINE)
+            related = h1 and (h1 in title or title in h1 or h1[:12].lower() == title[:12].lower())
+            return [title, h1] if related and h1 != title else [title]
+
         def _absolute(self, found: str) -> str:
             """A date found in the text as ISO 8601: naive when the page printed a clock time
             (the normalizer reads it in the portal's zone), with an offset when it was relative
@@ -305,6 +348,8 @@ class GenericParser(ParserProxy):
                 return found
             if RELATIVE.fullmatch(found.strip()):
                 return stamp.isoformat()
+            if not _CLOCK.search(found):  # a day, no time: kept as a day (no midnight invented)
+                return stamp.date().isoformat()
             return stamp.replace(tzinfo=None).isoformat(sep=" ")
 
         @staticmethod

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
+
+from archive.dates import find_date
 
 AUTHOR_META: tuple[str, ...] = (
     "author",
@@ -283,3 +285,65 @@ def byline_author(texts: list[str], title: str = "", marked: Iterable[str] = ())
         if match.group("names") not in _NOT_NAMES:
             return _names(match.group("names"), match.group("rest"))
     return ""
+
+
+# ------------------------------------------------------------------ the date a reader sees
+
+UPDATED_LABEL = re.compile(
+    r"\b(?:updated|modified|revised|reviewed|edited|fact[- ]checked)\b|更新|修改|修订", re.I
+)
+"""Words that make a printed date the article's last change rather than its publication."""
+PRINTED_DATE_CHARS = 80
+"""A printed date stands in a short text (a byline, a date line), not in the article's prose."""
+
+
+def _is_headline(text: str, headlines: list[str]) -> bool:
+    return any(text == h or (len(text) >= len(h) // 2 and text in h) for h in headlines)
+
+
+def _dates_in(text: str) -> Iterator[tuple[int, str]]:
+    """Every absolute date (with a year) printed in ``text``, with where it starts."""
+    start = 0
+    while (found := find_date(text[start:], relative=False)) is not None:
+        at = text.index(found, start)
+        yield at, found
+        start = at + len(found)
+
+
+class PrintedDate(NamedTuple):
+    """A date printed by the headline: its text, and what the page says about it."""
+
+    text: str
+    updated: bool
+    """Labelled as the last change (``Updated``, ``Last reviewed``)."""
+    before: bool
+    """Printed above the headline (a kicker or a breadcrumb line), not in the byline under it."""
+
+
+def printed_date(
+    texts: list[str], headlines: Iterable[str], before: int = 4, after: int = 12
+) -> PrintedDate | None:
+    """The date a reader sees by the headline: ``texts`` are the page's text nodes in order,
+    ``headlines`` its title and ``<h1>``.
+
+    Among the short texts (a byline, a date line) a few before and after each occurrence of
+    the headline, the nearest date with a year wins, the one after the headline on a tie; a
+    date labelled as the last change (``Updated``, ``Last reviewed``) only when the page prints
+    no other (``August 16, 2019 - Updated July 9, 2025`` is from August 16, 2019).
+    """
+    heads = [h for h in headlines if h]
+    best: tuple[bool, int, bool, str] | None = None
+    for i, text in enumerate(texts):
+        if not text or not _is_headline(text, heads):
+            continue
+        for j in range(max(0, i - before), min(len(texts), i + after + 1)):
+            node = texts[j]
+            if j == i or len(node) > PRINTED_DATE_CHARS or _is_headline(node, heads):
+                continue
+            for at, found in _dates_in(node):
+                label = node[:at]
+                if not re.search(r"\w", label):  # the label in its own node(s) before it
+                    label = " ".join(t for t in texts[max(0, j - 2) : j] if len(t) < 30)
+                rank = (bool(UPDATED_LABEL.search(label)), abs(j - i), j < i, found)
+                best = min(best, rank) if best else rank
+    return PrintedDate(best[3], best[0], best[2]) if best else None
