@@ -136,7 +136,7 @@ def relative_date(text: str, now: datetime, tz: str = DEFAULT_TZ) -> datetime | 
 
 
 def parse_page_date(
-    text: str, now: datetime | None = None, tz: str = DEFAULT_TZ
+    text: str, now: datetime | None = None, tz: str = DEFAULT_TZ, *, day_first: bool = False
 ) -> datetime | None:
     """The first date in ``text`` as an aware datetime (``None`` when there is none).
 
@@ -145,6 +145,9 @@ def parse_page_date(
     >>> now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
     >>> parse_page_date("3 小时前", now).isoformat()
     '2024-03-05T17:00:00+08:00'
+
+    ``03/05/2024`` is read month first (as in the US) unless ``day_first`` (a page of a
+    country that prints the day first); ``23/05/2024`` and ``23.05.2024`` are day first anyway.
     """
     stripped = text.strip()
     zone = ZoneInfo(tz)
@@ -159,8 +162,8 @@ def parse_page_date(
         match = min(numeric, key=lambda m: m.start())
         parts = match.groupdict()
         day, month = int(parts["d"] or 0), int(parts["m"] or 0)
-        if match.re is US_DATE and month > 12 >= day:  # 15/12/2025: day first, as in Europe
-            day, month = month, day
+        if match.re is not CN_DATE and (month > 12 >= day or (day_first and day <= 12)):
+            day, month = month, day  # 15/12/2025, 08/12/2021 on a French page: day first
         try:
             return datetime(int(parts["y"] or 0), month, day, *_clock(parts), tzinfo=zone)
         except ValueError:
@@ -270,6 +273,27 @@ LANGUAGE_ZONES: dict[str, str] = {
 }
 """Languages spoken (almost) only under one clock, for a tag without a region (``de``,
 ``ja``). English, Spanish, Portuguese, Arabic … are spoken across zones: no guess."""
+
+
+def day_first(language: str, url: str) -> bool:
+    """Whether a page prints ``08/12/2021`` day first: everywhere but in (or for) the US.
+
+    A page in English without a region on a generic domain (``.com``) is read month first, as
+    are ``en-US`` pages; ``en-GB``, ``fr``, ``de``, a ``.co.uk`` or ``.fr`` host are day first.
+
+    >>> day_first("fr-FR", "https://www.inria.fr/x"), day_first("en", "https://a.com/x")
+    (True, False)
+    """
+    tag = language.strip().lower().replace("_", "-")
+    parts = [p for p in tag.split("-") if p]
+    region = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), "")
+    if region:
+        return region not in {"us", "ph", "ca"}
+    host = (urlsplit(url).hostname or "").lower()
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
+    if tld in COUNTRY_ZONES or tld in {"au", "nz", "za", "br", "mx"}:
+        return True
+    return bool(parts) and parts[0] not in {"en", "zh", "ja", "ko"}
 
 
 def page_zone(language: str, url: str) -> str | None:

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import html as lxml_html
 
 from archive.boilerplate import CJK_WEIGHT, text_weight, trim_boilerplate
-from archive.dates import RELATIVE, find_date, parse_page_date
+from archive.dates import RELATIVE, day_first, find_date, parse_page_date
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
 from crawler.parsers.generic_body import BLOCK_TAGS, element_text, extract_body, inner_html
 from crawler.parsers.generic_meta import byline_author, declared_author, printed_date
@@ -185,9 +185,26 @@ _PUBLISHED_KEY = re.compile(r"publish(?:ed)?[-_.:]?(?:date|time|on|at)|pub[-_.:]
 """Other ``<meta>`` keys that hold the publication date (``w-published-date``)."""
 
 
-def _same_day(declared: str, printed: str) -> bool:
+def _names_the_site(og_title: str, title: str, url: str) -> bool:
+    """Whether ``og:title`` is only the site's name: the host's name (``Robomow`` on
+    ``www.robomow.com``), ending a longer ``<title>`` after a separator."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    if og_title.lower().replace(" ", "") != host.split(".")[0]:
+        return False
+    if not title or og_title == title or not title.endswith(og_title):
+        return False
+    return bool(re.search(rf"{_SUFFIX_SEPARATOR}\s*$", title[: -len(og_title)]))
+
+
+def _utc(stamp: str) -> datetime | None:
+    parsed = parse_page_date(stamp, tz="UTC")
+    return parsed.astimezone(UTC) if parsed else None
+
+
+def _same_day(declared: str, printed: str, day_first: bool = False) -> bool:
     """Whether a declared stamp and a printed date are the same day, give or take the zone."""
-    stamp, day = parse_page_date(declared, tz="UTC"), parse_page_date(printed, tz="UTC")
+    stamp = parse_page_date(declared, tz="UTC")
+    day = parse_page_date(printed, tz="UTC", day_first=day_first)
     if stamp is None or day is None:
         return False
     return abs((stamp.astimezone(UTC).date() - day.date()).days) <= 1
@@ -246,10 +263,12 @@ class GenericParser(ParserProxy):
         def title(self, page: Page) -> str:
             names = _site_names(page)
             og_title = page.meta.get("og:title", "").strip()
-            if og_title:
+            text = first_text(page.selector, "title")
+            if og_title and _names_the_site(og_title, text, page.url):
+                names.add(og_title.lower())  # og:title "Robomow" of "Which mower … | Robomow"
+            elif og_title:
                 return strip_site_suffix(og_title, names, split=False)
             headline = first_text(page.selector, self.HEADLINE)
-            text = first_text(page.selector, "title")
             if headline and headline.lower() not in names:
                 if not text or headline == text:
                     return headline
@@ -268,12 +287,12 @@ class GenericParser(ParserProxy):
             declared = self._declared_date(page)
             printed = printed_date(self._texts(page), self._headlines(page))
             if printed and not declared:
-                return self._absolute(printed.text)
+                return self._absolute(printed.text, page)
             if printed and not (printed.updated or printed.before):
-                if not _same_day(declared, printed.text):
+                if not _same_day(declared, printed.text, self._day_first(page)):
                     # the date a reader sees under the headline, when the declared one is
                     # another day (a CMS's re-publication stamp, a template's placeholder)
-                    return self._absolute(printed.text)
+                    return self._absolute(printed.text, page)
             if declared:
                 return declared
             for node in page.selector.css(self.DATE_NODES):
@@ -283,12 +302,12 @@ class GenericParser(ParserProxy):
                     value += " " + text
                 found = find_date(value)
                 if found:
-                    return self._absolute(found)
+                    return self._absolute(found, page)
             texts = self._texts(page)
             for labelled in DATE_LABELLED.finditer("\n".join(texts)):
                 found = find_date(labelled.group("rest"))
                 if found and labelled.group("rest").lstrip().startswith(found[:2]):
-                    return self._absolute(found)
+                    return self._absolute(found, page)
             for node in page.selector.css(self.AUTHOR_NODES)[:3]:
                 # a date printed beside the byline ("By Jane Doe - Mar 27, 2024"), in the
                 # byline's own box (its parent) when that box is short
@@ -296,15 +315,15 @@ class GenericParser(ParserProxy):
                     text = " ".join(box.xpath(".//text()[not(ancestor::script)]").getall())
                     found = find_date(text, relative=False) if len(text) <= 200 else None
                     if found:
-                        return self._absolute(found)
+                        return self._absolute(found, page)
             for byline in self._after_headline(page, texts):
                 found = find_date(byline, relative=False)
                 if found:
-                    return self._absolute(found)
+                    return self._absolute(found, page)
             for after in self._after_headline(page, texts, window=len(texts)):
                 match = DATE_WITH_TIME.search(after)
                 if match:
-                    return self._absolute(match.group(0))
+                    return self._absolute(match.group(0), page)
             for url in (self.canonical_url(page), page.url):
                 match = URL_DATE.search(urlsplit(url).path)
                 if match:  # /2025/12/15/slug or /2025-12-15-slug: a day, no time
@@ -314,11 +333,15 @@ class GenericParser(ParserProxy):
         def _declared_date(self, page: Page) -> str:
             """The publication date the page declares (``<meta>``, JSON-LD, ``<time>``), if it
             has a year (``<time datetime="Apr 12">`` is no date: its year would be guessed)."""
-            metas = [page.meta.get(key, "") for key in self.PUBLISHED_META]
-            metas += [v for k, v in page.meta.items() if _PUBLISHED_KEY.search(k)]
-            for value in metas:
+            for value in [page.meta.get(key, "") for key in self.PUBLISHED_META]:
                 if _YEAR.search(value):
                     return value.strip()
+            # other keys (``published-date``, ``w-published-date``): of two, the earlier is the
+            # publication and the later a re-publication or the time the page was rendered
+            others = [v.strip() for k, v in page.meta.items() if _PUBLISHED_KEY.search(k)]
+            stamps = [(d, v) for v in others if _YEAR.search(v) and (d := _utc(v)) is not None]
+            if stamps:
+                return min(stamps)[1]
             for data in _json_ld(page):
                 for key in ("datePublished", "dateCreated"):
                     stamp = data.get(key)
@@ -339,11 +362,11 @@ class GenericParser(ParserProxy):
             related = h1 and (h1 in title or title in h1 or h1[:12].lower() == title[:12].lower())
             return [title, h1] if related and h1 != title else [title]
 
-        def _absolute(self, found: str) -> str:
+        def _absolute(self, found: str, page: Page) -> str:
             """A date found in the text as ISO 8601: naive when the page printed a clock time
             (the normalizer reads it in the portal's zone), with an offset when it was relative
             (``3 小时前`` is counted back from now)."""
-            stamp = parse_page_date(found, self.now())
+            stamp = parse_page_date(found, self.now(), day_first=self._day_first(page))
             if stamp is None:
                 return found
             if RELATIVE.fullmatch(found.strip()):
@@ -351,6 +374,10 @@ class GenericParser(ParserProxy):
             if not _CLOCK.search(found):  # a day, no time: kept as a day (no midnight invented)
                 return stamp.date().isoformat()
             return stamp.replace(tzinfo=None).isoformat(sep=" ")
+
+        def _day_first(self, page: Page) -> bool:
+            """Whether the page prints ``08/12/2021`` day first (its language, its host)."""
+            return day_first(self.language(page), page.url)
 
         @staticmethod
         def now() -> datetime:
