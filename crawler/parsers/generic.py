@@ -222,7 +222,8 @@ class GenericParser(ParserProxy):
             "[itemprop=datePublished], [class*=time], [class*=date], [id*=time], [id*=date]"
         )
         AUTHOR_NODES: ClassVar[str] = (
-            "[itemprop=author], [rel=author], [class*=byline], [class*=author-name], "
+            "[itemprop=author], [rel=author], [class*=byline], [class*=by-line], "
+            "[class*=author-name], "
             "[class=author], [class*=article-author], [class*=authorName], [class*=AuthorName], "
             "[class*=author_name], [class*=author__name], [class*=creator-name]"
         )

@@ -69,7 +69,9 @@ _ZH_NAME = rf"[{_HAN}][{_HAN}·]{{1,3}}"
 """A Chinese name: 2-4 Han characters (``·`` inside minority names)."""
 _LATIN_NAME = r"[A-Za-z][\w.\-]{1,24}"
 """A Latin pen name or user name (``zboygirl``)."""
-_NAME = rf"(?:{_ZH_NAME}(?:&{_ZH_NAME})?|{_LATIN_NAME})"
+_FULL_NAME = r"(?-i:[A-Z][\w.'\-]+(?:[ \xa0]+(?:[A-Z][\w.'\-]+|de|van|von|der|da|di|le)){1,3})"
+"""A Latin full name, each part capitalized (``Tom May``, ``Ludwig van Beethoven``), on one line."""
+_NAME = rf"(?:{_ZH_NAME}(?:&{_ZH_NAME})?|{_FULL_NAME}|{_LATIN_NAME})"
 _SEP = r"[ \u3000\xa0、，,]+"
 _REST = r"(?=(?P<rest>[^\n]{0,40}))"
 _END = r"(?=$|[\s\u3000\xa0)）\]】|/｜:：,，。]|报道|发自|摄|整理)"
@@ -233,7 +235,13 @@ def name_under_title(texts: list[str], title: str, window: int = 6) -> str:
 
 def marked_author(text: str) -> str:
     """The name in the text of an element marked as the byline (``class=byline``…)."""
-    text = re.sub(r"^\s*(?:By|作者|文)\s*[:：/]?\s*", "", text.strip(), flags=re.I)
+    text = re.sub(
+        r"^\s*(?:(?:(?:Written|Posted|Text|Words|Story|Article)\s+)?By|作者|文)\s*[:：/]?\s*",
+        "",
+        text.strip(),
+        flags=re.I,
+    )
+    text = text.strip().strip("\"“”'")
     text = re.split(
         r"\s*(?:\||•|·|—|–| - |\bon\b|\bupdated\b|\bpublished\b)\s*", text, maxsplit=1, flags=re.I
     )[0]
