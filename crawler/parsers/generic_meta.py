@@ -334,16 +334,16 @@ def printed_date(
     """The date a reader sees by the headline: ``texts`` are the page's text nodes in order,
     ``headlines`` its title and ``<h1>``.
 
-    Among the short texts (a byline, a date line) a few before and after each occurrence of
-    the headline, the nearest date with a year wins, the one after the headline on a tie; a
+    Among the short texts (a byline, a date line) a few before and after the headline (its
+    first occurrence with a date about it: a forum repeats it over every reply), the nearest
+    date with a year wins, the one after the headline on a tie; a
     date labelled as the last change (``Updated``, ``Last reviewed``) only when the page prints
     no other (``August 16, 2019 - Updated July 9, 2025`` is from August 16, 2019).
     """
     heads = [h for h in headlines if h]
-    best: tuple[bool, int, bool, str] | None = None
-    for i, text in enumerate(texts):
-        if not text or not _is_headline(text, heads):
-            continue
+    best: tuple[bool, int, int, bool, str] | None = None
+    occurrences = (i for i, text in enumerate(texts) if text and _is_headline(text, heads))
+    for n, i in enumerate(occurrences):
         for j in range(max(0, i - before), min(len(texts), i + after + 1)):
             node = texts[j]
             if j == i or len(node) > PRINTED_DATE_CHARS or _is_headline(node, heads):
@@ -352,6 +352,6 @@ def printed_date(
                 label = node[:at]
                 if not re.search(r"\w", label):  # the label in its own node(s) before it
                     label = " ".join(t for t in texts[max(0, j - 2) : j] if len(t) < 30)
-                rank = (bool(UPDATED_LABEL.search(label)), abs(j - i), j < i, found)
+                rank = (bool(UPDATED_LABEL.search(label)), n, abs(j - i), j < i, found)
                 best = min(best, rank) if best else rank
-    return PrintedDate(best[3], best[0], best[2]) if best else None
+    return PrintedDate(best[4], best[0], best[3]) if best else None
