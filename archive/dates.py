@@ -287,6 +287,8 @@ def day_first(language: str, url: str) -> bool:
     tag = language.strip().lower().replace("_", "-")
     parts = [p for p in tag.split("-") if p]
     region = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), "")
+    if parts and parts[0] in {"zh", "ja", "ko"}:  # year first; a slashed date is US-style
+        return False
     if region:
         return region not in {"us", "ph", "ca"}
     host = (urlsplit(url).hostname or "").lower()

@@ -348,7 +348,11 @@ class GenericParser(ParserProxy):
                     stamp = data.get(key)
                     if isinstance(stamp, str) and _YEAR.search(stamp):
                         return stamp.strip()
-            for value in page.selector.css(self.TIME).xpath("@datetime").getall():
+            marked = page.selector.css("[itemprop=datePublished]").xpath("@content | @datetime")
+            for value in [
+                *marked.getall(),
+                *page.selector.css(self.TIME).xpath("@datetime").getall(),
+            ]:
                 if _YEAR.search(value):
                     return value.strip()
             return ""

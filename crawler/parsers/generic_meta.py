@@ -328,6 +328,16 @@ class PrintedDate(NamedTuple):
     """Printed above the headline (a kicker or a breadcrumb line), not in the byline under it."""
 
 
+def _label_before(texts: list[str], j: int) -> str:
+    """The short texts just before ``texts[j]`` (``Updated`` ``:``), up to one with a date."""
+    label: list[str] = []
+    for text in reversed(texts[max(0, j - 2) : j]):
+        if len(text) >= 30 or find_date(text, relative=False):
+            break
+        label.insert(0, text)
+    return " ".join(label)
+
+
 def printed_date(
     texts: list[str], headlines: Iterable[str], before: int = 4, after: int = 12
 ) -> PrintedDate | None:
@@ -351,7 +361,7 @@ def printed_date(
             for at, found in _dates_in(node):
                 label = node[:at]
                 if not re.search(r"\w", label):  # the label in its own node(s) before it
-                    label = " ".join(t for t in texts[max(0, j - 2) : j] if len(t) < 30)
+                    label = _label_before(texts, j)
                 rank = (bool(UPDATED_LABEL.search(label)), n, abs(j - i), j < i, found)
                 best = min(best, rank) if best else rank
     return PrintedDate(best[4], best[0], best[3]) if best else None
