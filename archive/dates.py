@@ -159,11 +159,13 @@ def parse_page_date(
         return iso if iso.tzinfo else iso.replace(tzinfo=zone)
     numeric = [m for p in (CN_DATE, US_DATE, DOTTED_DATE) if (m := p.search(stripped))]
     if numeric:
-        match = min(numeric, key=lambda m: m.start())
-        parts = match.groupdict()
+        first = min(numeric, key=lambda m: m.start())
+        parts = first.groupdict()
         day, month = int(parts["d"] or 0), int(parts["m"] or 0)
-        if match.re is not CN_DATE and (month > 12 >= day or (day_first and day <= 12)):
-            day, month = month, day  # 15/12/2025, 08/12/2021 on a French page: day first
+        if first.re is not CN_DATE and month > 12 >= day:
+            day, month = month, day  # 15/12/2025 (day first), 12.18.2025 (month first)
+        elif first.re is US_DATE and day_first and day <= 12:
+            day, month = month, day  # 08/12/2021 on a French page
         try:
             return datetime(int(parts["y"] or 0), month, day, *_clock(parts), tzinfo=zone)
         except ValueError:

@@ -145,6 +145,8 @@ def test_a_site_builder_publication_meta_is_read() -> None:
     ("text", "first", "day"),
     [
         ("23.07.2025", False, "2025-07-23"),
+        ("05.07.2025", True, "2025-07-05"),
+        ("05.07.2025", False, "2025-07-05"),  # dots: day first wherever they are printed
         ("Posted on the 15/12/2025 at 19:00", False, "2025-12-15"),
         ("08/12/2021", True, "2021-12-08"),
         ("08/12/2021", False, "2021-08-12"),
@@ -229,3 +231,40 @@ def test_bylines_as_a_reader_sees_them(body: str, author: str) -> None:
 def test_marked_author_drops_the_label() -> None:
     assert marked_author("Written by Dan Pantel") == "Dan Pantel"
     assert marked_author("Posted by:") == ""
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "author"),
+    [
+        # a personal blog: the site's name is its author's, and no byline is printed
+        (
+            '<meta property="og:site_name" content="Mira Castell">'
+            '<meta name="author" content="Mira Castell">',
+            "",
+            "Mira Castell",
+        ),
+        # the site's name declared, but the page prints a person's byline: the person
+        (
+            '<meta property="og:site_name" content="Tallyhouse">'
+            '<meta name="author" content="Tallyhouse">',
+            '<div class="byline">By Annemie Brandt</div>',
+            "Annemie Brandt",
+        ),
+        (
+            '<script type="application/ld+json">{"@type": "Article", "author": {"@type": '
+            '"Person", "name": "\\"Dara Kell\\""}}</script>',
+            "",
+            "Dara Kell",
+        ),
+        (
+            '<script type="application/ld+json">{"@type": "Article", "author": {"@type": '
+            '"Person", "name": "Dev Jarvis - Stackyard Editorial Team"}}</script>',
+            "",
+            "Dev Jarvis",
+        ),
+        ('<meta name="author" content="undefined">', "", ""),
+    ],
+)
+def test_declared_authors_as_a_reader_sees_them(head: str, body: str, author: str) -> None:
+    page = _page(head, f"<h1>Headline</h1>{body}<p>Text of the article.</p>")
+    assert GenericParser.V1().author(page) == author

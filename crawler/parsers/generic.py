@@ -289,11 +289,14 @@ class GenericParser(ParserProxy):
             printed = printed_date(self._texts(page), self._headlines(page))
             if printed and not declared:
                 return self._absolute(printed.text, page)
-            if printed and not (printed.updated or printed.before):
-                if not _same_day(declared, printed.text, self._day_first(page)):
-                    # the date a reader sees under the headline, when the declared one is
-                    # another day (a CMS's re-publication stamp, a template's placeholder)
-                    return self._absolute(printed.text, page)
+            if (
+                printed
+                and not (printed.updated or printed.before)
+                and not _same_day(declared, printed.text, self._day_first(page))
+            ):
+                # the date a reader sees under the headline, when the declared one is another
+                # day (a CMS's re-publication stamp, a template's placeholder)
+                return self._absolute(printed.text, page)
             if declared:
                 return declared
             for node in page.selector.css(self.DATE_NODES):
@@ -402,7 +405,8 @@ class GenericParser(ParserProxy):
         @attribute
         def author(self, page: Page) -> str:
             """The byline: declared (``<meta name=author>``, JSON-LD) or printed; '' if none."""
-            declared = declared_author(dict(page.meta), _json_ld(page), _site_names(page))
+            sites = _site_names(page)
+            declared = declared_author(dict(page.meta), _json_ld(page), sites)
             if declared:
                 return declared
             try:
@@ -413,7 +417,10 @@ class GenericParser(ParserProxy):
                 " ".join(" ".join(node.xpath(".//text()").getall()).split())
                 for node in page.selector.css(self.AUTHOR_NODES)[:3]
             ]
-            return byline_author(self._texts(page), title, marked)
+            printed = byline_author(self._texts(page), title, marked)
+            return printed or declared_author(
+                dict(page.meta), _json_ld(page), sites, site_signs=True
+            )
 
         def _texts(self, page: Page) -> list[str]:
             """The page's visible text nodes, whitespace collapsed (computed once per page)."""

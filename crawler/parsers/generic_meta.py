@@ -171,22 +171,30 @@ def _clean_names(raw: str) -> str:
 def plausible_person(name: str, site_names: Iterable[str] = ()) -> bool:
     """Whether a declared author looks like a person (not a site, company or id)."""
     text = name.strip()
+    if text.lower() in _NOT_AUTHORS:
+        return False
     if not text or len(text) > 40 or text.lower() in {s.lower() for s in site_names}:
         return False
     return not _NOT_A_PERSON.search(text)
 
 
 def declared_author(
-    meta: dict[str, str], ld_objects: Iterable[dict[str, Any]], site_names: Iterable[str] = ()
+    meta: dict[str, str],
+    ld_objects: Iterable[dict[str, Any]],
+    site_names: Iterable[str] = (),
+    *,
+    site_signs: bool = False,
 ) -> str:
-    """The author a page declares in ``<meta>`` or JSON-LD, when it names a person."""
-    sites = list(site_names)
+    """The author a page declares in ``<meta>`` or JSON-LD, when it names a person (or, with
+    ``site_signs``, when it is the site's own name: a personal blog, a company signing its
+    posts — taken only when the page prints no byline)."""
+    sites = [] if site_signs else list(site_names)
     meta = dict(meta)
     for n in ("1", "2"):  # Slack-style labels many CMS print: label1 "Written by", data1 name
         if meta.get(f"twitter:label{n}", "").strip().lower() in ("written by", "author", "by"):
             meta.setdefault("twitter:data", meta.get(f"twitter:data{n}", ""))
     for key in AUTHOR_META:
-        value = meta.get(key, "").strip()
+        value = _bare_name(meta.get(key, ""))
         if value and plausible_person(value, sites):
             if _CJK_ONLY.match(value):
                 tokens = _clean_names(value).split()
@@ -199,13 +207,26 @@ def declared_author(
         if isinstance(authors, dict | list):  # {"@id": …} points at a Person of the @graph
             items = authors if isinstance(authors, list) else [authors]
             authors = [by_id.get(a.get("@id"), a) if isinstance(a, dict) else a for a in items]
-        names = [n for n in _ld_author_names(authors) if plausible_person(n, sites)]
+        names = [_bare_name(n) for n in _ld_author_names(authors)]
+        names = [n for n in names if plausible_person(n, sites)]
         if names:
             return ", ".join(dict.fromkeys(names))
     return ""
 
 
+_NOT_AUTHORS = frozenset(
+    ["undefined", "null", "none", "unknown", "about", "category", "state", "webmaster", "admin"]
+)
+"""Template and interface words that stand where a name should be."""
 _CJK_ONLY = re.compile(rf"^[{_HAN}·\s、，,]+$")
+
+
+def _bare_name(value: str) -> str:
+    """A declared name without quotes or a desk after it (``"David Kim"``,
+    ``David Jackson - FullStack Editorial Team`` → ``David Jackson``)."""
+    text = value.strip().strip("\"“”'").strip()
+    head = re.split(r"\s+[-|–—]\s+", text, maxsplit=1)[0]
+    return head if head != text and re.fullmatch(_FULL_NAME, head) else text
 
 
 def _ld_author_names(value: Any) -> Iterator[str]:
