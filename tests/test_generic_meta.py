@@ -268,3 +268,45 @@ def test_marked_author_drops_the_label() -> None:
 def test_declared_authors_as_a_reader_sees_them(head: str, body: str, author: str) -> None:
     page = _page(head, f"<h1>Headline</h1>{body}<p>Text of the article.</p>")
     assert GenericParser.V1().author(page) == author
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "title"),
+    [
+        # the sharing title was rewritten for search; the reader sees the <h1>
+        (
+            '<meta property="og:title" content="Nutritionists explain 2025\'s diet trends">',
+            "<h1>The 7 biggest diet trends of 2025, according to nutritionists</h1>",
+            "The 7 biggest diet trends of 2025, according to nutritionists",
+        ),
+        (
+            '<meta property="og:title" content="A brief intro to git">'
+            "<title>A brief intro to git • Cora Dahl</title>",
+            "<h1>Cora Dahl</h1>",  # the site's name as its logo
+            "A brief intro to git",
+        ),
+        (
+            '<meta property="og:title" content="Seven lakeside cabins to book">',
+            "<h1>Travel journal</h1>",  # no word in common: a section's name
+            "Seven lakeside cabins to book",
+        ),
+        (
+            '<meta property="og:title" content="Seven lakeside cabins to book">',
+            "<h1>Lakeside cabins</h1><h1>Cabins by the north shore</h1><h1>Cabins by the dam</h1>",
+            "Seven lakeside cabins to book",  # three <h1>: section headings
+        ),
+        (
+            '<meta property="og:title" content="Preparing a transition in Debhost">',
+            "<h1>Dec 18 2025 Preparing a transition in Debhost</h1>",  # a dated line
+            "Preparing a transition in Debhost",
+        ),
+        (
+            '<meta property="og:title" content="国产传感器良率突破九成">',
+            "<h1>国产MEMS传感器良率首次突破九成</h1>",
+            "国产MEMS传感器良率首次突破九成",
+        ),
+    ],
+)
+def test_the_headline_a_reader_sees(head: str, body: str, title: str) -> None:
+    page = _page(head, f"{NAV}{body}<p>Text of the article.</p>")
+    assert GenericParser.V1().title(page) == title

@@ -185,6 +185,22 @@ _PUBLISHED_KEY = re.compile(r"publish(?:ed)?[-_.:]?(?:date|time|on|at)|pub[-_.:]
 """Other ``<meta>`` keys that hold the publication date (``w-published-date``)."""
 
 
+MIN_HEADLINE_CHARS = 10
+"""A shorter ``<h1>`` (``Blog``, ``News``) is a section's name, not the article's headline."""
+MIN_SHARED_WORDS = 0.2
+"""Share of the ``<h1>``'s words the declared title must have for the two to be one story."""
+MAX_HEADLINES = 2
+"""A page with more ``<h1>`` uses them as section headings."""
+
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+
+
+def _title_tokens(text: str) -> set[str]:
+    """Lower-case words, each Han character one word."""
+    return set(re.findall(rf"[{_HAN}]|[^\W{_HAN}]+", text.lower()))
+
+
 def _names_the_site(og_title: str, title: str, url: str) -> bool:
     """Whether ``og:title`` is only the site's name: the host's name (``Robomow`` on
     ``www.robomow.com``), ending a longer ``<title>`` after a separator."""
@@ -265,11 +281,14 @@ class GenericParser(ParserProxy):
             names = _site_names(page)
             og_title = page.meta.get("og:title", "").strip()
             text = first_text(page.selector, "title")
+            headline = first_text(page.selector, self.HEADLINE)
             if og_title and _names_the_site(og_title, text, page.url):
                 names.add(og_title.lower())  # og:title "Robomow" of "Which mower … | Robomow"
             elif og_title:
-                return strip_site_suffix(og_title, names, split=False)
-            headline = first_text(page.selector, self.HEADLINE)
+                declared = strip_site_suffix(og_title, names, split=False)
+                if self._reads_as_headline(headline, declared, text, names, page):
+                    return headline  # the headline the reader sees, not the sharing title
+                return declared
             if headline and headline.lower() not in names:
                 if not text or headline == text:
                     return headline
@@ -282,6 +301,26 @@ class GenericParser(ParserProxy):
             if not text:
                 raise ParseError("title", "no og:title, <h1> or <title>")
             return strip_site_suffix(text, names)
+
+        def _reads_as_headline(
+            self, h1: str, declared: str, title: str, names: set[str], page: Page
+        ) -> bool:
+            """Whether the page's ``<h1>`` is the article's headline rather than a logo, a
+            section name or a dated line: about the same thing as the declared title (a fifth
+            of its words, or Han characters, are in it), not the site's name, and one of at
+            most two ``<h1>`` on the page (more are section headings)."""
+            if len(h1) < MIN_HEADLINE_CHARS or h1.lower() in names or h1 == declared:
+                return False
+            if title != h1 and title.endswith(h1):  # "Post title • Site" with the site's h1
+                return False
+            if find_date(h1, relative=False):
+                return False
+            words = _title_tokens(h1)
+            shared = len(words & _title_tokens(declared)) / len(words) if words else 0.0
+            if shared <= MIN_SHARED_WORDS:
+                return False
+            h1s = [t for t in page.selector.css("h1").xpath("normalize-space()").getall() if t]
+            return len(h1s) <= MAX_HEADLINES
 
         @attribute
         def published(self, page: Page) -> str:
