@@ -11,6 +11,7 @@ read in the page's zone (``Asia/Shanghai`` unless told otherwise).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -23,7 +24,11 @@ _MONTH_NAMES = {
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
     )
 }
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
+)
+"""An English month, named or abbreviated (not ``Market`` or ``Marks``)."""
 _TIME = (
     r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
@@ -57,6 +62,50 @@ RELATIVE = re.compile(
     re.I,
 )
 """``3 小时前``, ``5分钟前``, ``昨天 14:20``, ``刚刚``, ``2 hours ago``, ``yesterday``."""
+LOCAL_MONTHS: dict[str, int] = {}
+"""Month names of the languages of Western Europe, by month number (filled below)."""
+for _number, _names in enumerate(
+    (
+        "januar janvier enero gennaio janeiro januari jänner",
+        "februar février fevrier febrero febbraio fevereiro februari",
+        "märz maerz mars marzo março marco maart",
+        "april avril abril aprile",
+        "mai mayo maggio maio mei",
+        "juni juin junio giugno junho",
+        "juli juillet julio luglio julho",
+        "august août aout agosto augustus",
+        "september septembre septiembre settembre setembro",
+        "oktober octobre octubre ottobre outubro",
+        "november novembre noviembre novembro",
+        "dezember décembre decembre diciembre dicembre dezembro december",
+    ),
+    start=1,
+):
+    LOCAL_MONTHS.update(dict.fromkeys(_names.split(), _number))
+LOCAL_DATE = re.compile(
+    r"(?<!\w)(?P<d>\d{1,2})\.?\s*(?:de\s+)?(?P<mon>[^\W\d_]{3,10})\.?,?\s+(?:de\s+)?"
+    rf"(?P<y>(?:19|20)\d{{2}})(?:,?\s*(?:um|à|a las|alle|às|om)?{_TIME})?",
+    re.I,
+)
+"""``5. März 2024``, ``12 mars 2024 à 14h``, ``15 de marzo de 2024``, ``3 gen. 2025``: a day,
+a month named in German, French, Spanish, Italian, Portuguese or Dutch (or its first three
+or more letters), a year."""
+
+
+def local_month(word: str) -> int | None:
+    """The month a German, French, Spanish, Italian, Portuguese or Dutch word names
+    (``März``, ``févr``, ``dic``), when its letters start one month's names only."""
+    key = word.lower().rstrip(".")
+    if key in LOCAL_MONTHS:
+        return LOCAL_MONTHS[key]
+    months = {n for name, n in LOCAL_MONTHS.items() if len(key) >= 3 and name.startswith(key)}
+    return months.pop() if len(months) == 1 else None
+
+
+def _local_dates(text: str) -> Iterator[re.Match[str]]:
+    return (m for m in LOCAL_DATE.finditer(text) if local_month(m.group("mon")))
+
+
 ABSOLUTE = (CN_DATE, US_DATE, EN_DATE, EN_DATE_DMY, DOTTED_DATE)
 
 
@@ -64,6 +113,8 @@ def find_date(text: str, *, relative: bool = True) -> str | None:
     """The first date-looking part of ``text`` (absolute, or also relative), or ``None``."""
     patterns = (*ABSOLUTE, RELATIVE) if relative else ABSOLUTE
     matches = [m for p in patterns if (m := p.search(text))]
+    local = next(_local_dates(text), None)
+    matches += [local] if local else []
     return min(matches, key=lambda m: m.start()).group(0).strip() if matches else None
 
 
@@ -181,6 +232,18 @@ def parse_page_date(
                 )
             except ValueError:
                 return None
+    for match in _local_dates(stripped):
+        parts = match.groupdict()
+        try:
+            return datetime(
+                int(parts["y"] or 0),
+                local_month(parts["mon"] or "") or 0,
+                int(parts["d"] or 0),
+                *_clock(parts),
+                tzinfo=zone,
+            )
+        except ValueError:
+            return None
     return relative_date(stripped, now or datetime.now(UTC), tz)
 
 

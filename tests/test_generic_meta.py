@@ -310,3 +310,38 @@ def test_declared_authors_as_a_reader_sees_them(head: str, body: str, author: st
 def test_the_headline_a_reader_sees(head: str, body: str, title: str) -> None:
     page = _page(head, f"{NAV}{body}<p>Text of the article.</p>")
     assert GenericParser.V1().title(page) == title
+
+
+@pytest.mark.parametrize(
+    ("text", "stamp"),
+    [
+        ("Stand: 5. März 2024, 14:30 Uhr", "2024-03-05T14:30:00"),
+        ("publié le 12 mars 2024 à 14:05", "2024-03-12T14:05:00"),
+        ("15 de marzo de 2024", "2024-03-15T00:00:00"),
+        ("pubblicato il 3 gen. 2025", "2025-01-03T00:00:00"),
+        ("le 3 juil. 2022", "2022-07-03T00:00:00"),
+        ("gepubliceerd op 9 mei 2023", "2023-05-09T00:00:00"),
+    ],
+)
+def test_month_names_of_western_europe(text: str, stamp: str) -> None:
+    found = find_date(text)
+    assert found is not None
+    parsed = parse_page_date(found, tz="UTC")
+    assert parsed is not None and parsed.replace(tzinfo=None).isoformat() == stamp
+
+
+@pytest.mark.parametrize(
+    "text", ["10 marks 2024", "the 12 Market 2024 report", "3 juin juillet", "4 jui 2024"]
+)
+def test_words_that_only_look_like_months(text: str) -> None:
+    assert find_date(text, relative=False) is None
+
+
+def test_a_german_page_published_and_updated() -> None:
+    body = (
+        "<h1>Neue Relais für das Umspannwerk</h1>"
+        "<p><span>Veröffentlicht am 5. März 2024</span> <span>Aktualisiert am 7. März 2024, "
+        "09:15 Uhr</span></p><p>Der Netzbetreiber tauscht die Relais.</p>"
+    )
+    raw = _published("", body, "https://www.netzblatt.test/artikel/relais", lang="de")
+    assert raw == "2024-03-05"

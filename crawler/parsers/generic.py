@@ -59,7 +59,9 @@ DATE_WITH_TIME = re.compile(
 """A full date with a clock time: a posting stamp, taken anywhere after the headline."""
 DATE_LABELLED = re.compile(
     r"(?:发布时间|发表时间|发布日期|发表日期|发稿时间|更新时间|发表于|时间|日期"
-    r"|Published(?: on)?|Posted(?: on)?|Updated(?: on)?|Date)\s*[:：]?\s*(?P<rest>.{0,40})",
+    r"|Published(?: on)?|Posted(?: on)?(?: the)?|Updated(?: on)?|Date"
+    r"|Veröffentlicht(?: am)?|Publié(?: le)?|Publicado(?: el| em)?|Pubblicato(?: il)?"
+    r"|Gepubliceerd(?: op)?|Datum|Fecha|Data)\s*[:：]?\s*(?P<rest>.{0,40})",
     re.I,
 )
 """A label before a date (``发布时间：2022-02-13 04:22``), trusted anywhere on the page."""

@@ -319,7 +319,9 @@ def byline_author(texts: list[str], title: str = "", marked: Iterable[str] = ())
 # ------------------------------------------------------------------ the date a reader sees
 
 UPDATED_LABEL = re.compile(
-    r"\b(?:updated|modified|revised|reviewed|edited|fact[- ]checked)\b|更新|修改|修订", re.I
+    r"\b(?:updated|modified|revised|reviewed|edited|fact[- ]checked|aktualisiert|geändert"
+    r"|mis à jour|actualizado|aggiornato|atualizado|bijgewerkt)\b|更新|修改|修订",
+    re.I,
 )
 """Words that make a printed date the article's last change rather than its publication."""
 PRINTED_DATE_CHARS = 80
