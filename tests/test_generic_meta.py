@@ -221,6 +221,13 @@ def test_an_og_title_that_is_the_host_name_is_not_the_title() -> None:
         ('<div class="byline">Text by Hunter Dale</div>', "Hunter Dale"),
         ('<span class="author-name">"David Kim"</span>', "David Kim"),
         ('<div class="byline">Posted by:</div><p>作者：宋怡</p>', "宋怡"),
+        (
+            "<p><span>By</span> <a href='/s'>Sofia Gonzales</a> <span>May 2, 2025</span></p>",
+            "Sofia Gonzales",
+        ),
+        ("<div><span>Written by</span><span>Edda Tabor</span></div>", "Edda Tabor"),
+        ("<div><span>by:</span><a>Ziyu Xu</a>, <a>Lin Bo</a></div>", "Ziyu Xu"),
+        ('<div class="author-name">Role</div>', ""),
     ],
 )
 def test_bylines_as_a_reader_sees_them(body: str, author: str) -> None:
@@ -263,6 +270,7 @@ def test_marked_author_drops_the_label() -> None:
             "Dev Jarvis",
         ),
         ('<meta name="author" content="undefined">', "", ""),
+        ('<meta name="author" content="By Arla Marten">', "", "Arla Marten"),
     ],
 )
 def test_declared_authors_as_a_reader_sees_them(head: str, body: str, author: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from archive.dates import find_date
@@ -88,6 +89,10 @@ REPORTER = re.compile(
 )
 _EN_NAME = r"[A-Z][\w.'\-]+(?:\s+[A-Z][\w.'\-]+){0,3}"
 BY_LINE = re.compile(rf"^\s*By\s+(?P<names>{_EN_NAME}(?:\s*(?:,|and|&)\s*{_EN_NAME})*)\s*$")
+BY_LABEL = re.compile(
+    r"^\s*(?:(?:Written|Posted|Article|Text|Words|Story|Reported)\s+)?by\s*:?\s*$", re.I
+)
+"""A byline's label standing alone, the name in the next text (``By`` | ``Sofia Gonzalez``)."""
 CLOSING_BRACKET = re.compile(
     rf"[。！？”」.!?]\s*[（(]\s*(?P<names>{_ZH_NAME}(?:{_SEP}{_ZH_NAME}){{0,4}})"
     rf"\s*(?:[{_HAN}]{{2,3}}报道)?\s*[)）]\s*$"
@@ -215,7 +220,20 @@ def declared_author(
 
 
 _NOT_AUTHORS = frozenset(
-    ["undefined", "null", "none", "unknown", "about", "category", "state", "webmaster", "admin"]
+    [
+        "undefined",
+        "null",
+        "none",
+        "unknown",
+        "about",
+        "category",
+        "state",
+        "role",
+        "webmaster",
+        "admin",
+        "author",
+        "the author",
+    ]
 )
 """Template and interface words that stand where a name should be."""
 _CJK_ONLY = re.compile(rf"^[{_HAN}·\s、，,]+$")
@@ -225,6 +243,7 @@ def _bare_name(value: str) -> str:
     """A declared name without quotes or a desk after it (``"David Kim"``,
     ``David Jackson - FullStack Editorial Team`` → ``David Jackson``)."""
     text = value.strip().strip("\"“”'").strip()
+    text = re.sub(r"^By\s+(?=[A-Z])", "", text)
     head = re.split(r"\s+[-|–—]\s+", text, maxsplit=1)[0]
     return head if head != text and re.fullmatch(_FULL_NAME, head) else text
 
@@ -300,6 +319,9 @@ def byline_author(texts: list[str], title: str = "", marked: Iterable[str] = ())
         by = BY_LINE.match(text)
         if by:
             return re.sub(r"\s*(?:,|\band\b|&)\s*", ", ", by.group("names")).strip(", ")
+    for label, text in pairwise(texts):
+        if BY_LABEL.match(label) and re.fullmatch(_FULL_NAME, text.strip(" ,")):
+            return text.strip(" ,")
     for text in texts:
         bracket = CLOSING_BRACKET.search(text)
         if bracket:
