@@ -309,6 +309,21 @@ def test_declared_authors_as_a_reader_sees_them(head: str, body: str, author: st
             "Preparing a transition in Debhost",
         ),
         (
+            '<meta property="og:title" content="Tips for remote study">',
+            "<h1>TIPS FOR REMOTE STUDY</h1>",  # capitals for the eye: the declared spelling
+            "Tips for remote study",
+        ),
+        (
+            '<meta property="og:title" content="Five pruning mistakes | Hedgewise">',
+            "<h1>Pruning</h1>",
+            "Five pruning mistakes",  # the host's name (hedgewise.test) as the last segment
+        ),
+        (
+            '<meta property="og:title" content="Hedgewise | Five pruning mistakes">',
+            "",
+            "Five pruning mistakes",
+        ),
+        (
             '<meta property="og:title" content="国产传感器良率突破九成">',
             "<h1>国产MEMS传感器良率首次突破九成</h1>",
             "国产MEMS传感器良率首次突破九成",
@@ -316,7 +331,7 @@ def test_declared_authors_as_a_reader_sees_them(head: str, body: str, author: st
     ],
 )
 def test_the_headline_a_reader_sees(head: str, body: str, title: str) -> None:
-    page = _page(head, f"{NAV}{body}<p>Text of the article.</p>")
+    page = _page(head, f"{NAV}{body}<p>Text of the article.</p>", "https://hedgewise.test/a")
     assert GenericParser.V1().title(page) == title
 
 

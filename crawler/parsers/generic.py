@@ -203,6 +203,25 @@ def _title_tokens(text: str) -> set[str]:
     return set(re.findall(rf"[{_HAN}]|[^\W{_HAN}]+", text.lower()))
 
 
+_SEGMENT = re.compile(r"\s+[|\-–—]\s+")
+
+
+def _strip_host_segment(title: str, url: str) -> str:
+    """``Post title | Artlyst`` on ``artlyst.com`` → ``Post title``: a first or last segment
+    that spells the host's name (letters and digits, any case) is the site's."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    label = re.sub(r"\W", "", host.rsplit(".", 2)[-2] if "." in host else host)
+    parts = _SEGMENT.split(title)
+    if len(parts) < 2 or len(label) < 4:
+        return title
+    spelled = [len(p) >= 4 and re.sub(r"\W", "", p.lower()) in label for p in parts]
+    if spelled[-1]:
+        return title[: title.rindex(parts[-1])].rstrip(" |-–—")
+    if spelled[0]:
+        return title[len(parts[0]) :].lstrip(" |-–—")
+    return title
+
+
 def _names_the_site(og_title: str, title: str, url: str) -> bool:
     """Whether ``og:title`` is only the site's name: the host's name (``Robomow`` on
     ``www.robomow.com``), ending a longer ``<title>`` after a separator."""
@@ -287,7 +306,9 @@ class GenericParser(ParserProxy):
             if og_title and _names_the_site(og_title, text, page.url):
                 names.add(og_title.lower())  # og:title "Robomow" of "Which mower … | Robomow"
             elif og_title:
-                declared = strip_site_suffix(og_title, names, split=False)
+                declared = _strip_host_segment(
+                    strip_site_suffix(og_title, names, split=False), page.url
+                )
                 if self._reads_as_headline(headline, declared, text, names, page):
                     return headline  # the headline the reader sees, not the sharing title
                 return declared
@@ -313,6 +334,8 @@ class GenericParser(ParserProxy):
             most two ``<h1>`` on the page (more are section headings)."""
             if len(h1) < MIN_HEADLINE_CHARS or h1.lower() in names or h1 == declared:
                 return False
+            if h1.isupper() and not declared.isupper() and not re.search(f"[{_HAN}]", h1):
+                return False  # capitals for the eye (an uppercase headline, not an acronym)
             if title != h1 and title.endswith(h1):  # "Post title • Site" with the site's h1
                 return False
             if find_date(h1, relative=False):
