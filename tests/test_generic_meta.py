@@ -114,9 +114,9 @@ def test_the_first_headline_with_a_date_wins_on_a_forum() -> None:
 
 def test_printed_date_ranks_by_label_then_distance() -> None:
     texts = ["Menu", "Title of it", "Jo Doe", "Updated: May 2, 2025", "May 1, 2024", "Body"]
-    assert printed_date(texts, ["Title of it"]) == PrintedDate("May 1, 2024", False, False)
+    assert printed_date(texts, ["Title of it"]) == PrintedDate("May 1, 2024", False, False, 4)
     texts = ["Menu", "Title of it", "Updated", ":", "May 2, 2025", "Body"]
-    assert printed_date(texts, ["Title of it"]) == PrintedDate("May 2, 2025", True, False)
+    assert printed_date(texts, ["Title of it"]) == PrintedDate("May 2, 2025", True, False, 4)
     assert printed_date(["Menu", "Body text"], ["Title of it"]) is None
 
 
@@ -368,3 +368,14 @@ def test_a_german_page_published_and_updated() -> None:
     )
     raw = _published("", body, "https://www.netzblatt.test/artikel/relais", lang="de")
     assert raw == "2024-03-05"
+
+
+def test_a_publication_label_above_beats_a_stamp_near_a_false_headline() -> None:
+    # an old blog: <title> is the blogger's name, which also signs every comment below
+    body = (
+        "<div>Ling Ma</div><div>.NET notes</div>"
+        "<h2>On generics</h2><p>发表于 2004年12月27日 12:40 - (阅读:3727;评论:63)</p>"
+        "<p>" + "Generics change how collections are written. " * 8 + "</p>"
+        "<p>2004-12-27 19:24</p><p>Ling Ma</p><p>Thanks for reading.</p>"
+    )
+    assert _published("<title>Ling Ma</title>", body) == "2004-12-27 12:40:00"

@@ -26,7 +26,12 @@ from archive.boilerplate import CJK_WEIGHT, text_weight, trim_boilerplate
 from archive.dates import RELATIVE, day_first, find_date, parse_page_date
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
 from crawler.parsers.generic_body import BLOCK_TAGS, element_text, extract_body, inner_html
-from crawler.parsers.generic_meta import byline_author, declared_author, printed_date
+from crawler.parsers.generic_meta import (
+    UPDATED_LABEL,
+    byline_author,
+    declared_author,
+    printed_date,
+)
 
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "html",
@@ -350,8 +355,13 @@ class GenericParser(ParserProxy):
         @attribute
         def published(self, page: Page) -> str:
             declared = self._declared_date(page)
-            printed = printed_date(self._texts(page), self._headlines(page))
+            texts = self._texts(page)
+            printed = printed_date(texts, self._headlines(page))
             if printed and not declared:
+                labelled = self._labelled_date(texts)
+                if labelled and labelled[0] < printed.at:
+                    # "发表于 2004年12月27日" above a "headline" that is really the blog's name
+                    return self._absolute(labelled[1], page)
                 return self._absolute(printed.text, page)
             if (
                 printed
@@ -371,10 +381,9 @@ class GenericParser(ParserProxy):
                 found = find_date(value)
                 if found:
                     return self._absolute(found, page)
-            texts = self._texts(page)
-            for labelled in DATE_LABELLED.finditer("\n".join(texts)):
-                found = find_date(labelled.group("rest"))
-                if found and labelled.group("rest").lstrip().startswith(found[:2]):
+            for label in DATE_LABELLED.finditer("\n".join(texts)):
+                found = find_date(label.group("rest"))
+                if found and label.group("rest").lstrip().startswith(found[:2]):
                     return self._absolute(found, page)
             for node in page.selector.css(self.AUTHOR_NODES)[:3]:
                 # a date printed beside the byline ("By Jane Doe - Mar 27, 2024"), in the
@@ -397,6 +406,19 @@ class GenericParser(ParserProxy):
                 if match:  # /2025/12/15/slug or /2025-12-15-slug: a day, no time
                     return "-".join(match.group("y", "m", "d"))
             raise ParseError("published", "no date meta, JSON-LD, <time> or date-looking text")
+
+        @staticmethod
+        def _labelled_date(texts: list[str]) -> tuple[int, str] | None:
+            """The first date after a publication label (``发表于``, ``Published``; not
+            ``Updated``) and the index of its text."""
+            joined = "\n".join(texts)
+            for labelled in DATE_LABELLED.finditer(joined):
+                if UPDATED_LABEL.search(labelled.group(0)[: labelled.start("rest")]):
+                    continue
+                found = find_date(labelled.group("rest"))
+                if found and labelled.group("rest").lstrip().startswith(found[:2]):
+                    return joined.count("\n", 0, labelled.start("rest")), found
+            return None
 
         def _declared_date(self, page: Page) -> str:
             """The publication date the page declares (``<meta>``, JSON-LD, ``<time>``), if it

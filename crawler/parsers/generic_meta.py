@@ -371,6 +371,8 @@ class PrintedDate(NamedTuple):
     """Labelled as the last change (``Updated``, ``Last reviewed``)."""
     before: bool
     """Printed above the headline (a kicker or a breadcrumb line), not in the byline under it."""
+    at: int = 0
+    """Index of its text among the page's texts."""
 
 
 def _label_before(texts: list[str], j: int) -> str:
@@ -396,7 +398,7 @@ def printed_date(
     no other (``August 16, 2019 - Updated July 9, 2025`` is from August 16, 2019).
     """
     heads = [h for h in headlines if h]
-    best: tuple[bool, int, int, bool, str] | None = None
+    best: tuple[bool, int, int, bool, str, int] | None = None
     occurrences = (i for i, text in enumerate(texts) if text and _is_headline(text, heads))
     for n, i in enumerate(occurrences):
         for j in range(max(0, i - before), min(len(texts), i + after + 1)):
@@ -407,6 +409,6 @@ def printed_date(
                 label = node[:at]
                 if not re.search(r"\w", label):  # the label in its own node(s) before it
                     label = _label_before(texts, j)
-                rank = (bool(UPDATED_LABEL.search(label)), n, abs(j - i), j < i, found)
+                rank = (bool(UPDATED_LABEL.search(label)), n, abs(j - i), j < i, found, j)
                 best = min(best, rank) if best else rank
-    return PrintedDate(best[4], best[0], best[3]) if best else None
+    return PrintedDate(best[4], best[0], best[3], best[5]) if best else None
