@@ -218,9 +218,7 @@ def test_a_failed_bulk_load_leaves_the_index_as_it_was(tmp_path: Path) -> None:
 
 def test_an_unknown_trigger_refuses_the_bulk_load(tmp_path: Path) -> None:
     with Archive(tmp_path, ExportOptions(fsync=False)) as archive:
-        archive.db.execute(
-            "create trigger audit after insert on articles begin select 1; end"
-        )
+        archive.db.execute("create trigger audit after insert on articles begin select 1; end")
         with pytest.raises(RuntimeError, match="audit"), archive.bulk_index(1, True):
             pass
         names = {name for name, _sql in index.article_triggers(archive.db)}
