@@ -367,8 +367,9 @@ def bulk_load(db: Database) -> Iterator[Database]:
 
 
 BULK_LOAD_MIN = 1000
-"""Default of ``ARCHIVE_BULK_INDEX_MIN``: posts from which an ``import`` loads the index in
-bulk (:func:`bulk_load`), when the archive holds at most a quarter as many articles."""
+"""Posts from which ``import`` loads the index in bulk (:func:`bulk_load`) by default, when
+the archive holds at most a quarter as many articles (``import --bulk/--no-bulk`` decides
+otherwise)."""
 
 
 def bulk_load_pays(stored: int, incoming: int, minimum: int = BULK_LOAD_MIN) -> bool:
