@@ -139,14 +139,28 @@ _ATTR = re.compile(
 )
 
 
-def img_tags(body: str) -> list[tuple[int, str, list[tuple[str, str | None]]]]:
-    """Every ``<img>`` start tag of ``body``: its offset, raw text and attributes (html.parser)."""
+ImgTag = tuple[int, str, list[tuple[str, str | None]]]
+
+IMG_TAGS_CACHE = 512
+"""Bodies whose scan :func:`img_tags` remembers: an import scans a post's body when it parses
+it (``img_srcs``, ``replace_img_src_text``) and again when the batch of 200 is rendered."""
+
+
+@functools.lru_cache(maxsize=IMG_TAGS_CACHE)
+def _img_tags(body: str) -> tuple[ImgTag, ...]:
     if "<img" not in body.lower():
-        return []
+        return ()
     scanner = _ImgScanner(body)
     scanner.feed(body)
     scanner.close()
-    return scanner.tags
+    return tuple(scanner.tags)
+
+
+def img_tags(body: str) -> list[ImgTag]:
+    """Every ``<img>`` start tag of ``body``: its offset, raw text and attributes (html.parser).
+
+    The scan of a body is remembered (:data:`IMG_TAGS_CACHE` bodies): callers only read it."""
+    return list(_img_tags(body))
 
 
 def _src_span(tag_text: str) -> tuple[int, int] | None:

@@ -329,6 +329,64 @@ def write_transaction(db: Database) -> Iterator[Database]:
     db.conn.execute("COMMIT")
 
 
+def article_triggers(db: Database) -> list[tuple[str, str]]:
+    """``(name, SQL)`` of every trigger on ``articles``, in creation order."""
+    sql = "select name, sql from sqlite_master where type = 'trigger' and tbl_name = 'articles'"
+    return [(str(name), str(text)) for name, text in db.execute(sql + " order by rowid")]
+
+
+@contextmanager
+def bulk_load(db: Database) -> Iterator[Database]:
+    """Load many articles with the search triggers off; rebuild the search indexes once.
+
+    One write transaction from start to end (or a savepoint in the caller's): the triggers
+    of ``articles`` (:data:`archive.search.SEARCH_TRIGGERS`) are dropped, the caller writes
+    its rows, then :func:`archive.search.rebuild_search_index` refills the three FTS5
+    indexes and ``article_search`` from ``articles`` and the triggers are created again,
+    with the same SQL, before the commit. Tokenizing every body once in a single statement
+    costs less than the triggers do row by row (``docs/benchmarks.md``, ``bench:writer``).
+
+    Crash-safe by SQLite's atomicity: a kill (or an exception) before the commit rolls back
+    the rows *and* the dropped triggers, leaving the index as it was before the load —
+    consistent and searchable; files written meanwhile are ahead of it, as after any kill
+    between a batch's files and its commit, and the next run indexes them. The rebuild is of
+    the whole index, so this pays off only when the load is large next to what is stored
+    (:func:`bulk_load_pays`).
+    """
+    with write_transaction(db):
+        triggers = article_triggers(db)
+        unknown = {name for name, _sql in triggers} - search.SEARCH_TRIGGERS
+        if unknown:
+            raise RuntimeError(f"bulk_load: unknown trigger(s) on articles: {sorted(unknown)}")
+        for name, _sql in triggers:
+            db.execute(f"drop trigger [{name}]")
+        yield db
+        search.rebuild_search_index(db)
+        for _name, sql in triggers:
+            db.execute(sql)
+
+
+BULK_LOAD_MIN = 1000
+"""Posts from which ``import`` loads the index in bulk (:func:`bulk_load`) by default, when
+the archive holds at most a quarter as many articles (``import --bulk/--no-bulk`` decides
+otherwise)."""
+
+
+def bulk_load_pays(stored: int, incoming: int, minimum: int = BULK_LOAD_MIN) -> bool:
+    """Whether loading ``incoming`` articles into an index of ``stored`` ones should use
+    :func:`bulk_load`: the rebuild re-tokenizes the stored articles too, which costs about
+    what the triggers would save on the incoming ones once ``stored`` > ``incoming`` / 4.
+
+    >>> bulk_load_pays(0, 10_000), bulk_load_pays(5_000, 10_000), bulk_load_pays(0, 10)
+    (True, False, False)
+    """
+    return incoming >= max(minimum, 1) and stored * 4 <= incoming
+
+
+def count_articles(db: Database) -> int:
+    return int(db.execute("select count(*) from articles").fetchone()[0])
+
+
 def save_article(db: Database, row: dict[str, Any], article: ArticleItem) -> None:
     """Upsert an article with its images and categories in one transaction."""
     with write_transaction(db):

@@ -324,7 +324,7 @@ def reindex(root: Path, *, local_prefix: str = ExportOptions.local_prefix) -> Re
         seen_ids: dict[str, str] = {}
         batch: list[tuple[dict[str, Any], ArticleItem]] = []
         seen: dict[str, str | None] = {}
-        with db.atomic():
+        with index.bulk_load(db):  # one transaction; the search indexes built once at the end
             for post in files:
                 try:
                     text = post.path.read_text(encoding="utf-8")

@@ -235,6 +235,65 @@ end""",
         db.execute(sql)
 
 
+SEARCH_TRIGGERS = frozenset(
+    {
+        "articles_ai",  # articles_fts (trigram, external content; sqlite-utils' enable_fts)
+        "articles_ad",
+        "articles_au",
+        f"{SEARCH_TABLE}_ai",  # article_search (+ values) and, on insert/delete, the chars
+        f"{SEARCH_TABLE}_ad",
+        f"{SEARCH_TABLE}_au",
+        f"{CHARS_TABLE}_au",
+        f"{WORDS_TABLE}_ai",
+        f"{WORDS_TABLE}_ad",
+        f"{WORDS_TABLE}_au",
+    }
+)
+"""Every trigger on ``articles``: each keeps one of the search structures in step, and
+:func:`rebuild_search_index` rebuilds all of them (``archive.index.bulk_load`` drops these
+triggers while it loads rows and refuses a trigger it does not know)."""
+
+
+def rebuild_search_index(db: Database) -> None:
+    """Refill every search structure from ``articles`` in one pass each (inside the caller's
+    transaction): the trigram index by FTS5's ``rebuild`` (external content), the character
+    and word indexes (contentless) by ``delete-all`` and one ``insert … select``, the facet
+    values (new ones in the order the triggers would add them: by rowid, then facet) and
+    ``article_search``. What the triggers keep row by row, built at once: the same rows,
+    tokens and matches."""
+    register_functions(db)
+    db.execute(f"insert into {TRIGRAM_TABLE} ({TRIGRAM_TABLE}) values ('rebuild')")
+    for table, function in (
+        (CHARS_TABLE, SPACED_CHARS_FUNCTION),
+        (WORDS_TABLE, LATIN_TEXT_FUNCTION),
+    ):
+        db.execute(f"insert into {table} ({table}) values ('delete-all')")
+        db.execute(
+            f"insert into {table} (rowid, title, body_text) "
+            f"select rowid, {function}(title), {function}(body_text) from articles order by rowid"
+        )
+    values = " union all ".join(
+        f"select a.rowid as r, {k} as k, '{f}' as facet, {e.format(row='a')} as value "
+        "from articles a"
+        for k, (f, e) in enumerate(FACET_COLUMNS.items())
+    )
+    db.execute(
+        f"insert or ignore into {VALUES_TABLE} (facet, value) "
+        f"select facet, value from ({values}) order by r, k"
+    )
+    joins = " ".join(
+        f"join {VALUES_TABLE} v_{f} on v_{f}.facet = '{f}' and v_{f}.value = {e.format(row='a')}"
+        for f, e in FACET_COLUMNS.items()
+    )
+    db.execute(f"delete from {SEARCH_TABLE}")
+    db.execute(
+        f"insert into {SEARCH_TABLE} "
+        "(rowid, published, portal_id, author_id, month_id, categories_id) "
+        "select a.rowid, a.published, v_portal.id, v_author.id, v_month.id, v_categories.id "
+        f"from articles a {joins} order by a.rowid"
+    )
+
+
 # --- queries ------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -146,6 +147,15 @@ class Archive:
     def save_entries(self, entries: Sequence[Entry], *, touch: bool = True) -> list[SaveResult]:
         """:meth:`save_batch` of entries that may each bring their own origin and options."""
         return write_batch(self, entries, touch=touch)
+
+    def bulk_index(self, incoming: int, bulk: bool | None = None) -> AbstractContextManager[object]:
+        """Around the writes of ``incoming`` articles: :func:`archive.index.bulk_load` (one
+        index transaction, search indexes rebuilt once at the end) when ``bulk`` is true,
+        or, when it is ``None``, when :func:`archive.index.bulk_load_pays` for this index;
+        otherwise nothing (each batch its own transaction)."""
+        if bulk is None:
+            bulk = index.bulk_load_pays(index.count_articles(self.db), incoming)
+        return index.bulk_load(self.db) if bulk else nullcontext()
 
     def rewrite(
         self, article: ArticleItem, *, origin: str = "crawl", imported_from: str | None = None

@@ -815,16 +815,20 @@ def timed_phases(layout: Layout, work: Any) -> PhaseTable:
 def phase_breakdown(source: Path, limit: int, work: Path) -> dict[str, PhaseTable]:
     """Where ``import`` and ``reindex`` spend their time, for the first ``limit`` posts of
     ``source``, in this process (the library calls the CLI makes, with timing wrappers)."""
-    from archive import frontmatter_files, importer, index, maintenance, store
+    from archive import frontmatter_files, importer, index, maintenance, search, store, writer
 
     root = work / "phases"
     shutil.rmtree(root, ignore_errors=True)
     sources = importer.collect_sources([source])[:limit]
 
-    def import_all() -> None:
-        with store.Archive(root, frontmatter_files.ExportOptions()) as archive:
-            for item in sources:
-                importer.import_file(archive, item)
+    def import_all() -> None:  # as the CLI: batches, the index loaded in bulk when it pays
+        batch = importer.IMPORT_BATCH
+        with (
+            store.Archive(root, frontmatter_files.ExportOptions()) as archive,
+            archive.bulk_index(len(sources)),
+        ):
+            for start in range(0, len(sources), batch):
+                importer.import_batch(archive, sources[start : start + batch])
 
     import_layout: Layout = [
         (
@@ -837,10 +841,18 @@ def phase_breakdown(source: Path, limit: int, work: Path) -> dict[str, PhaseTabl
                 (importer, "html_to_text", "html_to_text (lxml)"),
             ],
         ),
-        (store, "render_article", "render_article (YAML dump, image URLs)", []),
-        (store, "write_atomic", "write_atomic (post + sidecar)", [(os, "fsync", "os.fsync")]),
-        (index, "stored_article", "index.stored_article", []),
-        (index, "save_article", "index.save_article (SQLite, FTS5 trigger)", []),
+        (
+            writer,
+            "render_entry",
+            "render_entry (YAML dump, image URLs, sidecar JSON)",
+            [(writer, "render_article", "render_article")],
+        ),
+        (writer, "_plan", "plan (compare with the files on disk)", []),
+        (writer, "_write_temps", "write temp files (post + sidecar)", []),
+        (writer, "_sync_files", "flush (syncfs / fsync)", []),
+        (writer, "_rename", "rename into place", []),
+        (index, "save_articles", "index.save_articles (SQLite rows)", []),
+        (search, "rebuild_search_index", "rebuild the search indexes (FTS5, once)", []),
     ]
     reindex_layout: Layout = [
         (maintenance, "_read_sidecar", "read sidecar (JSON)", []),
@@ -848,7 +860,8 @@ def phase_breakdown(source: Path, limit: int, work: Path) -> dict[str, PhaseTabl
         (maintenance, "stored_body", "stored_body (image URLs back)", []),
         (maintenance, "html_to_text", "html_to_text (lxml)", []),
         (maintenance, "content_hash", "content_hash", []),
-        (index, "save_article", "index.save_article (SQLite, FTS5 trigger)", []),
+        (index, "save_articles", "index.save_articles (SQLite rows)", []),
+        (search, "rebuild_search_index", "rebuild the search indexes (FTS5, once)", []),
     ]
     try:
         tables = {

@@ -1,7 +1,8 @@
 """Crash safety: SIGKILL a writing command at seeded random points, resume, compare.
 
-For every command in :data:`CASES` (``crawl``, ``import``; ``export`` is one more line), a
-starting archive is built once (partly filled: the first listing pages, half of the posts),
+For every command in :data:`CASES` (``crawl``, ``import``, ``import --bulk``; ``export`` is
+one more line), a starting archive is built once (partly filled: the first listing pages, half
+of the posts),
 and one uninterrupted run from a copy of it gives the reference tree. Each trial then takes a
 fresh copy, starts the same command in its own process and kills it with ``SIGKILL``:
 
@@ -42,6 +43,7 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
+from archive import index, search
 from archive.crashpoints import ENV as CRASHPOINT_ENV
 from archive.crashpoints import POINTS
 from archive.frontmatter_files import TMP_DIR, TMP_PREFIX
@@ -128,6 +130,13 @@ CASES = [
         "import",
         lambda e: [_import(e.source_half)],
         lambda e: _import(e.source_full),
+        resume_in_process=True,
+    ),
+    # the bulk path (auto from 1,000 posts): one index transaction, search indexes rebuilt once
+    KillCase(
+        "import-bulk",
+        lambda e: [_import(e.source_half)],
+        lambda e: ["import", "--bulk", str(e.source_full)],
         resume_in_process=True,
     ),
     # every post rewritten in another image mode: many writes, no network
@@ -249,6 +258,28 @@ def _rows(archive: Path) -> set[tuple[str, str, str]]:
     db = Database(archive / "index.db")
     try:
         return {(r["id"], r["path"], r["content_hash"]) for r in db["articles"].rows}
+    finally:
+        db.close()
+
+
+def _search_in_step(archive: Path) -> None:
+    """The index is searchable and its search structures agree with ``articles``: every
+    trigger of ``articles`` is there, each FTS5 index passes its integrity check and holds one
+    entry per article, ``article_search`` one row per article, and each article's title is
+    found by the trigram index."""
+    db = Database(archive / "index.db")
+    try:
+        triggers = {name for name, _sql in index.article_triggers(db)}
+        assert triggers == search.SEARCH_TRIGGERS
+        count = db.execute("select count(*) from articles").fetchone()[0]
+        for table in (search.TRIGRAM_TABLE, search.CHARS_TABLE, search.WORDS_TABLE):
+            db.execute(f"insert into {table} ({table}, rank) values ('integrity-check', 1)")
+            assert db.execute(f"select count(*) from {table}").fetchone()[0] == count, table
+        assert db.execute(f"select count(*) from {search.SEARCH_TABLE}").fetchone()[0] == count
+        for rowid, title in db.execute("select rowid, title from articles").fetchall():
+            sql = f"select rowid from {search.TRIGRAM_TABLE} where {search.TRIGRAM_TABLE} match ?"
+            found = {r for (r,) in db.execute(sql, ['"' + title.replace('"', '""') + '"'])}
+            assert rowid in found, title
     finally:
         db.close()
 
@@ -410,6 +441,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
         assert parse_post(post.read_text(encoding="utf-8")).body_html, post
     state = _killed_state(archive)
     landed = _landed(state, crashpoint)
+    _search_in_step(archive)  # whatever the kill interrupted, the index is consistent
 
     _resume(archive, case, env, server, tmp_path / "resumed.log")
     seconds = time.monotonic() - started
@@ -444,6 +476,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(
     assert extra == [], "files an uninterrupted run does not have"
     assert differing == [], "bytes differ from the uninterrupted run"
     assert rows == prepared.reference_rows
+    _search_in_step(archive)
 
 
 def test_a_killed_image_write_leaves_no_partial_image(tmp_path: Path) -> None:
