@@ -253,6 +253,16 @@ def _distinct_images(found: list[tuple[str, str]]) -> list[ImageRef]:
     return refs
 
 
+def missing_fields(item: ArticleItem) -> list[str]:
+    """Required fields that are empty after normalization (the item is not an article)."""
+    missing = []
+    if not item.title:
+        missing.append("title")
+    if not item.body_text and not item.images:
+        missing.append("body")
+    return missing
+
+
 _CLOCK = re.compile(r"\d{1,2}\s*[:：时]\s*\d{2}|\b\d{1,2}\s*[ap]\.?m\b", re.I)
 """A clock time in a printed date (``16:09``, ``3 pm``)."""
 

@@ -81,6 +81,14 @@ INCOMPLETE = "incomplete"
 """Failure reason of a multi-page article one of whose pages could not be read."""
 ITEM_META = ("feed_published", "archive_fetched_at")
 """Request meta an article item is built from (kept across the pages of an article)."""
+ARTICLE_PRIORITY = 1
+"""Scrapy priority of article (and article page) requests, above listings, feeds and sitemaps
+(0): the articles a listing page found are fetched before the next listing page, so the
+frontier holds about one listing page of requests however long the crawl is (memory stays
+flat). Scrapy's default LIFO queue otherwise pops the next listing page, yielded last, first
+and walks every listing page before any article. A distributed worker raises listings above
+this again (``crawler.distributed.LISTING_PRIORITY``): there, listings widen the shared
+frontier for the other workers."""
 
 
 FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
@@ -264,6 +272,7 @@ class PortalSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             meta={"archive_article": True, **meta},
+            priority=ARTICLE_PRIORITY,
         )
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
@@ -410,6 +419,7 @@ class PortalSpider(scrapy.Spider):
             callback=self.parse_next_page,
             errback=self.on_page_error,
             meta={"archive_pages": pages, "archive_article": True},
+            priority=ARTICLE_PRIORITY,
         )
 
     def parse_next_page(self, response: Response) -> Iterator[Any]:
