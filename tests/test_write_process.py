@@ -143,11 +143,18 @@ def _crawl_argv(archive: Path, portal: DemoPortal) -> list[str]:
 
 
 def _children(pid: int) -> list[int]:
-    """Child processes of ``pid`` (Linux ``/proc``)."""
+    """The writer processes of ``pid`` (Linux ``/proc``; not multiprocessing's resource
+    tracker, which ``spawn`` starts too)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         with open(task / "children", encoding="ascii") as handle:  # noqa: PTH123
-            found += [int(c) for c in handle.read().split()]
+            for child in handle.read().split():
+                try:
+                    cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+                except FileNotFoundError:
+                    continue
+                if b"spawn_main" in cmdline:
+                    found.append(int(child))
     return found
 
 
