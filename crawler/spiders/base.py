@@ -28,6 +28,7 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
+from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionRefusedError,
@@ -99,6 +100,13 @@ FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((IgnoreRequest,), "ignored"),
 )
 """Exception classes → the short reason recorded in ``failures``."""
+
+
+def page_selector(response: TextResponse) -> Selector:
+    """The page parsed once, as ``response.selector`` would be, but not cached on the
+    response: Scrapy keeps a response until its items are through the pipelines (with a writer
+    process, until their batch is durable), and its lxml tree need not live that long."""
+    return Selector(response=response)
 
 
 def failure_reason(failure: Failure) -> tuple[str, str]:
@@ -376,7 +384,7 @@ class PortalSpider(scrapy.Spider):
         if fixed is not response:
             self.crawler.stats.inc_value("archive/encoding_fixed")
             self.logger.info("Re-decoded %s as %s", response.url, fixed.encoding)
-        page = Page.from_selector(fixed.selector, fixed.url)  # parsed once, by Scrapy
+        page = Page.from_selector(page_selector(fixed), fixed.url)
         try:
             result = self.parser(self.name).parse(page, errors="suppress")
         except ExtractorError as exc:  # a required field crashed, or a module is missing
@@ -430,7 +438,7 @@ class PortalSpider(scrapy.Spider):
             yield self.incomplete(pages, response.url, "not_html", "not an HTML page")
             return
         fixed = fix_encoding(response, self.page_encoding)
-        page = Page.from_selector(fixed.selector, fixed.url)
+        page = Page.from_selector(page_selector(fixed), fixed.url)
         try:
             part = self.parser(self.name).parse(page, errors="suppress")
         except Exception as exc:
