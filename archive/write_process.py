@@ -32,10 +32,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-import multiprocessing
 import os
 import resource
 import signal
+import subprocess
+import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -211,7 +212,7 @@ class _StopRequestedError(Exception):
     """SIGTERM while waiting for a batch."""
 
 
-def serve(conn: Connection, config: WriterConfig) -> None:
+def serve(conn: Any, config: WriterConfig) -> None:
     """The child's main loop: ``(articles, failures)`` in, ``("done", BatchResult)`` or
     ``("error", text)`` out, until ``None`` (the crawl's end) or the pipe closes."""
     die_with_parent(config.parent)
@@ -263,24 +264,74 @@ class WriterDiedError(RuntimeError):
     """The writer process exited (was killed) before it answered."""
 
 
+def main() -> None:
+    """Entry point of the child (``python -c``): ``argv[1:3]`` are the pipe's two file
+    descriptors (to read batches from, to answer on); the first message is the
+    :class:`WriterConfig`."""
+    from multiprocessing.connection import Connection
+
+    incoming = Connection(int(sys.argv[1]), writable=False)
+    outgoing = Connection(int(sys.argv[2]), readable=False)
+    config = incoming.recv()
+    serve(_Duplex(incoming, outgoing), config)
+
+
+class _Duplex:
+    """Two one-way connections used as one (``recv`` from one, ``send`` on the other)."""
+
+    def __init__(self, incoming: Connection, outgoing: Connection) -> None:
+        self.incoming, self.outgoing = incoming, outgoing
+
+    def recv(self) -> Any:
+        return self.incoming.recv()
+
+    def send(self, obj: Any) -> None:
+        self.outgoing.send(obj)
+
+    def poll(self, timeout: float) -> bool:
+        return self.incoming.poll(timeout)
+
+    def close(self) -> None:
+        self.incoming.close()
+        self.outgoing.close()
+
+
 class WriterProcess:
     """The parent's handle of the writer child: :meth:`write` a batch (blocking), then
-    :meth:`close`. Not thread-safe: one thread talks to it at a time."""
+    :meth:`close`. Not thread-safe: one thread talks to it at a time.
+
+    The child is a plain ``python -c`` process importing only ``archive`` (not the parent's
+    ``__main__``, as multiprocessing's spawn would: Scrapy's command line, the CLI), with the
+    parent's ``sys.path``; batches are pickled over two pipes."""
 
     def __init__(self, config: WriterConfig) -> None:
-        context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-        self.conn, child_end = context.Pipe()
-        self.process = context.Process(
-            target=serve, args=(child_end, config), name="archive-writer", daemon=True
+        from multiprocessing.connection import Connection
+
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p or str(Path.cwd()) for p in sys.path)
+        code = "from archive.write_process import main; main()"
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code, str(to_child_r), str(from_child_w)],
+                pass_fds=(to_child_r, from_child_w),
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.conn = _Duplex(
+            Connection(from_child_r, writable=False), Connection(to_child_w, readable=False)
         )
-        self.process.start()
-        child_end.close()
+        self.conn.send(config)
         self.cpu_seconds = 0.0
         self.maxrss_kib = 0
         self.dead = False
 
     def describe(self) -> str:
-        code = self.process.exitcode
+        code = self.process.poll()
         if code is None:
             return "the writer process stopped answering"
         if code < 0:
@@ -298,7 +349,8 @@ class WriterProcess:
             kind, payload = self.conn.recv()
         except (EOFError, OSError) as exc:
             self.dead = True
-            self.process.join(5)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
             raise WriterDiedError(self.describe()) from exc
         if kind == "error":
             raise RuntimeError(f"writer process: {payload.strip()}")
@@ -321,7 +373,8 @@ class WriterProcess:
             except (EOFError, OSError):
                 pass
         self.conn.close()
-        self.process.join(timeout)
-        if self.process.is_alive():  # pragma: no cover - a stuck child
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck child
             self.process.kill()
-            self.process.join()
+            self.process.wait()
