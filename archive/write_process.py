@@ -3,8 +3,9 @@
 A crawl on one machine is CPU-bound in its own process: Scrapy, the portal parser, then
 normalizing (lxml cleaning, nh3), rendering (YAML) and writing each article. The writer child
 takes the second half off it (``ARCHIVE_WRITE_PROCESS``, ``pipelines/store.py``): the crawl's
-writer pipeline sends batches of items through a pipe and gets one :class:`Outcome` per
-article back.
+writer pipeline starts it as a plain ``python -c`` process that imports only ``archive``
+(:class:`WriterProcess`), sends it batches of pickled items through a pipe and gets one
+:class:`Outcome` per article back.
 
 For each batch the child (:func:`write_items`, pure apart from the archive it writes):
 

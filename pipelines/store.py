@@ -107,6 +107,8 @@ class ArchiveWriterPipeline:
         self.waiters: list[asyncio.Future[Outcome]] = []
         """With a writer process: one per buffered article, resolved when its batch is done."""
         self.last_arrival = 0.0
+        self.slowest_wait = 0.0
+        """Longest back-pressure wait of an item so far (``archive/writer/longest_wait_ms``)."""
         self.closing = False
         self.writer_failed = False
         if self.mode != "off":
@@ -246,8 +248,14 @@ class ArchiveWriterPipeline:
 
     async def _wait_for_writer(self) -> None:
         """Back-pressure: wait while ``ARCHIVE_WRITE_QUEUE`` batches are being written."""
+        if not (self.inflight and len(self.inflight) >= self.max_queue):
+            return
+        started = time.monotonic()
         while self.inflight and len(self.inflight) >= self.max_queue:
             await asyncio.wait(list(self.inflight), return_when=asyncio.FIRST_COMPLETED)
+        if time.monotonic() - started > self.slowest_wait:
+            self.slowest_wait = time.monotonic() - started
+            self.stats.set_value("archive/writer/longest_wait_ms", int(1000 * self.slowest_wait))
 
     def _write(
         self, articles: list[ArticleItem], failures: list[FetchFailure]
