@@ -1021,9 +1021,9 @@ def verdict(summaries: list[Summary]) -> list[str]:
                 "LIFO queue pops the next listing page (yielded last) before the articles of the "
                 f"current one, so the crawl walks all {math.ceil(hi / PAGE_SIZE)} listing pages "
                 "first and keeps every article request waiting in memory. The archive's spider "
-                "gives article requests a higher `priority` than listing pages "
-                "(`crawler.spiders.base.ARTICLE_PRIORITY`), which keeps about one listing page "
-                "of requests queued, as breadth-first order does."
+                "gives a listing's next page a lower `priority` than the articles it found "
+                "(`crawler.spiders.base.NEXT_LISTING_PRIORITY`), which keeps about one listing "
+                "page of requests queued, as breadth-first order does."
             )
         if {"archive-images-bfs", "archive-bfs"} <= set(checks) and (
             grew("archive-images-bfs") - grew("archive-bfs") > 3

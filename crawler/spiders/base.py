@@ -82,14 +82,14 @@ INCOMPLETE = "incomplete"
 """Failure reason of a multi-page article one of whose pages could not be read."""
 ITEM_META = ("feed_published", "archive_fetched_at")
 """Request meta an article item is built from (kept across the pages of an article)."""
-ARTICLE_PRIORITY = 1
-"""Scrapy priority of article (and article page) requests, above listings, feeds and sitemaps
-(0): the articles a listing page found are fetched before the next listing page, so the
-frontier holds about one listing page of requests however long the crawl is (memory stays
-flat). Scrapy's default LIFO queue otherwise pops the next listing page, yielded last, first
-and walks every listing page before any article. A distributed worker raises listings above
-this again (``crawler.distributed.LISTING_PRIORITY``): there, listings widen the shared
-frontier for the other workers."""
+NEXT_LISTING_PRIORITY = -1
+"""Scrapy priority of a listing's next page, below the articles it found (0): they are fetched
+before the next listing page, so the frontier holds about one listing page of requests however
+long the crawl is (memory stays flat). Scrapy's default LIFO queue otherwise pops the next
+listing page, yielded last, first and walks every listing page before any article. A
+distributed worker raises listing requests far above articles again
+(``crawler.distributed.LISTING_PRIORITY``): there, listings widen the shared frontier for the
+other workers."""
 
 
 FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
@@ -280,7 +280,6 @@ class PortalSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             meta={"archive_article": True, **meta},
-            priority=ARTICLE_PRIORITY,
         )
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
@@ -291,6 +290,7 @@ class PortalSpider(scrapy.Spider):
             errback=self.on_error,
             cb_kwargs={"page": page},
             headers=headers or None,
+            priority=NEXT_LISTING_PRIORITY if page > 1 else 0,
         )
 
     def is_article_url(self, url: str) -> bool:
@@ -317,6 +317,7 @@ class PortalSpider(scrapy.Spider):
                 callback=self.parse_listing,
                 errback=self.on_error,
                 cb_kwargs={"page": page + 1},
+                priority=NEXT_LISTING_PRIORITY,
             )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
@@ -427,7 +428,6 @@ class PortalSpider(scrapy.Spider):
             callback=self.parse_next_page,
             errback=self.on_page_error,
             meta={"archive_pages": pages, "archive_article": True},
-            priority=ARTICLE_PRIORITY,
         )
 
     def parse_next_page(self, response: Response) -> Iterator[Any]:
