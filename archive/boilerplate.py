@@ -25,10 +25,12 @@ English and a few other languages, never about a site's markup.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 from lxml import html as lxml_html
+from lxml.cssselect import CSSSelector
 
 from archive.html import xml_safe
 
@@ -208,6 +210,12 @@ FURNITURE_TEXT_CHARS = 400
 """Longest block tested against :data:`FURNITURE_TEXT` (longer ones are article text)."""
 
 
+@functools.cache
+def _furniture_selector() -> CSSSelector:
+    """:data:`FURNITURE_CSS` as one compiled XPath (compiling costs more than matching)."""
+    return CSSSelector(", ".join(FURNITURE_CSS), translator="html")
+
+
 def _is_furniture_node(node: Any) -> bool:
     tokens = (node.get("class") or "").split()
     return any(FURNITURE_CLASS.match(token) for token in tokens)
@@ -229,9 +237,7 @@ def clean_container(html: str, page_urls: set[str] | None = None) -> str:
     if not html.strip():
         return html
     root = lxml_html.fragment_fromstring(xml_safe(html), create_parent="div")
-    doomed: list[Any] = []
-    for selector in FURNITURE_CSS:
-        doomed.extend(root.cssselect(selector))
+    doomed: list[Any] = list(_furniture_selector()(root))
     doomed.extend(
         node for node in root.iter() if isinstance(node.tag, str) and _is_furniture_node(node)
     )

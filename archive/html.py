@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import nh3
 from lxml import html as lxml_html
@@ -229,11 +230,19 @@ def map_img_src(html: str, func: Callable[[str], str], **kwargs: object) -> str:
     return sanitize(html, attribute_filter=_filter, **kwargs)  # type: ignore[arg-type]
 
 
+def _fragment(html: str) -> Any:
+    """``html`` parsed by lxml as the children of one ``<div>``."""
+    return lxml_html.fragment_fromstring(xml_safe(html), create_parent="div")
+
+
 def img_refs(html: str) -> list[tuple[str, str]]:
     """``(src, alt)`` of every ``<img>`` with a ``src`` in document order."""
     if "<img" not in html:
         return []
-    root = lxml_html.fragment_fromstring(xml_safe(html), create_parent="div")
+    return _img_refs(_fragment(html))
+
+
+def _img_refs(root: Any) -> list[tuple[str, str]]:
     return [
         (img.get("src", ""), img.get("alt", "") or "") for img in root.iter("img") if img.get("src")
     ]
@@ -271,7 +280,20 @@ def html_to_text(html: str) -> str:
     """Plain text of a body: paragraphs separated by newlines, whitespace collapsed."""
     if not html.strip():
         return ""
-    root = lxml_html.fragment_fromstring(xml_safe(html), create_parent="div")
+    return _text(_fragment(html))
+
+
+def refs_and_text(html: str) -> tuple[list[tuple[str, str]], str]:
+    """:func:`img_refs` and :func:`html_to_text` of one body, parsed once."""
+    if not html.strip():
+        return [], ""
+    root = _fragment(html)
+    refs = _img_refs(root)  # first: _text changes the tree
+    return refs, _text(root)
+
+
+def _text(root: Any) -> str:
+    """Plain text of a parsed body (changes the tree's tails)."""
     for cell in root.iter("td", "th"):
         cell.tail = " " + (cell.tail or "")
     for block in root.iter(*TEXT_BLOCKS):

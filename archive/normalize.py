@@ -24,7 +24,14 @@ from w3lib.url import canonicalize_url, safe_url_string
 
 from archive.boilerplate import BASIC_FURNITURE_CSS
 from archive.dates import FLOATING_ZONE, page_zone
-from archive.html import DROP_WITH_CONTENT, html_to_text, img_refs, sanitize, xml_safe
+from archive.html import (
+    DROP_WITH_CONTENT,
+    html_to_text,
+    img_refs,
+    refs_and_text,
+    sanitize,
+    xml_safe,
+)
 from archive.items import ArticleItem, ImageRef
 
 logger = logging.getLogger(__name__)
@@ -233,13 +240,27 @@ def clean_body(
 
 def images_of(body_html: str) -> list[ImageRef]:
     """The body's images in order, one per distinct URL."""
+    return _distinct_images(img_refs(body_html))
+
+
+def _distinct_images(found: list[tuple[str, str]]) -> list[ImageRef]:
     seen: set[str] = set()
     refs: list[ImageRef] = []
-    for src, alt in img_refs(body_html):
+    for src, alt in found:
         if src not in seen:
             seen.add(src)
             refs.append(ImageRef(url=src, url_raw=src, alt=alt))
     return refs
+
+
+def missing_fields(item: ArticleItem) -> list[str]:
+    """Required fields that are empty after normalization (the item is not an article)."""
+    missing = []
+    if not item.title:
+        missing.append("title")
+    if not item.body_text and not item.images:
+        missing.append("body")
+    return missing
 
 
 _CLOCK = re.compile(r"\d{1,2}\s*[:：时]\s*\d{2}|\b\d{1,2}\s*[ap]\.?m\b", re.I)
@@ -289,6 +310,8 @@ def normalize_article(item: ArticleItem, tz: str = "Asia/Shanghai") -> list[str]
         item.published = item.feed_published
     if not (feed_item and hints.get("body_verbatim")):  # else the feed item's body is final
         item.body_html = clean_body(item.body_raw, item.url)
-        item.images = images_of(item.body_html)
-    item.body_text = html_to_text(item.body_html)
+        found, item.body_text = refs_and_text(item.body_html)  # one parse for both
+        item.images = _distinct_images(found)
+    else:
+        item.body_text = html_to_text(item.body_html)
     return problems

@@ -6,7 +6,10 @@ For each size N (default 1,000 and 10,000) the demo portal serves N generated ar
 * ``bare`` -- ``scrapy runspider bench/bare_spider.py``: the same listing and article pages,
   no pipelines, one small dict per article;
 * ``archive`` -- ``scrapy crawl ofweek`` with the full pipeline chain, image downloads off
-  (the same pages as the bare crawl; the headline ratio), fsync on (the default);
+  (the same pages as the bare crawl; the headline ratio), fsync on (the default), the
+  writer in its child process (``ARCHIVE_WRITE_PROCESS``, the default);
+* ``archive-inprocess`` -- the same with the writer (and the pipelines) in the crawl's own
+  process (``ARCHIVE_WRITE_PROCESS=False``: a writer thread), for comparison;
 * ``archive-nofsync`` -- the same with ``ARCHIVE_FSYNC=False``;
 * ``archive-images`` -- the default chain with image downloads on (one more request per
   article, so not the same work as the bare crawl);
@@ -141,10 +144,21 @@ VARIANTS = (
         settings={"ARCHIVE_IMAGES_DOWNLOAD": "False"},
     ),
     Variant(
-        "archive-nothread",
-        "archive, images off, fsync on, no writer thread (ARCHIVE_WRITE_QUEUE=0)",
+        "archive-inprocess",
+        "archive, images off, fsync on, writer in the crawl's process "
+        "(ARCHIVE_WRITE_PROCESS=False)",
         archive=True,
-        settings={"ARCHIVE_IMAGES_DOWNLOAD": "False", "ARCHIVE_WRITE_QUEUE": "0"},
+        settings={"ARCHIVE_IMAGES_DOWNLOAD": "False", "ARCHIVE_WRITE_PROCESS": "False"},
+    ),
+    Variant(
+        "archive-nothread",
+        "archive, images off, fsync on, no writer process or thread (ARCHIVE_WRITE_QUEUE=0)",
+        archive=True,
+        settings={
+            "ARCHIVE_IMAGES_DOWNLOAD": "False",
+            "ARCHIVE_WRITE_PROCESS": "False",
+            "ARCHIVE_WRITE_QUEUE": "0",
+        },
     ),
     Variant(
         "archive-nofsync",
@@ -201,6 +215,11 @@ class Run:
     other_cpu: float
     """CPU seconds of every other process on the machine during the crawl (interference)."""
     requests: int
+    writer_cpu: float = 0.0
+    """CPU seconds of the writer child process (part of :attr:`cpu`: ``wait4`` counts the
+    crawl's waited-for children); 0 without one."""
+    writer_rss_kib: int = 0
+    """Peak RSS of the writer child process (``ru_maxrss`` is the crawl process's own)."""
     discarded: int = 0
     """Attempts of this measurement redone because other processes disturbed them."""
 
@@ -212,6 +231,11 @@ class Run:
     def cpu_ms(self) -> float:
         """Crawl-process CPU milliseconds per article."""
         return 1000 * self.cpu / self.n
+
+    @property
+    def crawl_cpu_ms(self) -> float:
+        """CPU milliseconds per article of the crawl process alone (without its writer)."""
+        return 1000 * (self.cpu - self.writer_cpu) / self.n
 
     @property
     def interference(self) -> float:
@@ -432,6 +456,8 @@ def measure(
         server_cpu=server_cpu,
         other_cpu=max(0.0, busy - cpu - server_cpu),
         requests=int(stats.get("downloader/request_count", 0)),
+        writer_cpu=float(stats.get("archive/writer_process/cpu_seconds", 0) or 0),
+        writer_rss_kib=int(stats.get("archive/writer_process/maxrss_kib", 0) or 0),
     )
 
 
@@ -511,6 +537,10 @@ class Summary:
     @property
     def rss_mib(self) -> float:
         return max(r.maxrss_kib for r in self.runs) / 1024
+
+    @property
+    def writer_rss_mib(self) -> float:
+        return max(r.writer_rss_kib for r in self.runs) / 1024
 
 
 def progress(text: str) -> None:
@@ -874,10 +904,11 @@ def results_table(summaries: list[Summary], repeat: int, guard: Guard) -> list[s
     by = {(s.variant.key, s.n): s for s in summaries}
     head = (
         "| N | run | articles/s (process wall) | ratio to bare | articles/s (Scrapy start→finish)"
-        " | ratio to bare | wall s | peak RSS MiB | crawl CPU ms/article | portal CPU % of wall"
-        " | other processes' CPU % of wall | requests |"
+        " | ratio to bare | wall s | peak RSS MiB | writer process peak RSS MiB"
+        " | CPU ms/article (crawl + writer) | of which the writer process | CPU ratio to bare"
+        " | portal CPU % of wall | other processes' CPU % of wall | requests |"
     )
-    lines = [head, "|" + " --- |" * 12]
+    lines = [head, "|" + " --- |" * 15]
     for s in summaries:
         b = by[(s.variant.baseline, s.n)]
         rate = f"{s.rate:.1f}"
@@ -890,10 +921,13 @@ def results_table(summaries: list[Summary], repeat: int, guard: Guard) -> list[s
         other = f"{100 * r.interference:.0f}"
         if r.interference > guard.max_other:
             other += " ⚠ disturbed"
+        writer_rss = f"{s.writer_rss_mib:.1f}" if s.writer_rss_mib else "—"
+        writer_cpu = f"{1000 * r.writer_cpu / r.n:.2f}" if r.writer_cpu else "—"
+        cpu_ratio = "—" if s is b else f"{b.best.cpu_ms / r.cpu_ms:.2f}"
         lines.append(
             f"| {s.n:,} | {s.variant.label} | {rate} | {ratio} | {s.scrapy_rate:.1f} | {sratio} | "
-            f"{r.wall:.2f} | {s.rss_mib:.1f} | {r.cpu_ms:.2f} | "
-            f"{100 * r.server_cpu / r.wall:.0f} | "
+            f"{r.wall:.2f} | {s.rss_mib:.1f} | {writer_rss} | {r.cpu_ms:.2f} | {writer_cpu} | "
+            f"{cpu_ratio} | {100 * r.server_cpu / r.wall:.0f} | "
             f"{other} | {r.requests:,} |"
         )
     return lines
@@ -911,47 +945,69 @@ def verdict(summaries: list[Summary]) -> list[str]:
         out.append(
             f"* N = {n:,}: the archive (images off) keeps **{ratio:.2f}** of bare Scrapy's rate "
             f"({arch.rate:.1f} vs {bare.rate:.1f} articles/s), which {state} the {GOAL} goal; "
-            f"it costs {extra_ms:.1f} ms more per article than the bare crawl. The crawl process "
-            f"is CPU-bound (CPU {100 * arch.best.cpu / arch.best.wall:.0f} % of wall): "
-            f"{arch.best.cpu_ms:.1f} ms of CPU per article against {bare.best.cpu_ms:.1f} ms, a "
-            f"CPU ratio of {bare.best.cpu_ms / arch.best.cpu_ms:.2f}, which other processes on "
-            "the machine disturb less than wall time."
+            f"it costs {extra_ms:.1f} ms more per article than the bare crawl. CPU: "
+            f"{arch.best.cpu_ms:.1f} ms per article in all (crawl process "
+            f"{arch.best.crawl_cpu_ms:.1f} ms + writer process "
+            f"{arch.best.cpu_ms - arch.best.crawl_cpu_ms:.1f} ms) against the bare crawl's "
+            f"{bare.best.cpu_ms:.1f} ms: a CPU ratio of {bare.best.cpu_ms / arch.best.cpu_ms:.2f} "
+            f"for all the work, {bare.best.cpu_ms / arch.best.crawl_cpu_ms:.2f} for the crawl "
+            "process alone (the writer process runs on the other core)."
         )
-        if ("archive-nothread", n) in by:
-            sync = by[("archive-nothread", n)]
+        for key, label in (
+            ("archive-inprocess", "Writer in the crawl's process (`ARCHIVE_WRITE_PROCESS=False`)"),
+            ("archive-nothread", "No writer process or thread (`ARCHIVE_WRITE_QUEUE=0`)"),
+        ):
+            if (key, n) in by:
+                other = by[(key, n)]
+                out.append(
+                    f"  {label}: {other.rate:.1f} articles/s, ratio "
+                    f"{other.rate / bare.rate:.2f}, {other.best.cpu_ms:.1f} ms of CPU per "
+                    f"article (CPU ratio {bare.best.cpu_ms / other.best.cpu_ms:.2f})."
+                )
+        if ("archive-nofsync", n) in by:
+            nofsync = by[("archive-nofsync", n)]
+            gain = nofsync.rate / arch.rate - 1
             out.append(
-                f"  Without the writer thread (`ARCHIVE_WRITE_QUEUE=0`): {sync.rate:.1f} "
-                f"articles/s, ratio {sync.rate / bare.rate:.2f}, "
-                f"{sync.best.cpu_ms:.1f} ms of CPU per article."
+                f"  fsync off: {nofsync.rate:.1f} articles/s ({gain:+.0%} against fsync on, "
+                f"ratio {nofsync.rate / bare.rate:.2f})."
             )
-        if ("archive-nofsync", n) not in by or ("archive-images", n) not in by:
-            continue  # a run of selected variants (--variants)
-        nofsync = by[("archive-nofsync", n)]
-        gain = nofsync.rate / arch.rate - 1
-        out.append(
-            f"  fsync off: {nofsync.rate:.1f} articles/s ({gain:+.0%} against fsync on, ratio "
-            f"{nofsync.rate / bare.rate:.2f}). Images on: {by[('archive-images', n)].rate:.1f} "
-            f"articles/s (ratio {by[('archive-images', n)].rate / bare.rate:.2f}, but that run "
-            "also downloads one PNG per article, so it is not the same work as the bare crawl)."
-        )
+        if ("archive-images", n) in by:
+            images = by[("archive-images", n)]
+            out.append(
+                f"  Images on: {images.rate:.1f} articles/s (ratio {images.rate / bare.rate:.2f}, "
+                "but that run also downloads one PNG per article, so it is not the same work as "
+                "the bare crawl; the pipelines run in the crawl's process, the writer process "
+                "only writes)."
+            )
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]
 
         def growth(key: str) -> str:
             a, b = by[(key, lo)].rss_mib, by[(key, hi)].rss_mib
-            return f"{key} {a:.0f} → {b:.0f} MiB ({b - a:+.0f})"
+            text = f"{key} {a:.0f} → {b:.0f} MiB ({b - a:+.0f}, {100 * (b / a - 1):+.0f} %)"
+            wa, wb = by[(key, lo)].writer_rss_mib, by[(key, hi)].writer_rss_mib
+            if wa and wb:
+                text += f", its writer process {wa:.0f} → {wb:.0f} MiB"
+            return text
 
         def grew(key: str) -> float:
             return by[(key, hi)].rss_mib - by[(key, lo)].rss_mib
 
-        ran = {key for key, _n in by}
+        ran = {key for key, _n in by if (key, lo) in by and (key, hi) in by}  # at both sizes
         plain = [v.key for v in VARIANTS if not v.check and v.key in ran]
         checks = [v.key for v in VARIANTS if v.check and v.key in ran]
-        flat = all(grew(k) < 5 for k in plain)
+        arch_lo, arch_hi = by[(HEADLINE, lo)], by[(HEADLINE, hi)]
+        flat = arch_hi.rss_mib <= 1.1 * arch_lo.rss_mib and (
+            arch_hi.writer_rss_mib <= 1.1 * arch_lo.writer_rss_mib
+        )
         out.append(
             f"* Peak RSS from N = {lo:,} to N = {hi:,}: "
             + "; ".join(growth(k) for k in plain)
-            + (". Memory stays flat." if flat else ". **Memory does not stay flat.**")
+            + (
+                ". The archive crawl's memory stays flat (≤ +10 %)."
+                if flat
+                else ". **The archive crawl's memory does not stay flat (≤ +10 %).**"
+            )
         )
         if checks:
             out.append(
@@ -961,12 +1017,13 @@ def verdict(summaries: list[Summary]) -> list[str]:
             )
         if "bare-bfs" in checks and grew("bare") - grew("bare-bfs") > 3:
             out.append(
-                "  Most of the growth is Scrapy's pending-request queue, in the bare crawl as "
-                "much as in the archive: the default LIFO queue pops the next listing page "
-                "(yielded last) before the articles of the current one, so the crawl walks all "
-                f"{math.ceil(hi / PAGE_SIZE)} listing pages first and keeps every article request "
-                "waiting in memory. Breadth-first order (or a higher `priority` on article "
-                "requests than on listing pages) keeps about one listing page of requests queued."
+                "  Most of the bare crawl's growth is Scrapy's pending-request queue: the default "
+                "LIFO queue pops the next listing page (yielded last) before the articles of the "
+                f"current one, so the crawl walks all {math.ceil(hi / PAGE_SIZE)} listing pages "
+                "first and keeps every article request waiting in memory. The archive's spider "
+                "gives a listing's next page a lower `priority` than the articles it found "
+                "(`crawler.spiders.base.NEXT_LISTING_PRIORITY`), which keeps about one listing "
+                "page of requests queued, as breadth-first order does."
             )
         if {"archive-images-bfs", "archive-bfs"} <= set(checks) and (
             grew("archive-images-bfs") - grew("archive-bfs") > 3
@@ -1047,7 +1104,9 @@ def render_section(
         "* articles/s = N / wall time of the crawl process from start to exit (interpreter "
         "start-up, index migrations and shutdown included); the Scrapy column uses the stats' "
         "`start_time` → `finish_time` instead. Peak RSS = `ru_maxrss` of the crawl process "
-        "(`os.wait4`). Crawl CPU = user + system seconds of the crawl process; portal CPU = "
+        "(`os.wait4`; its writer process's own peak from the crawl's stats). CPU = user + "
+        "system seconds of the crawl process and its writer process (`wait4` counts a waited-for "
+        "child; the writer's share from its own `getrusage`); portal CPU = "
         "the demo portal's CPU time during the crawl, as a share of the crawl's wall time "
         "(near 100 % would mean the portal, not the crawler, sets the pace); other processes = "
         "CPU time used by everything else on the machine during the crawl (`/proc/stat`), as "
@@ -1137,6 +1196,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="measure only these variants (bare and archive always run)",
     )
     parser.add_argument(
+        "--small-variants",
+        nargs="+",
+        choices=[v.key for v in VARIANTS],
+        default=[],
+        metavar="KEY",
+        help="measure these variants at the smallest size only (e.g. archive-images)",
+    )
+    parser.add_argument(
         "--quiet-wait",
         type=float,
         default=120.0,
@@ -1159,6 +1226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     guard = Guard(max_other=args.max_interference / 100, quiet_wait=args.quiet_wait)
     variants = [v for v in VARIANTS if v.key in args.variants]
+    small = [v for v in VARIANTS if v.key in args.small_variants and v not in variants]
     sources = source_digest()
     info = machine_info(Path(tempfile.gettempdir()))
     work = Path(tempfile.mkdtemp(prefix="bench-archive-"))
@@ -1168,7 +1236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i, n in enumerate(sorted(args.sizes)):
             progress(f"N = {n:,}: demo portal in its own process, {len(variants)} variants")
             summaries += bench_size(
-                n, args.repeat, work, warm=i == 0, guard=guard, variants=variants
+                n,
+                args.repeat,
+                work,
+                warm=i == 0,
+                guard=guard,
+                variants=[v for v in VARIANTS if v in variants or (i == 0 and v in small)],
             )
         print_table(summaries)
         by = {(s.variant.key, s.n): s for s in summaries}

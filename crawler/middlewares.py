@@ -81,6 +81,8 @@ class SkipArchivedMiddleware:
     def _keep(self, item: Any) -> bool:
         if not (isinstance(item, Request) and item.meta.get("archive_article")):
             return True
+        if not self.state.known:  # a first run: nothing to skip (and no URL to canonicalize)
+            return True
         if item.url in self.state.known or canonical(item.url) in self.state.known:
             if item.url not in self.skipped:  # listing and feed may both link it
                 self.skipped.add(item.url)

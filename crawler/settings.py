@@ -88,8 +88,12 @@ ARCHIVE_WRITE_BATCH = 100
 """Items (articles + failures) the writer buffers before writing them as one batch."""
 ARCHIVE_WRITE_INTERVAL = 2.0
 """Seconds an item may wait in the writer's buffer; 0 = only by count and at the end."""
+ARCHIVE_WRITE_PROCESS = True
+"""Write (and, with image downloads off, normalize and validate) in a child process, so the
+crawl's own process only crawls and parses (``pipelines/write_mode.py``); off: a thread.
+``fetch`` writes in its own process."""
 ARCHIVE_WRITE_QUEUE = 2
-"""Batches handed to the writer thread at most; more and the item pipeline waits."""
+"""Batches handed to the writer thread or process at most; more and the item pipeline waits."""
 ARCHIVE_GENERIC_FALLBACK = True
 """In a degraded run, parse the broken pages with the generic extractor instead."""
 ARCHIVE_IMAGE_MODE = "origin"

@@ -6,11 +6,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from scrapy.exceptions import NotConfigured
+
 from archive.image_urls import DEFAULT_IMAGE_PROXIES, unwrap_article_images
 from archive.items import ArticleItem
+from pipelines.write_mode import writer_prepares
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+
+def image_proxies(settings: Any) -> list[str]:
+    """The proxy wrappers to remove: ``ARCHIVE_IMAGE_PROXIES`` plus ``ARCHIVE_IMAGE_PROXY``."""
+    proxies: list[str] = settings.getlist("ARCHIVE_IMAGE_PROXIES", list(DEFAULT_IMAGE_PROXIES))
+    template = settings.get("ARCHIVE_IMAGE_PROXY")
+    if template and template not in proxies:
+        proxies.append(template)
+    return proxies
 
 
 class RewriteImageUrlsPipeline:
@@ -22,11 +34,9 @@ class RewriteImageUrlsPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RewriteImageUrlsPipeline:
-        proxies = crawler.settings.getlist("ARCHIVE_IMAGE_PROXIES", list(DEFAULT_IMAGE_PROXIES))
-        template = crawler.settings.get("ARCHIVE_IMAGE_PROXY")
-        if template and template not in proxies:
-            proxies.append(template)
-        return cls(proxies, crawler.stats)
+        if writer_prepares(crawler.settings):
+            raise NotConfigured  # the writer process unwraps them (no message: not a warning)
+        return cls(image_proxies(crawler.settings), crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):

@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from scrapy.exceptions import NotConfigured
+
 from archive.items import ArticleItem
 from archive.normalize import normalize_article
+from pipelines.write_mode import writer_prepares
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -26,6 +29,8 @@ class NormalizeContentPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizeContentPipeline:
         assert crawler.stats is not None
+        if writer_prepares(crawler.settings):
+            raise NotConfigured  # the writer process normalizes (no message: not a warning)
         return cls(crawler.stats, crawler.settings.get("ARCHIVE_PAGE_TIMEZONE", "Asia/Shanghai"))
 
     def process_item(self, item: Any) -> Any:

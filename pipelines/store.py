@@ -11,17 +11,28 @@ while a batch is rendered, flushed to disk and committed (fsync and SQLite relea
 At most ``ARCHIVE_WRITE_QUEUE`` batches wait for it; beyond that the item pipeline waits, so a
 slow disk slows the crawl instead of filling memory. Counts, the ``article_saved`` signal and
 the log lines follow each batch once it is durable.
+
+With ``ARCHIVE_WRITE_PROCESS`` (the default for crawls) the batches go to a writer child
+process instead (``archive/write_process.py``; where: ``pipelines/write_mode.py``). With
+image downloads off the child also normalizes, validates and de-duplicates the items
+(pipelines 100–400 step aside), so the crawl's own process only crawls and parses. Each item
+then waits in this pipeline until its batch is durable: a drop comes back as the same
+``DropItem`` the validate pipelines raise, so logs, signals, stats and failure rows are the
+in-process ones. Buffered items are written when the crawl pauses (no item for
+:data:`QUIET_FLUSH` seconds), not only by count and age. A child that dies fails the run
+(``writer_failed``): nothing it did not commit is marked archived, so the next run fetches it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -33,7 +44,17 @@ from archive.frontmatter_files import export_options, post_relpath, safe_join
 from archive.items import ArticleItem, FetchFailure, ImageRetry
 from archive.lock import ArchiveLock
 from archive.runs import finish_run, start_run
-from archive.store import Archive, SaveResult
+from archive.store import Archive, SaveResult, SaveStatus
+from archive.write_process import (
+    BatchResult,
+    Outcome,
+    Preparation,
+    WriterConfig,
+    WriterDiedError,
+    WriterProcess,
+)
+from pipelines.image_urls import image_proxies
+from pipelines.write_mode import write_process_mode
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -43,6 +64,15 @@ logger = logging.getLogger(__name__)
 article_saved = object()
 """Signal sent after each article is saved (its batch is durable): ``item`` and ``result``
 (a SaveResult)."""
+
+QUIET_FLUSH = 0.1
+"""With a writer process: seconds without a new item after which the buffer is written (the
+items wait for their batch, so a pause of the crawl must not wait for a full batch)."""
+SAVED = ("new", "updated", "unchanged")
+
+
+class NotWrittenError(Exception):
+    """The item's batch could not be written (counted as ``archive/write_error``)."""
 
 
 class ArchiveWriterPipeline:
@@ -69,10 +99,23 @@ class ArchiveWriterPipeline:
         self.max_queue = max(0, crawler.settings.getint("ARCHIVE_WRITE_QUEUE", 2))
         """0: no writer thread, batches are written in the crawl's thread."""
         self.executor: ThreadPoolExecutor | None = None
-        self.inflight: list[asyncio.Future[tuple[list[SaveResult], list[int]]]] = []
+        self.inflight: list[asyncio.Future[Any]] = []
+        """Batches handed to the writer thread (or process), not yet written."""
+        self.mode = write_process_mode(crawler.settings)
+        """``off``: a writer thread (or none); ``write``/``prepare``: a writer process."""
+        self.child: WriterProcess | None = None
+        self.waiters: list[asyncio.Future[Outcome]] = []
+        """With a writer process: one per buffered article, resolved when its batch is done."""
+        self.last_arrival = 0.0
+        self.slowest_wait = 0.0
+        """Longest back-pressure wait of an item so far (``archive/writer/longest_wait_ms``)."""
+        self.closing = False
+        self.writer_failed = False
+        if self.mode != "off":
+            self.max_queue = max(1, self.max_queue)
         self.writer = (
             Archive(archive.root, archive.options, remove_partial=False)
-            if self.max_queue
+            if self.max_queue and self.mode == "off"
             else archive
         )
         """The writer thread's own handle (SQLite connections stay in their thread)."""
@@ -99,35 +142,73 @@ class ArchiveWriterPipeline:
                 return
         spider: Any = self.crawler.spider
         self.run_id = start_run(self.archive.db, spider.name)
-        if self.interval > 0:
+        if self.mode != "off":
+            self.child = self._start_child()
+        if self.child is not None:
+            self.timer = LoopingCall(self._flush_if_due)
+            self.timer.start(QUIET_FLUSH / 2, now=False)
+        elif self.interval > 0:
             self.timer = LoopingCall(self._flush_if_due)
             self.timer.start(self.interval / 2, now=False)
+
+    def _start_child(self) -> WriterProcess:
+        settings = self.crawler.settings
+        preparation = None
+        if self.mode == "prepare":
+            preparation = Preparation(
+                settings.get("ARCHIVE_PAGE_TIMEZONE", "Asia/Shanghai"),
+                tuple(image_proxies(settings)),
+            )
+        config = WriterConfig(
+            root=str(self.archive.root),
+            options=self.archive.options,
+            run_id=self.run_id,
+            touch=not self.replay,
+            preparation=preparation,
+            parent=os.getpid(),
+        )
+        return WriterProcess(config)
 
     async def close_spider(self) -> None:
         """Write what is still buffered and wait for every batch (before ``spider_closed``
         records the run)."""
+        self.closing = True
         if self.timer is not None and self.timer.running:
             self.timer.stop()
         self.timer = None
         self.flush()
         while self.inflight:
             await asyncio.wait(list(self.inflight))
+        if self.child is not None:
+            child = self.child
+            await asyncio.get_running_loop().run_in_executor(self.executor, child.close)
+            self.stats.set_value("archive/writer_process/cpu_seconds", round(child.cpu_seconds, 3))
+            self.stats.set_value("archive/writer_process/maxrss_kib", child.maxrss_kib)
         if self.executor is not None:
-            self.executor.submit(self.writer.close).result()
+            if self.writer is not self.archive:  # the thread's own handle
+                self.executor.submit(self.writer.close).result()
             self.executor.shutdown()
             self.executor = None
 
     def _flush_if_due(self) -> None:
-        if (self.pending or self.pending_failures) and (
-            time.monotonic() - self.oldest >= self.interval
-        ):
+        if not (self.pending or self.pending_failures):
+            return
+        now = time.monotonic()
+        if self.child is not None and now - self.last_arrival >= QUIET_FLUSH:
+            self.flush()  # the crawl paused: its items are waiting for this batch
+        elif self.interval > 0 and now - self.oldest >= self.interval:
             self.flush()
 
-    def _buffer(self, item: ArticleItem | FetchFailure) -> None:
+    def _buffer(
+        self, item: ArticleItem | FetchFailure, waiter: asyncio.Future[Outcome] | None = None
+    ) -> None:
+        self.last_arrival = time.monotonic()
         if not (self.pending or self.pending_failures):
-            self.oldest = time.monotonic()
+            self.oldest = self.last_arrival
         if isinstance(item, ArticleItem):
             self.pending.append(item)
+            if waiter is not None:
+                self.waiters.append(waiter)
         else:
             self.pending_failures.append(item)
         if len(self.pending) + len(self.pending_failures) >= self.batch_size:
@@ -138,6 +219,16 @@ class ArchiveWriterPipeline:
         articles, failures = self.pending, self.pending_failures
         self.pending, self.pending_failures = [], []
         if not (articles or failures):
+            return
+        if self.child is not None:
+            waiters, self.waiters = self.waiters, []
+            if self.executor is None:
+                self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
+            child = self.child
+            loop = asyncio.get_event_loop()
+            sent = loop.run_in_executor(self.executor, child.write, articles, failures)
+            sent.add_done_callback(partial(self._child_written, articles, failures, waiters))
+            self.inflight.append(sent)
             return
         if self.max_queue == 0:  # no writer thread: write here, now
             done: asyncio.Future[tuple[list[SaveResult], list[int]]] = asyncio.Future()
@@ -157,8 +248,14 @@ class ArchiveWriterPipeline:
 
     async def _wait_for_writer(self) -> None:
         """Back-pressure: wait while ``ARCHIVE_WRITE_QUEUE`` batches are being written."""
+        if not (self.inflight and len(self.inflight) >= self.max_queue):
+            return
+        started = time.monotonic()
         while self.inflight and len(self.inflight) >= self.max_queue:
             await asyncio.wait(list(self.inflight), return_when=asyncio.FIRST_COMPLETED)
+        if time.monotonic() - started > self.slowest_wait:
+            self.slowest_wait = time.monotonic() - started
+            self.stats.set_value("archive/writer/longest_wait_ms", int(1000 * self.slowest_wait))
 
     def _write(
         self, articles: list[ArticleItem], failures: list[FetchFailure]
@@ -196,6 +293,86 @@ class ArchiveWriterPipeline:
         for failure, count in zip(failures, attempts, strict=True):
             self.stats.inc_value("archive/failed")
             logger.debug("failure recorded (attempt %d): %s", count, failure.url)
+
+    def _child_written(
+        self,
+        articles: list[ArticleItem],
+        failures: list[FetchFailure],
+        waiters: list[asyncio.Future[Outcome]],
+        future: asyncio.Future[BatchResult],
+    ) -> None:
+        """Back in the crawl's thread: count and announce what the writer process did, and
+        let each article's ``process_item`` go on (or raise its drop)."""
+        self.inflight.remove(future)
+        error = future.exception() if not future.cancelled() else None
+        if future.cancelled() or error is not None:
+            self.stats.inc_value("archive/write_error", len(articles) + len(failures))
+            logger.error(
+                "A batch of %d articles and %d failures was not written (%s); the next run"
+                " fetches them again",
+                len(articles),
+                len(failures),
+                error or "cancelled",
+                exc_info=error if not isinstance(error, WriterDiedError) else None,
+            )
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(NotWrittenError(str(error or "cancelled")))
+            if isinstance(error, WriterDiedError):
+                self._writer_died(error)
+            return
+        result = future.result()
+        for item, outcome, waiter in zip(articles, result.outcomes, waiters, strict=True):
+            for key, count in outcome.counts:
+                self.stats.inc_value(key, count)
+            for problem in outcome.problems:  # as NormalizeContentPipeline logs them
+                logger.warning("Unparseable %s %r on %s", problem, item.published_raw, item.url)
+            if outcome.status in SAVED:
+                status = cast("SaveStatus", outcome.status)
+                saved = SaveResult(status, Path(outcome.path), outcome.article_id)
+                self.stats.inc_value(f"archive/{outcome.status}")
+                self.signals.send_catch_log(article_saved, item=item, result=saved)
+                logger.info("%s %s -> %s", outcome.status, item.url, outcome.path)
+            if not waiter.done():
+                waiter.set_result(outcome)
+        for failure, count in zip(failures, result.attempts, strict=True):
+            self.stats.inc_value("archive/failed")
+            logger.debug("failure recorded (attempt %d): %s", count, failure.url)
+        if result.unsafe:
+            self.stats.inc_value("archive/failed", result.unsafe)
+
+    def _writer_died(self, error: WriterDiedError) -> None:
+        """The writer process is gone: nothing more can be written, so the crawl stops."""
+        if self.writer_failed:
+            return
+        self.writer_failed = True
+        logger.error(
+            "Writer process failed: %s; the crawl stops (the articles it did not write are"
+            " fetched again by the next run)",
+            error,
+        )
+        engine = self.crawler.engine
+        if engine is not None and not self.closing:
+            asyncio.get_event_loop().call_soon(
+                lambda: deferred_from_coro(engine.close_spider_async(reason="writer_failed"))
+            )
+
+    async def _process_in_child(self, item: ArticleItem) -> ArticleItem:
+        """Buffer the article for the writer process and wait for its batch."""
+        waiter: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._buffer(item, waiter)
+        try:
+            outcome = await waiter
+        except NotWrittenError as exc:
+            raise DropItem(f"not written ({exc}): {item.url}", log_level="DEBUG") from None
+        if outcome.status == "dropped":  # as DropIncompleteArticle / Deduplicate raise it
+            raise DropItem(outcome.message)
+        if outcome.status == "unsafe_path":
+            logger.error("Not written (%s): %s", outcome.message, item.url)
+            raise DropItem(f"unsafe_path: {outcome.message}", log_level="INFO")
+        if outcome.status == "error":  # Scrapy logs it as an error of this item
+            raise RuntimeError(f"writer process: {outcome.message.strip()}")
+        return item
 
     def _refuse(self, message: str) -> None:
         """Another run holds the archive: say so once and close this spider at once."""
@@ -246,6 +423,8 @@ class ArchiveWriterPipeline:
             return item
         if not isinstance(item, ArticleItem):
             return item
+        if self.child is not None:
+            return await self._process_in_child(item)
         if not self.write:
             text = self.archive.render(item)
             result = SaveResult(

@@ -5,24 +5,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.items import ArticleItem
+from archive.normalize import missing_fields
+from pipelines.write_mode import writer_prepares
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
-
-def missing_fields(item: ArticleItem) -> list[str]:
-    """Required fields that are empty after normalization."""
-    missing = []
-    if not item.title:
-        missing.append("title")
-    if not item.body_text and not item.images:
-        missing.append("body")
-    return missing
+__all__ = ["DeduplicatePipeline", "DropIncompleteArticlePipeline", "missing_fields"]
 
 
 class DropIncompleteArticlePipeline:
@@ -33,6 +27,8 @@ class DropIncompleteArticlePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropIncompleteArticlePipeline:
+        if writer_prepares(crawler.settings):
+            raise NotConfigured  # the writer process validates (no message: not a warning)
         return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
@@ -54,6 +50,8 @@ class DeduplicatePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeduplicatePipeline:
+        if writer_prepares(crawler.settings):
+            raise NotConfigured  # the writer process de-duplicates
         return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:

@@ -7,9 +7,10 @@ version says whether a page is in its layout.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -53,8 +54,6 @@ class Page:
 
     url: str
     selector: Selector
-    meta: Mapping[str, str] = field(default_factory=dict)
-    """``<meta name|property=… content=…>`` values, lower-cased keys."""
 
     @classmethod
     def from_html(cls, html: str, url: str) -> Page:
@@ -64,14 +63,20 @@ class Page:
     @classmethod
     def from_selector(cls, selector: Selector, url: str) -> Page:
         """A page from an already parsed document (e.g. ``response.selector``)."""
+        return cls(url=url, selector=selector)
+
+    @functools.cached_property
+    def meta(self) -> Mapping[str, str]:
+        """``<meta name|property=… content=…>`` values, lower-cased keys (read on first use:
+        most portal parsers never look)."""
         meta: dict[str, str] = {}
-        for node in selector.xpath("//head/meta[@content]"):
+        for node in self.selector.xpath("//head/meta[@content]"):
             # attributes by XPath, not ``node.attrib``: lxml's dict view raises on hostile
             # attribute names such as ``{}"`` (read as a namespace)
             key = node.xpath("@name").get() or node.xpath("@property").get()
             if key:
                 meta.setdefault(key.lower(), node.xpath("@content").get() or "")
-        return cls(url=url, selector=selector, meta=meta)
+        return meta
 
 
 def attribute(func: F) -> F:

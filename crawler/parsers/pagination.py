@@ -10,8 +10,12 @@ one by ``<link rel="next">``, an ``<a rel="next">`` or a "next" link of a page-n
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from lxml import etree
+from parsel import css2xpath
 
 from crawler.parsers.base import Page
 
@@ -69,10 +73,19 @@ def page_number(first_url: str, url: str) -> int | None:
     return None
 
 
+@functools.cache
+def _any_next_link() -> etree.XPath:
+    """Every place of :data:`NEXT_LINKS` and :data:`NEXT_TEXT` as one compiled XPath: most
+    pages have none, and one evaluation tells."""
+    return etree.XPath(" | ".join([*(css2xpath(css) for css in NEXT_LINKS), NEXT_TEXT]))
+
+
 def next_page_url(page: Page, first_url: str, current: int) -> str | None:
     """The URL of page ``current + 1`` of the article whose first page is ``first_url``, as
     ``page`` (page ``current``) links it; ``None`` on the last page."""
     if current >= MAX_PAGES:
+        return None
+    if not _any_next_link()(page.selector.root):
         return None
     candidates = [href for css in NEXT_LINKS for href in page.selector.css(css).getall()]
     candidates += page.selector.xpath(NEXT_TEXT).getall()

@@ -28,6 +28,7 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
+from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionRefusedError,
@@ -81,6 +82,14 @@ INCOMPLETE = "incomplete"
 """Failure reason of a multi-page article one of whose pages could not be read."""
 ITEM_META = ("feed_published", "archive_fetched_at")
 """Request meta an article item is built from (kept across the pages of an article)."""
+NEXT_LISTING_PRIORITY = -1
+"""Scrapy priority of a listing's next page, below the articles it found (0): they are fetched
+before the next listing page, so the frontier holds about one listing page of requests however
+long the crawl is (memory stays flat). Scrapy's default LIFO queue otherwise pops the next
+listing page, yielded last, first and walks every listing page before any article. A
+distributed worker raises listing requests far above articles again
+(``crawler.distributed.LISTING_PRIORITY``): there, listings widen the shared frontier for the
+other workers."""
 
 
 FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
@@ -91,6 +100,13 @@ FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((IgnoreRequest,), "ignored"),
 )
 """Exception classes → the short reason recorded in ``failures``."""
+
+
+def page_selector(response: TextResponse) -> Selector:
+    """The page parsed once, as ``response.selector`` would be, but not cached on the
+    response: Scrapy keeps a response until its items are through the pipelines (with a writer
+    process, until their batch is durable), and its lxml tree need not live that long."""
+    return Selector(response=response)
 
 
 def failure_reason(failure: Failure) -> tuple[str, str]:
@@ -274,6 +290,7 @@ class PortalSpider(scrapy.Spider):
             errback=self.on_error,
             cb_kwargs={"page": page},
             headers=headers or None,
+            priority=NEXT_LISTING_PRIORITY if page > 1 else 0,
         )
 
     def is_article_url(self, url: str) -> bool:
@@ -300,6 +317,7 @@ class PortalSpider(scrapy.Spider):
                 callback=self.parse_listing,
                 errback=self.on_error,
                 cb_kwargs={"page": page + 1},
+                priority=NEXT_LISTING_PRIORITY,
             )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
@@ -367,7 +385,7 @@ class PortalSpider(scrapy.Spider):
         if fixed is not response:
             self.crawler.stats.inc_value("archive/encoding_fixed")
             self.logger.info("Re-decoded %s as %s", response.url, fixed.encoding)
-        page = Page.from_selector(fixed.selector, fixed.url)  # parsed once, by Scrapy
+        page = Page.from_selector(page_selector(fixed), fixed.url)
         try:
             result = self.parser(self.name).parse(page, errors="suppress")
         except ExtractorError as exc:  # a required field crashed, or a module is missing
@@ -420,7 +438,7 @@ class PortalSpider(scrapy.Spider):
             yield self.incomplete(pages, response.url, "not_html", "not an HTML page")
             return
         fixed = fix_encoding(response, self.page_encoding)
-        page = Page.from_selector(fixed.selector, fixed.url)
+        page = Page.from_selector(page_selector(fixed), fixed.url)
         try:
             part = self.parser(self.name).parse(page, errors="suppress")
         except Exception as exc:

@@ -256,6 +256,7 @@ def fetch(
             ARCHIVE_REFRESH=True,
             ARCHIVE_RETRY_UNREACHABLE=False,
             ARCHIVE_FALLBACK_EACH_PAGE=True,
+            ARCHIVE_WRITE_PROCESS=False,  # a few URLs: a writer process would only add start-up
         )
         todo = list(dict.fromkeys(urls))
         if not force and not to_stdout:

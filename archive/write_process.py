@@ -1,0 +1,381 @@
+"""The crawl's writer in a child process: the crawl parses, the child normalizes and writes.
+
+A crawl on one machine is CPU-bound in its own process: Scrapy, the portal parser, then
+normalizing (lxml cleaning, nh3), rendering (YAML) and writing each article. The writer child
+takes the second half off it (``ARCHIVE_WRITE_PROCESS``, ``pipelines/store.py``): the crawl's
+writer pipeline starts it as a plain ``python -c`` process that imports only ``archive``
+(:class:`WriterProcess`), sends it batches of pickled items through a pipe and gets one
+:class:`Outcome` per article back.
+
+For each batch the child (:func:`write_items`, pure apart from the archive it writes):
+
+1. when the crawl left it out (``prepare``: image downloads off), runs what pipelines 100–400
+   run in the crawl's process — :func:`archive.normalize.normalize_article`,
+   :func:`archive.image_urls.unwrap_article_images`, :func:`archive.normalize.missing_fields`
+   and one article per canonical URL per run — and reports each drop instead of writing it;
+2. refuses an article whose path would leave ``posts/`` (an ``unsafe_path`` failure row);
+3. writes the rest as one batch (``Archive.save_batch``: the batched, crash-safe commit of
+   ``archive/writer.py``) and records the batch's failures.
+
+Exactly one process writes a batch and the batch commit is crash-safe, so the guarantees of
+the in-process writer hold: a batch the child could not write (an exception, or the child
+died) is reported to the crawl, which counts ``archive/write_error`` and fails the run; its
+articles are not in the index, so the next run fetches them again. The child dies with the
+crawl (Linux ``PR_SET_PDEATHSIG``): a ``kill -9`` of the crawl ends it at once and the batch it
+was writing is abandoned like any killed write (temp files are removed on the next open).
+Elsewhere it sees the pipe close and stops after its batch. It ignores SIGINT and SIGTERM,
+which reach the whole process group: the crawl decides when the writer stops (after the last
+batch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import resource
+import signal
+import subprocess
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archive.errors import UnsafePathError, exception_text
+from archive.frontmatter_files import ExportOptions, post_relpath, safe_join
+from archive.image_urls import unwrap_article_images
+from archive.items import ArticleItem, FetchFailure
+from archive.normalize import missing_fields, normalize_article
+from archive.store import Archive
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: SIGKILL this child when its parent dies (a killed writer or crawl must not
+    leave a second process writing the archive beside its successor); elsewhere only the
+    start is checked."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What the crawl's process left to the writer: the settings of pipelines 100–400."""
+
+    timezone: str
+    """``ARCHIVE_PAGE_TIMEZONE`` of the spider (normalize)."""
+    proxies: tuple[str, ...]
+    """Image proxy wrappers to remove (``ARCHIVE_IMAGE_PROXIES`` + ``ARCHIVE_IMAGE_PROXY``)."""
+
+
+@dataclass(frozen=True)
+class WriterConfig:
+    """Everything the child needs, sent once when it starts."""
+
+    root: str
+    options: ExportOptions
+    run_id: int | None
+    touch: bool
+    preparation: Preparation | None
+    """``None``: items arrive normalized and validated (image downloads on)."""
+    parent: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one article of a batch."""
+
+    status: str
+    """``new``/``updated``/``unchanged``; ``dropped`` (not an article, or a duplicate),
+    ``unsafe_path`` (recorded as a failure row) or ``error`` (preparing it raised)."""
+    path: str = ""
+    article_id: str = ""
+    message: str = ""
+    """Why it was dropped (the ``DropItem`` message the pipelines would raise)."""
+    problems: tuple[str, ...] = ()
+    """Fields normalization could not parse (``published``)."""
+    counts: tuple[tuple[str, int], ...] = ()
+    """Stats to add for it (``archive/dropped/missing_title`` …)."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outcomes: list[Outcome]
+    """One per article, in order."""
+    attempts: list[int]
+    """Attempt count of each failure of the batch, in order."""
+    unsafe: int = 0
+    """Failure rows added for articles with an unsafe path (counted as failures too)."""
+
+
+@dataclass
+class RunState:
+    """What the child remembers across the batches of one run."""
+
+    seen: set[str] = field(default_factory=set)
+    """Canonical URLs written this run (one article per canonical URL per run)."""
+
+
+def prepare_article(
+    item: ArticleItem, preparation: Preparation, state: RunState
+) -> tuple[str, tuple[str, ...], dict[str, int]]:
+    """Pipelines 100–400 on one item: ``(drop message or "", problems, stats counts)``."""
+    counts: dict[str, int] = {}
+    problems = tuple(normalize_article(item, preparation.timezone))
+    for problem in problems:
+        counts[f"archive/normalize_failed/{problem}"] = 1
+    changed = unwrap_article_images(item, preparation.proxies)
+    if changed:
+        counts["archive/images_unproxied"] = changed
+    missing = missing_fields(item)
+    if missing:
+        for name in missing:
+            counts[f"archive/dropped/missing_{name}"] = 1
+        return f"missing {', '.join(missing)}: {item.url}", problems, counts
+    if item.canonical_url in state.seen:
+        counts["archive/dropped/duplicate"] = 1
+        return f"duplicate of {item.canonical_url}", problems, counts
+    state.seen.add(item.canonical_url)
+    return "", problems, counts
+
+
+def write_items(
+    archive: Archive,
+    articles: Sequence[ArticleItem],
+    failures: Sequence[FetchFailure],
+    config: WriterConfig,
+    state: RunState,
+) -> BatchResult:
+    """One batch, as the module doc says; raises only when the batch could not be written."""
+    outcomes: list[Outcome | None] = [None] * len(articles)
+    keep: list[int] = []
+    extra: list[FetchFailure] = []
+    extras: list[tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] = []
+    for position, item in enumerate(articles):
+        problems: tuple[str, ...] = ()
+        counts: dict[str, int] = {}
+        if config.preparation is not None:
+            try:
+                drop, problems, counts = prepare_article(item, config.preparation, state)
+            except Exception as exc:  # a bug on one page must not lose the batch
+                text = f"{exception_text(exc)}\n{traceback.format_exc()}"
+                outcomes[position] = Outcome("error", message=text)
+                extras.append(((), ()))
+                continue
+            if drop:
+                outcomes[position] = Outcome(
+                    "dropped", message=drop, problems=problems, counts=tuple(counts.items())
+                )
+                extras.append(((), ()))
+                continue
+        try:
+            safe_join(archive.posts_dir, post_relpath(item))
+        except UnsafePathError as exc:  # e.g. posts/<portal> is a link leading out of posts/
+            extra.append(
+                FetchFailure(
+                    url=item.url, portal=item.portal, reason="unsafe_path", detail=str(exc)
+                )
+            )
+            outcomes[position] = Outcome("unsafe_path", message=str(exc), problems=problems)
+            extras.append(((), ()))
+            continue
+        keep.append(position)
+        extras.append((problems, tuple(counts.items())))
+    results = archive.save_batch([articles[i] for i in keep], touch=config.touch) if keep else []
+    for position, result in zip(keep, results, strict=True):
+        found, added = extras[position]
+        outcomes[position] = Outcome(
+            result.status, str(result.path), result.article_id, problems=found, counts=added
+        )
+    recorded = [*failures, *extra]
+    attempts = archive.record_failures(recorded, run_id=config.run_id) if recorded else []
+    done = [o for o in outcomes if o is not None]
+    assert len(done) == len(articles)
+    return BatchResult(done, attempts[: len(failures)], unsafe=len(extra))
+
+
+# --------------------------------------------------------------------------- the child
+
+
+class _StopRequestedError(Exception):
+    """SIGTERM while waiting for a batch."""
+
+
+def serve(conn: Any, config: WriterConfig) -> None:
+    """The child's main loop: ``(articles, failures)`` in, ``("done", BatchResult)`` or
+    ``("error", text)`` out, until ``None`` (the crawl's end) or the pipe closes."""
+    die_with_parent(config.parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the crawl closes, then we stop
+    busy = False
+    stopping = False
+
+    def on_term(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        if not busy:  # mid-batch: finish it, answer, then stop
+            raise _StopRequestedError
+
+    signal.signal(signal.SIGTERM, on_term)
+    archive = Archive(Path(config.root), config.options, remove_partial=False)
+    state = RunState()
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError, _StopRequestedError):
+                break  # the crawl is gone (or stops us): nothing more will come
+            if message is None:
+                break
+            busy = True
+            articles, failures = message
+            try:
+                reply: tuple[str, Any] = (
+                    "done",
+                    write_items(archive, articles, failures, config, state),
+                )
+            except Exception as exc:  # the crawl counts the batch as not written
+                reply = ("error", f"{exception_text(exc)}\n{traceback.format_exc()}")
+            busy = False
+            try:
+                conn.send(reply)
+            except (OSError, _StopRequestedError):
+                break
+            if stopping:
+                break
+    finally:
+        archive.close()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    with contextlib.suppress(OSError):
+        conn.send(("closed", (usage.ru_utime + usage.ru_stime, usage.ru_maxrss)))
+
+
+class WriterDiedError(RuntimeError):
+    """The writer process exited (was killed) before it answered."""
+
+
+def main() -> None:
+    """Entry point of the child (``python -c``): ``argv[1:3]`` are the pipe's two file
+    descriptors (to read batches from, to answer on); the first message is the
+    :class:`WriterConfig`."""
+    from multiprocessing.connection import Connection
+
+    incoming = Connection(int(sys.argv[1]), writable=False)
+    outgoing = Connection(int(sys.argv[2]), readable=False)
+    config = incoming.recv()
+    serve(_Duplex(incoming, outgoing), config)
+
+
+class _Duplex:
+    """Two one-way connections used as one (``recv`` from one, ``send`` on the other)."""
+
+    def __init__(self, incoming: Connection, outgoing: Connection) -> None:
+        self.incoming, self.outgoing = incoming, outgoing
+
+    def recv(self) -> Any:
+        return self.incoming.recv()
+
+    def send(self, obj: Any) -> None:
+        self.outgoing.send(obj)
+
+    def poll(self, timeout: float) -> bool:
+        return self.incoming.poll(timeout)
+
+    def close(self) -> None:
+        self.incoming.close()
+        self.outgoing.close()
+
+
+class WriterProcess:
+    """The parent's handle of the writer child: :meth:`write` a batch (blocking), then
+    :meth:`close`. Not thread-safe: one thread talks to it at a time.
+
+    The child is a plain ``python -c`` process importing only ``archive`` (not the parent's
+    ``__main__``, as multiprocessing's spawn would: Scrapy's command line, the CLI), with the
+    parent's ``sys.path``; batches are pickled over two pipes."""
+
+    def __init__(self, config: WriterConfig) -> None:
+        from multiprocessing.connection import Connection
+
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p or str(Path.cwd()) for p in sys.path)
+        code = "from archive.write_process import main; main()"
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code, str(to_child_r), str(from_child_w)],
+                pass_fds=(to_child_r, from_child_w),
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.conn = _Duplex(
+            Connection(from_child_r, writable=False), Connection(to_child_w, readable=False)
+        )
+        self.conn.send(config)
+        self.cpu_seconds = 0.0
+        self.maxrss_kib = 0
+        self.dead = False
+
+    def describe(self) -> str:
+        code = self.process.poll()
+        if code is None:
+            return "the writer process stopped answering"
+        if code < 0:
+            return f"the writer process was killed by {signal.Signals(-code).name}"
+        return f"the writer process exited with code {code}"
+
+    def write(
+        self, articles: Sequence[ArticleItem], failures: Sequence[FetchFailure]
+    ) -> BatchResult:
+        """Send one batch and wait until it is durable (or raise)."""
+        if self.dead:
+            raise WriterDiedError(self.describe())
+        try:
+            self.conn.send((list(articles), list(failures)))
+            kind, payload = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            self.dead = True
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+            raise WriterDiedError(self.describe()) from exc
+        if kind == "error":
+            raise RuntimeError(f"writer process: {payload.strip()}")
+        if kind != "done":  # pragma: no cover - a protocol error
+            raise RuntimeError(f"writer process: unexpected {kind!r}")
+        result: BatchResult = payload
+        return result
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Tell the child the run is over, wait for it to exit (its CPU time and peak RSS are
+        kept: :attr:`cpu_seconds`, :attr:`maxrss_kib`)."""
+        if not self.dead:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            try:
+                if self.conn.poll(timeout):
+                    kind, payload = self.conn.recv()
+                    if kind == "closed":
+                        self.cpu_seconds, self.maxrss_kib = payload
+            except (EOFError, OSError):
+                pass
+        self.conn.close()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck child
+            self.process.kill()
+            self.process.wait()
