@@ -20,9 +20,6 @@ from lxml import etree
 from archive.boilerplate import BLOCK_TAGS
 from archive.normalize import LAZY_SRC_ATTRS
 
-_PLACEHOLDER = "http://image.invalid/{n}.png"
-"""Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""
-_PLACEHOLDER_PREFIX = "http://image.invalid/"
 _IMAGE_ATTRS = (*LAZY_SRC_ATTRS, "srcset", "data-srcset")
 
 
@@ -33,28 +30,111 @@ def _image_url(img: Any) -> str:
 
 
 _IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg)(?:[?#]|$)", re.I)
+ANCHOR_RUN = 20
+"""Least characters of a text node that anchors an image to the extracted text."""
+ANCHOR_CHARS = 60
+"""Characters of an anchor text looked for in the extracted blocks."""
+_IMAGE_UNITS = frozenset({"figure", "picture"})
+"""Elements an image stands in with its caption: its next text is the one after them."""
 
 
-def _swap_images(root: Any, base_url: str) -> tuple[list[str], list[tuple[Any, dict[str, str]]]]:
-    """Give every image trafilatura would lose or misread (lazy attributes, ``srcset``, a URL
-    without an image extension) a placeholder ``src`` that it keeps; return the real URLs
-    (lazy attributes first) and what to restore on the page's tree afterwards."""
-    urls: list[str] = []
-    saved: list[tuple[Any, dict[str, str]]] = []
-    for img in root.iter("img"):
-        attrib = img.attrib
-        plain = not any(a in attrib for a in _IMAGE_ATTRS)
-        if plain and _IMAGE_EXTENSION.search(attrib.get("src", "")):
-            continue  # trafilatura keeps it as it is
-        src = _image_url(img)
-        if not src or src.lower().startswith("data:"):
+class _PageImage:
+    """An image of the page and the texts around it: the prose just before it and just after
+    the figure it stands in (its caption is not an anchor)."""
+
+    __slots__ = ("after", "alt", "before", "linked", "url")
+
+    def __init__(self, url: str, alt: str, linked: bool) -> None:
+        self.url, self.alt, self.linked = url, alt, linked
+        self.before = self.after = ""
+
+
+def _page_images(root: Any, base_url: str) -> list[_PageImage]:
+    """Every ``<img>`` of the page with a real URL (lazy attributes first, then ``src``, then
+    ``srcset``), in page order, with its anchor texts: one walk over the page."""
+    images: list[_PageImage] = []
+    waiting: list[_PageImage] = []  # images whose next anchor text is still to come
+    last = ""
+
+    def text(value: str | None) -> None:
+        nonlocal last
+        if value and len(value.strip()) >= ANCHOR_RUN:
+            last = " ".join(value.split())[:ANCHOR_CHARS]
+            for image in waiting:
+                image.after = last
+            waiting.clear()
+
+    def walk(node: Any, unit: list[_PageImage] | None) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        inner = [] if tag in _IMAGE_UNITS and unit is None else unit
+        if tag == "img":
+            src = _image_url(node)
+            if src and not src.lower().startswith("data:"):
+                link = next(node.iterancestors("a"), None)
+                href = (link.get("href") or "").strip() if link is not None else ""
+                image = _PageImage(
+                    urljoin(base_url, src),
+                    node.get("alt") or "",
+                    bool(href) and not _IMAGE_EXTENSION.search(href),
+                )
+                image.before = last
+                images.append(image)
+                (inner if inner is not None else waiting).append(image)
+        elif tag:
+            text(node.text)
+            for child in node:
+                walk(child, inner)
+        if inner is not None and unit is None:
+            waiting.extend(inner)  # the figure is over: its images wait for the next text
+        text(node.tail)
+
+    walk(root, None)
+    return images
+
+
+_IMAGE_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "dd")
+_CONTAINERS = frozenset({"ul", "ol", "dl", "table", "tbody", "thead", "tr"})
+
+
+def _place_images(body: Any, images: list[_PageImage]) -> None:
+    """Put the page's images into the extracted ``body`` where they stood in the article:
+    before the block that holds the text that followed them, else after the block that holds
+    the text before them (not for an image that links to another page: a teaser's thumbnail).
+    An image whose texts are not in the body was not in the article (teasers, logos, ads)."""
+    blocks = [(b, " ".join("".join(b.itertext()).split())) for b in body.iter(*_IMAGE_BLOCKS)]
+    if not blocks or not images:
+        return
+    seen: set[str] = set()
+    after_block: dict[Any, Any] = {}  # block -> the last image put after it
+    for image in images:
+        if image.url in seen:
             continue
-        saved.append((img, dict(attrib)))
-        for name in _IMAGE_ATTRS:
-            attrib.pop(name, None)
-        img.set("src", _PLACEHOLDER.format(n=len(urls)))
-        urls.append(urljoin(base_url, src))
-    return urls, saved
+        element = etree.Element("img", src=image.url)
+        if image.alt:
+            element.set("alt", image.alt)
+        found = next((b for b, t in blocks if image.after in t), None) if image.after else None
+        if found is not None:
+            if found.getparent() is not None and found.getparent().tag in _CONTAINERS:
+                element.tail = found.text
+                found.text = None
+                found.insert(0, element)
+            else:
+                found.addprevious(element)
+            seen.add(image.url)
+            continue
+        if image.linked or not image.before:
+            continue
+        found = next((b for b, t in blocks if image.before in t), None)
+        if found is None:
+            continue
+        anchor = after_block.get(found, found)
+        if found.getparent() is not None and found.getparent().tag in _CONTAINERS:
+            found.append(element)
+        else:
+            element.tail, anchor.tail = anchor.tail, None
+            anchor.addnext(element)
+        after_block[found] = element
+        seen.add(image.url)
 
 
 PROSE_RUN = 80
@@ -173,9 +253,9 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
 
     ``root`` (the page's ``lxml.html`` tree) loses its HTML comments (their text is joined
     up, as a parser with ``remove_comments`` does) and the scripts (JSON-LD kept), styles,
-    SVG and templates no field reads; otherwise it is left as it was:
-    trafilatura works on its own copy, and the image attributes changed for the run are put
-    back.
+    SVG and templates no field reads; otherwise it is left as it was (trafilatura works on
+    its own copy). With ``include_images``, trafilatura chooses the text without images and
+    the page's images are put back next to the text they stood by (:func:`_place_images`).
     """
     import trafilatura  # imported lazily: ~0.2 s, only fetches of other hosts need it
     from trafilatura.htmlprocessing import convert_to_html
@@ -186,38 +266,30 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     for node in _NEVER_CONTENT(root):
         node.drop_tree()
-    urls, saved = _swap_images(root, url)
-    try:
-        options = {**options, "output_format": "html"}
-        # no url: trafilatura would resolve every link of the page; the body's are done below
-        document = trafilatura.bare_extraction(root, fast=True, **options)
-        if not isinstance(document, Document):
+    # the text is chosen without images: with them, trafilatura keeps every block that holds
+    # one (teaser cards, galleries); they are put back afterwards where the text kept them
+    images = _page_images(root, url) if options.get("include_images") else []
+    options = {**options, "output_format": "html", "include_images": False}
+    # no url: trafilatura would resolve every link of the page; the body's are done below
+    document = trafilatura.bare_extraction(root, fast=True, **options)
+    if not isinstance(document, Document):
+        document = trafilatura.bare_extraction(root, **options)
+        if isinstance(document, Document) and options.get("favor_precision"):
+            document = _unless_truncated(document, root, options)
+    elif second_opinion_reason(document.body, len(document.raw_text or ""), root):
+        if options.get("favor_precision"):
+            _compare_with_external(document, root, options)
+            document = _unless_truncated(document, root, options)
+        else:
             document = trafilatura.bare_extraction(root, **options)
-            if isinstance(document, Document) and options.get("favor_precision"):
-                document = _unless_truncated(document, root, options)
-        elif second_opinion_reason(document.body, len(document.raw_text or ""), root):
-            if options.get("favor_precision"):
-                _compare_with_external(document, root, options)
-                document = _unless_truncated(document, root, options)
-            else:
-                document = trafilatura.bare_extraction(root, **options)
-    finally:
-        for img, attrib in saved:
-            img.attrib.clear()
-            img.attrib.update(attrib)
     if not isinstance(document, Document) or document.body is None or not len(document.body):
         return None
     body = convert_to_html(document.body).find("body")
-    for img in body.iter("img"):
-        src = img.get("src", "")
-        if src.startswith(_PLACEHOLDER_PREFIX):
-            img.set("src", urls[int(src[len(_PLACEHOLDER_PREFIX) :].split(".")[0])])
-        elif src:
-            img.set("src", urljoin(url, src))
     for link in body.iter("a"):
         href = link.get("href", "").strip()
         if href and not href.lower().startswith(("javascript:", "data:", "vbscript:")):
             link.set("href", urljoin(url, href))
+    _place_images(body, images)
     return body
 
 
