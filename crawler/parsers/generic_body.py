@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -36,67 +36,95 @@ ANCHOR_CHARS = 60
 """Characters of an anchor text looked for in the extracted blocks."""
 _IMAGE_UNITS = frozenset({"figure", "picture"})
 """Elements an image stands in with its caption: its next text is the one after them."""
+_PIXEL_SIZES = frozenset({"0", "1", "2", "0px", "1px", "2px"})
+AFTER_TEXTS = 2
+"""Texts after an image looked for (the first may be a caption trafilatura leaves out)."""
 
 
 class _PageImage:
     """An image of the page and the texts around it: the prose just before it and just after
-    the figure it stands in (its caption is not an anchor)."""
+    the figure it stands in (its caption is not an anchor). ``linked``: it is the link to
+    another page of its site (a teaser's thumbnail)."""
 
-    __slots__ = ("after", "alt", "before", "linked", "url")
+    __slots__ = ("after", "alt", "before", "linked", "node", "url")
 
-    def __init__(self, url: str, alt: str, linked: bool) -> None:
-        self.url, self.alt, self.linked = url, alt, linked
-        self.before = self.after = ""
+    def __init__(self, node: Any, url: str, alt: str, linked: bool) -> None:
+        self.node, self.url, self.alt, self.linked = node, url, alt, linked
+        self.before = ""
+        self.after: list[str] = []
 
 
-def _page_images(root: Any, base_url: str) -> list[_PageImage]:
+def _page_image(img: Any, base_url: str) -> _PageImage | None:
+    """``img`` as an image of the article, or ``None``: no real URL, or the link to another
+    site (an ad, a partner's teaser)."""
+    src = _image_url(img)
+    if not src or src.lower().startswith("data:"):
+        return None
+    if {img.get("width", "").strip(), img.get("height", "").strip()} & _PIXEL_SIZES:
+        return None  # a tracking pixel
+    link = next(img.iterancestors("a"), None)
+    href = urljoin(base_url, (link.get("href") or "").strip()) if link is not None else ""
+    page_link = bool(href) and not _IMAGE_EXTENSION.search(href)
+    if page_link and urlsplit(href).hostname != urlsplit(base_url).hostname:
+        return None
+    return _PageImage(img, urljoin(base_url, src), img.get("alt") or "", page_link)
+
+
+def _page_images(root: Any, base_url: str) -> tuple[list[_PageImage], dict[str, Any]]:
     """Every ``<img>`` of the page with a real URL (lazy attributes first, then ``src``, then
-    ``srcset``), in page order, with its anchor texts: one walk over the page."""
+    ``srcset``), in page order, with its anchor texts; and the element each anchor text
+    stands in: one walk over the page."""
     images: list[_PageImage] = []
+    owners: dict[str, Any] = {}
     waiting: list[_PageImage] = []  # images whose next anchor text is still to come
     last = ""
 
-    def text(value: str | None) -> None:
+    def text(value: str | None, owner: Any) -> None:
         nonlocal last
         if value and len(value.strip()) >= ANCHOR_RUN:
             last = " ".join(value.split())[:ANCHOR_CHARS]
+            owners.setdefault(last, owner)
             for image in waiting:
-                image.after = last
-            waiting.clear()
+                image.after.append(last)
+            waiting[:] = [image for image in waiting if len(image.after) < AFTER_TEXTS]
 
     def walk(node: Any, unit: list[_PageImage] | None) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         inner = [] if tag in _IMAGE_UNITS and unit is None else unit
         if tag == "img":
-            src = _image_url(node)
-            if src and not src.lower().startswith("data:"):
-                link = next(node.iterancestors("a"), None)
-                href = (link.get("href") or "").strip() if link is not None else ""
-                image = _PageImage(
-                    urljoin(base_url, src),
-                    node.get("alt") or "",
-                    bool(href) and not _IMAGE_EXTENSION.search(href),
-                )
+            image = _page_image(node, base_url)
+            if image is not None:
                 image.before = last
                 images.append(image)
                 (inner if inner is not None else waiting).append(image)
-        elif tag:
-            text(node.text)
+        elif tag and tag != "noscript":  # noscript: tracking pixels, lazy images' doubles
+            text(node.text, node)
             for child in node:
                 walk(child, inner)
         if inner is not None and unit is None:
             waiting.extend(inner)  # the figure is over: its images wait for the next text
-        text(node.tail)
+        text(node.tail, node.getparent())
 
     walk(root, None)
-    return images
+    return images, owners
+
+
+def _article_element(body: Any, owners: dict[str, Any]) -> Any:
+    """The page's element that holds the extracted text: the closest common ancestor of the
+    first and the last block of ``body`` found in the page (``None`` if none is)."""
+    texts = [" ".join("".join(b.itertext()).split())[:ANCHOR_CHARS] for b in body]
+    found = [owners[t] for t in texts if t in owners]
+    if not found:
+        return None
+    ancestors = {found[0], *found[0].iterancestors()}
+    return next((e for e in (found[-1], *found[-1].iterancestors()) if e in ancestors), None)
 
 
 _IMAGE_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "dd")
 _CONTAINERS = frozenset({"ul", "ol", "dl", "table", "tbody", "thead", "tr"})
 
 
-def _place_images(body: Any, images: list[_PageImage]) -> None:
+def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any]) -> None:
     """Put the page's images into the extracted ``body`` where they stood in the article:
     before the block that holds the text that followed them, else after the block that holds
     the text before them (not for an image that links to another page: a teaser's thumbnail).
@@ -104,6 +132,9 @@ def _place_images(body: Any, images: list[_PageImage]) -> None:
     blocks = [(b, " ".join("".join(b.itertext()).split())) for b in body.iter(*_IMAGE_BLOCKS)]
     if not blocks or not images:
         return
+    article = _article_element(body, owners)
+    if article is not None:  # the page's logo, share buttons, sidebars are outside it
+        images = [image for image in images if article in image.node.iterancestors()]
     seen: set[str] = set()
     after_block: dict[Any, Any] = {}  # block -> the last image put after it
     for image in images:
@@ -112,7 +143,7 @@ def _place_images(body: Any, images: list[_PageImage]) -> None:
         element = etree.Element("img", src=image.url)
         if image.alt:
             element.set("alt", image.alt)
-        found = next((b for b, t in blocks if image.after in t), None) if image.after else None
+        found = next((b for a in image.after for b, t in blocks if a in t), None)
         if found is not None:
             if found.getparent() is not None and found.getparent().tag in _CONTAINERS:
                 element.tail = found.text
@@ -268,7 +299,7 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
         node.drop_tree()
     # the text is chosen without images: with them, trafilatura keeps every block that holds
     # one (teaser cards, galleries); they are put back afterwards where the text kept them
-    images = _page_images(root, url) if options.get("include_images") else []
+    images, owners = _page_images(root, url) if options.get("include_images") else ([], {})
     options = {**options, "output_format": "html", "include_images": False}
     # no url: trafilatura would resolve every link of the page; the body's are done below
     document = trafilatura.bare_extraction(root, fast=True, **options)
@@ -289,7 +320,7 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
         href = link.get("href", "").strip()
         if href and not href.lower().startswith(("javascript:", "data:", "vbscript:")):
             link.set("href", urljoin(url, href))
-    _place_images(body, images)
+    _place_images(body, images, owners)
     return body
 
 
