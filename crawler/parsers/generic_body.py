@@ -256,26 +256,48 @@ def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) ->
     document.body, document.raw_text = body, text
 
 
-RECALL_GAIN = 5
-"""How many times longer the recall-mode body must be to replace a truncated precise one."""
-TRUNCATED_SHARE = 3
-"""A precise body with less than 1/``TRUNCATED_SHARE`` of the page's prose may be cut short."""
+WIDER_MODES: tuple[tuple[dict[str, Any], float, float], ...] = (
+    ({"favor_precision": False}, 3, 5),
+    ({"favor_precision": False, "favor_recall": True}, 1.5, 1.3),
+)
+"""trafilatura's modes tried in turn on a precise body that may be cut short: its default mode,
+then recall mode, each with the share of the page's prose below which it is run and how many
+times longer its body must be to replace the one so far (default mode finds a whole article
+where precision mode kept one section; recall mode adds the lists and sections precision mode
+leaves out). Chosen on the dev parts of the four sets (issue #15)."""
 
 
-def _unless_truncated(document: Any, root: Any, options: dict[str, Any]) -> Any:
-    """The precise body ``document``, or trafilatura's default (recall) extraction when the
-    precise one looks cut short: it holds less than 1/``TRUNCATED_SHARE`` of the page's
-    prose and the default extraction is ``RECALL_GAIN`` times longer. Precision mode sometimes keeps
-    one section of a long article; this is the cascade's own fallback, not a site rule."""
+def _extract(root: Any, options: dict[str, Any]) -> Any:
+    """trafilatura's fast pass on ``root``; its full cascade only when the fast result looks
+    wrong (:func:`second_opinion_reason`): in precision mode that is the comparison with
+    readability and justext alone (the rest is the fast pass again)."""
     import trafilatura
     from trafilatura.settings import Document
 
-    length = len(document.raw_text or "")
-    if prose_length(root) <= TRUNCATED_SHARE * length:
-        return document
-    wider = trafilatura.bare_extraction(root, **{**options, "favor_precision": False})
-    if isinstance(wider, Document) and len(wider.raw_text or "") > RECALL_GAIN * length:
-        return wider
+    document = trafilatura.bare_extraction(root, fast=True, **options)
+    if not isinstance(document, Document):
+        return trafilatura.bare_extraction(root, **options)
+    if second_opinion_reason(document.body, len(document.raw_text or ""), root):
+        if not options.get("favor_precision"):
+            return trafilatura.bare_extraction(root, **options)
+        _compare_with_external(document, root, options)
+    return document
+
+
+def _unless_truncated(document: Any, root: Any, options: dict[str, Any]) -> Any:
+    """The precise body ``document``, or a wider mode's (``WIDER_MODES``) when the precise
+    one looks cut short: it holds a small share of the page's prose and the wider body is
+    much longer. The wider runs are only paid on pages whose prose says so."""
+    from trafilatura.settings import Document
+
+    prose = prose_length(root)
+    for overrides, share, gain in WIDER_MODES:
+        length = len(document.raw_text or "")
+        if prose <= share * length:
+            continue
+        wider = _extract(root, {**options, **overrides})
+        if isinstance(wider, Document) and len(wider.raw_text or "") > gain * length:
+            document = wider
     return document
 
 
@@ -288,7 +310,6 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     its own copy). With ``include_images``, trafilatura chooses the text without images and
     the page's images are put back next to the text they stood by (:func:`_place_images`).
     """
-    import trafilatura  # imported lazily: ~0.2 s, only fetches of other hosts need it
     from trafilatura.htmlprocessing import convert_to_html
     from trafilatura.settings import Document
 
@@ -302,17 +323,9 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     images, owners = _page_images(root, url) if options.get("include_images") else ([], {})
     options = {**options, "output_format": "html", "include_images": False}
     # no url: trafilatura would resolve every link of the page; the body's are done below
-    document = trafilatura.bare_extraction(root, fast=True, **options)
-    if not isinstance(document, Document):
-        document = trafilatura.bare_extraction(root, **options)
-        if isinstance(document, Document) and options.get("favor_precision"):
-            document = _unless_truncated(document, root, options)
-    elif second_opinion_reason(document.body, len(document.raw_text or ""), root):
-        if options.get("favor_precision"):
-            _compare_with_external(document, root, options)
-            document = _unless_truncated(document, root, options)
-        else:
-            document = trafilatura.bare_extraction(root, **options)
+    document = _extract(root, options)
+    if isinstance(document, Document) and options.get("favor_precision"):
+        document = _unless_truncated(document, root, options)
     if not isinstance(document, Document) or document.body is None or not len(document.body):
         return None
     body = convert_to_html(document.body).find("body")
