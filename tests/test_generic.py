@@ -720,3 +720,49 @@ def test_published_from_byline_box_meta_and_url(html: str, url: str, published: 
             GenericParser.V1().published(page)
     else:
         assert GenericParser.V1().published(page) == published
+
+
+def test_images_are_put_back_where_they_stood_in_the_article() -> None:
+    # trafilatura chooses the text without images; each article image comes back before the
+    # paragraph that followed it (its figure's caption skipped), the last one after the end
+    first = "".join(f"<p>{SENTENCE.format(n=i)}</p>" for i in range(3))
+    second = "".join(f"<p>{SENTENCE.format(n=i)}</p>" for i in range(3, 6))
+    figure = (
+        '<figure><img src="/media/cabinet.jpg" alt="cabinet">'
+        "<figcaption>The relay cabinet at the northern substation, photographed in March."
+        "</figcaption></figure>"
+    )
+    page = _doc(
+        "<title>Relays</title>",
+        f"<article>{first}{figure}{second}"
+        '<p><img src="/media/closing.jpg" alt="closing"></p></article>',
+    )
+    body = GenericParser.V1().body(Page.from_html(page, EN_URL))
+    cabinet = body.index('<img src="https://www.circuitledger.test/media/cabinet.jpg"')
+    assert body.index("replaced 2 relays") < cabinet < body.index("replaced 3 relays")
+    assert body.index("replaced 5 relays") < body.index(
+        'src="https://www.circuitledger.test/media/closing.jpg"'
+    )
+
+
+def test_images_outside_the_article_stay_out() -> None:
+    # a logo, share icons, teaser thumbnails, a partner's banner and a tracking pixel are no
+    # article images, even when they stand right next to it
+    paragraphs = "".join(f"<p>{SENTENCE.format(n=i)}</p>" for i in range(6))
+    banner = '<a href="https://ads.partner.test/click?id=7"><img src="/ad/banner.jpg"></a>'
+    pixel = '<img src="https://stats.partner.test/p.gif" width="1" height="1">'
+    teasers = "".join(
+        f'<li><a href="/2024/03/story-{i}"><img src="/thumbs/story-{i}.jpg"></a>'
+        f'<a href="/2024/03/story-{i}">Another story about relays, number {i}</a></li>'
+        for i in range(3)
+    )
+    page = _doc(
+        "<title>Relays</title>",
+        '<header><img src="/logo.png" alt="The Circuit Ledger"></header>'
+        f"<main><article><div class=body>{paragraphs}{banner}{pixel}</div></article>"
+        f"<aside><ul>{teasers}</ul></aside></main>",
+    )
+    body = GenericParser.V1().body(Page.from_html(page, EN_URL))
+    assert "replaced 5 relays" in body
+    for absent in ("logo.png", "banner.jpg", "p.gif", "thumbs/"):
+        assert absent not in body

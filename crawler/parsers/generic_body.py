@@ -13,16 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from archive.boilerplate import BLOCK_TAGS
 from archive.normalize import LAZY_SRC_ATTRS
 
-_PLACEHOLDER = "http://image.invalid/{n}.png"
-"""Stand-in ``src`` while trafilatura runs: it drops images whose URL has no image extension."""
-_PLACEHOLDER_PREFIX = "http://image.invalid/"
 _IMAGE_ATTRS = (*LAZY_SRC_ATTRS, "srcset", "data-srcset")
 
 
@@ -33,28 +30,142 @@ def _image_url(img: Any) -> str:
 
 
 _IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg)(?:[?#]|$)", re.I)
+ANCHOR_RUN = 20
+"""Least characters of a text node that anchors an image to the extracted text."""
+ANCHOR_CHARS = 60
+"""Characters of an anchor text looked for in the extracted blocks."""
+_IMAGE_UNITS = frozenset({"figure", "picture"})
+"""Elements an image stands in with its caption: its next text is the one after them."""
+_PIXEL_SIZES = frozenset({"0", "1", "2", "0px", "1px", "2px"})
+AFTER_TEXTS = 2
+"""Texts after an image looked for (the first may be a caption trafilatura leaves out)."""
 
 
-def _swap_images(root: Any, base_url: str) -> tuple[list[str], list[tuple[Any, dict[str, str]]]]:
-    """Give every image trafilatura would lose or misread (lazy attributes, ``srcset``, a URL
-    without an image extension) a placeholder ``src`` that it keeps; return the real URLs
-    (lazy attributes first) and what to restore on the page's tree afterwards."""
-    urls: list[str] = []
-    saved: list[tuple[Any, dict[str, str]]] = []
-    for img in root.iter("img"):
-        attrib = img.attrib
-        plain = not any(a in attrib for a in _IMAGE_ATTRS)
-        if plain and _IMAGE_EXTENSION.search(attrib.get("src", "")):
-            continue  # trafilatura keeps it as it is
-        src = _image_url(img)
-        if not src or src.lower().startswith("data:"):
+class _PageImage:
+    """An image of the page and the texts around it: the prose just before it and just after
+    the figure it stands in (its caption is not an anchor). ``linked``: it is the link to
+    another page of its site (a teaser's thumbnail)."""
+
+    __slots__ = ("after", "alt", "before", "linked", "node", "url")
+
+    def __init__(self, node: Any, url: str, alt: str, linked: bool) -> None:
+        self.node, self.url, self.alt, self.linked = node, url, alt, linked
+        self.before = ""
+        self.after: list[str] = []
+
+
+def _page_image(img: Any, base_url: str) -> _PageImage | None:
+    """``img`` as an image of the article, or ``None``: no real URL, or the link to another
+    site (an ad, a partner's teaser)."""
+    src = _image_url(img)
+    if not src or src.lower().startswith("data:"):
+        return None
+    if {img.get("width", "").strip(), img.get("height", "").strip()} & _PIXEL_SIZES:
+        return None  # a tracking pixel
+    link = next(img.iterancestors("a"), None)
+    href = urljoin(base_url, (link.get("href") or "").strip()) if link is not None else ""
+    page_link = bool(href) and not _IMAGE_EXTENSION.search(href)
+    if page_link and urlsplit(href).hostname != urlsplit(base_url).hostname:
+        return None
+    return _PageImage(img, urljoin(base_url, src), img.get("alt") or "", page_link)
+
+
+def _page_images(root: Any, base_url: str) -> tuple[list[_PageImage], dict[str, Any]]:
+    """Every ``<img>`` of the page with a real URL (lazy attributes first, then ``src``, then
+    ``srcset``), in page order, with its anchor texts; and the element each anchor text
+    stands in: one walk over the page."""
+    images: list[_PageImage] = []
+    owners: dict[str, Any] = {}
+    waiting: list[_PageImage] = []  # images whose next anchor text is still to come
+    last = ""
+
+    def text(value: str | None, owner: Any) -> None:
+        nonlocal last
+        if value and len(value.strip()) >= ANCHOR_RUN:
+            last = " ".join(value.split())[:ANCHOR_CHARS]
+            owners.setdefault(last, owner)
+            for image in waiting:
+                image.after.append(last)
+            waiting[:] = [image for image in waiting if len(image.after) < AFTER_TEXTS]
+
+    def walk(node: Any, unit: list[_PageImage] | None) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        inner = [] if tag in _IMAGE_UNITS and unit is None else unit
+        if tag == "img":
+            image = _page_image(node, base_url)
+            if image is not None:
+                image.before = last
+                images.append(image)
+                (inner if inner is not None else waiting).append(image)
+        elif tag and tag != "noscript":  # noscript: tracking pixels, lazy images' doubles
+            text(node.text, node)
+            for child in node:
+                walk(child, inner)
+        if inner is not None and unit is None:
+            waiting.extend(inner)  # the figure is over: its images wait for the next text
+        text(node.tail, node.getparent())
+
+    walk(root, None)
+    return images, owners
+
+
+def _article_element(body: Any, owners: dict[str, Any]) -> Any:
+    """The page's element that holds the extracted text: the closest common ancestor of the
+    first and the last block of ``body`` found in the page (``None`` if none is)."""
+    texts = [" ".join("".join(b.itertext()).split())[:ANCHOR_CHARS] for b in body]
+    found = [owners[t] for t in texts if t in owners]
+    if not found:
+        return None
+    ancestors = {found[0], *found[0].iterancestors()}
+    return next((e for e in (found[-1], *found[-1].iterancestors()) if e in ancestors), None)
+
+
+_IMAGE_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "dd")
+_CONTAINERS = frozenset({"ul", "ol", "dl", "table", "tbody", "thead", "tr"})
+
+
+def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any]) -> None:
+    """Put the page's images into the extracted ``body`` where they stood in the article:
+    before the block that holds the text that followed them, else after the block that holds
+    the text before them (not for an image that links to another page: a teaser's thumbnail).
+    An image whose texts are not in the body was not in the article (teasers, logos, ads)."""
+    blocks = [(b, " ".join("".join(b.itertext()).split())) for b in body.iter(*_IMAGE_BLOCKS)]
+    if not blocks or not images:
+        return
+    article = _article_element(body, owners)
+    if article is not None:  # the page's logo, share buttons, sidebars are outside it
+        images = [image for image in images if article in image.node.iterancestors()]
+    seen: set[str] = set()
+    after_block: dict[Any, Any] = {}  # block -> the last image put after it
+    for image in images:
+        if image.url in seen:
             continue
-        saved.append((img, dict(attrib)))
-        for name in _IMAGE_ATTRS:
-            attrib.pop(name, None)
-        img.set("src", _PLACEHOLDER.format(n=len(urls)))
-        urls.append(urljoin(base_url, src))
-    return urls, saved
+        element = etree.Element("img", src=image.url)
+        if image.alt:
+            element.set("alt", image.alt)
+        found = next((b for a in image.after for b, t in blocks if a in t), None)
+        if found is not None:
+            if found.getparent() is not None and found.getparent().tag in _CONTAINERS:
+                element.tail = found.text
+                found.text = None
+                found.insert(0, element)
+            else:
+                found.addprevious(element)
+            seen.add(image.url)
+            continue
+        if image.linked or not image.before:
+            continue
+        found = next((b for b, t in blocks if image.before in t), None)
+        if found is None:
+            continue
+        anchor = after_block.get(found, found)
+        if found.getparent() is not None and found.getparent().tag in _CONTAINERS:
+            found.append(element)
+        else:
+            element.tail, anchor.tail = anchor.tail, None
+            anchor.addnext(element)
+        after_block[found] = element
+        seen.add(image.url)
 
 
 PROSE_RUN = 80
@@ -145,26 +256,48 @@ def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) ->
     document.body, document.raw_text = body, text
 
 
-RECALL_GAIN = 5
-"""How many times longer the recall-mode body must be to replace a truncated precise one."""
-TRUNCATED_SHARE = 3
-"""A precise body with less than 1/``TRUNCATED_SHARE`` of the page's prose may be cut short."""
+WIDER_MODES: tuple[tuple[dict[str, Any], float, float], ...] = (
+    ({"favor_precision": False}, 3, 5),
+    ({"favor_precision": False, "favor_recall": True}, 1.5, 1.3),
+)
+"""trafilatura's modes tried in turn on a precise body that may be cut short: its default mode,
+then recall mode, each with the share of the page's prose below which it is run and how many
+times longer its body must be to replace the one so far (default mode finds a whole article
+where precision mode kept one section; recall mode adds the lists and sections precision mode
+leaves out). Chosen on the dev parts of the four sets (issue #15)."""
 
 
-def _unless_truncated(document: Any, root: Any, options: dict[str, Any]) -> Any:
-    """The precise body ``document``, or trafilatura's default (recall) extraction when the
-    precise one looks cut short: it holds less than 1/``TRUNCATED_SHARE`` of the page's
-    prose and the default extraction is ``RECALL_GAIN`` times longer. Precision mode sometimes keeps
-    one section of a long article; this is the cascade's own fallback, not a site rule."""
+def _extract(root: Any, options: dict[str, Any]) -> Any:
+    """trafilatura's fast pass on ``root``; its full cascade only when the fast result looks
+    wrong (:func:`second_opinion_reason`): in precision mode that is the comparison with
+    readability and justext alone (the rest is the fast pass again)."""
     import trafilatura
     from trafilatura.settings import Document
 
-    length = len(document.raw_text or "")
-    if prose_length(root) <= TRUNCATED_SHARE * length:
-        return document
-    wider = trafilatura.bare_extraction(root, **{**options, "favor_precision": False})
-    if isinstance(wider, Document) and len(wider.raw_text or "") > RECALL_GAIN * length:
-        return wider
+    document = trafilatura.bare_extraction(root, fast=True, **options)
+    if not isinstance(document, Document):
+        return trafilatura.bare_extraction(root, **options)
+    if second_opinion_reason(document.body, len(document.raw_text or ""), root):
+        if not options.get("favor_precision"):
+            return trafilatura.bare_extraction(root, **options)
+        _compare_with_external(document, root, options)
+    return document
+
+
+def _unless_truncated(document: Any, root: Any, options: dict[str, Any]) -> Any:
+    """The precise body ``document``, or a wider mode's (``WIDER_MODES``) when the precise
+    one looks cut short: it holds a small share of the page's prose and the wider body is
+    much longer. The wider runs are only paid on pages whose prose says so."""
+    from trafilatura.settings import Document
+
+    prose = prose_length(root)
+    for overrides, share, gain in WIDER_MODES:
+        length = len(document.raw_text or "")
+        if prose <= share * length:
+            continue
+        wider = _extract(root, {**options, **overrides})
+        if isinstance(wider, Document) and len(wider.raw_text or "") > gain * length:
+            document = wider
     return document
 
 
@@ -173,11 +306,10 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
 
     ``root`` (the page's ``lxml.html`` tree) loses its HTML comments (their text is joined
     up, as a parser with ``remove_comments`` does) and the scripts (JSON-LD kept), styles,
-    SVG and templates no field reads; otherwise it is left as it was:
-    trafilatura works on its own copy, and the image attributes changed for the run are put
-    back.
+    SVG and templates no field reads; otherwise it is left as it was (trafilatura works on
+    its own copy). With ``include_images``, trafilatura chooses the text without images and
+    the page's images are put back next to the text they stood by (:func:`_place_images`).
     """
-    import trafilatura  # imported lazily: ~0.2 s, only fetches of other hosts need it
     from trafilatura.htmlprocessing import convert_to_html
     from trafilatura.settings import Document
 
@@ -186,38 +318,22 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
     for node in _NEVER_CONTENT(root):
         node.drop_tree()
-    urls, saved = _swap_images(root, url)
-    try:
-        options = {**options, "output_format": "html"}
-        # no url: trafilatura would resolve every link of the page; the body's are done below
-        document = trafilatura.bare_extraction(root, fast=True, **options)
-        if not isinstance(document, Document):
-            document = trafilatura.bare_extraction(root, **options)
-            if isinstance(document, Document) and options.get("favor_precision"):
-                document = _unless_truncated(document, root, options)
-        elif second_opinion_reason(document.body, len(document.raw_text or ""), root):
-            if options.get("favor_precision"):
-                _compare_with_external(document, root, options)
-                document = _unless_truncated(document, root, options)
-            else:
-                document = trafilatura.bare_extraction(root, **options)
-    finally:
-        for img, attrib in saved:
-            img.attrib.clear()
-            img.attrib.update(attrib)
+    # the text is chosen without images: with them, trafilatura keeps every block that holds
+    # one (teaser cards, galleries); they are put back afterwards where the text kept them
+    images, owners = _page_images(root, url) if options.get("include_images") else ([], {})
+    options = {**options, "output_format": "html", "include_images": False}
+    # no url: trafilatura would resolve every link of the page; the body's are done below
+    document = _extract(root, options)
+    if isinstance(document, Document) and options.get("favor_precision"):
+        document = _unless_truncated(document, root, options)
     if not isinstance(document, Document) or document.body is None or not len(document.body):
         return None
     body = convert_to_html(document.body).find("body")
-    for img in body.iter("img"):
-        src = img.get("src", "")
-        if src.startswith(_PLACEHOLDER_PREFIX):
-            img.set("src", urls[int(src[len(_PLACEHOLDER_PREFIX) :].split(".")[0])])
-        elif src:
-            img.set("src", urljoin(url, src))
     for link in body.iter("a"):
         href = link.get("href", "").strip()
         if href and not href.lower().startswith(("javascript:", "data:", "vbscript:")):
             link.set("href", urljoin(url, href))
+    _place_images(body, images, owners)
     return body
 
 
