@@ -192,7 +192,7 @@ def bench_reextract(n: int, work: Path, guard: Guard) -> Replay:
     argv = [
         sys.executable,
         "-m",
-        "archive",
+        "portal_archive",
         "--archive",
         str(archive),
         "--set",
