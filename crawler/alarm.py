@@ -19,7 +19,10 @@ Broken pages seen before ``min_pages`` are held (the parsed page, not a download
 decision can be made; when a run ends before that, they are released unchanged (the
 validate pipeline records them as failures, as without the alarm). Pages that broke while
 the share was below the threshold are not re-parsed later: they are recorded as failures
-and retried by the next run.
+and retried by the next run. A distributed worker does not hold pages (``hold`` off,
+``ARCHIVE_ALARM_HOLD``): a held page's request would have no lease left in the shared
+frontier, so a worker killed while holding one would lose it for the crawl; there a broken
+page before ``min_pages`` is released at once, unchanged.
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ class ParserAlarm:
     use_fallback: bool = True
     """``ARCHIVE_GENERIC_FALLBACK``: off, a degraded run is only marked, pages stay as parsed."""
     each_page: bool = False
+    hold: bool = True
+    """``ARCHIVE_ALARM_HOLD``: hold broken pages until the alarm decides (off in a worker)."""
     """``ARCHIVE_FALLBACK_EACH_PAGE``: every broken page falls back at once (``fetch``)."""
     total: int = 0
     broken: int = 0
@@ -132,7 +137,7 @@ class ParserAlarm:
             yield build(result)
         elif self.degraded:
             yield self._fallback(page, result, build) if self.use_fallback else build(result)
-        elif not self.decided:
+        elif not self.decided and self.hold:
             self.held.append(_Held(page, result, build))
             return
         else:

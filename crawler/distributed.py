@@ -94,6 +94,7 @@ def worker_settings(
         "ARCHIVE_REDIS_IDLE_EXIT": idle_exit,
         "ARCHIVE_IMAGES_DOWNLOAD": False,
         "ARCHIVE_WARC": False,
+        "ARCHIVE_ALARM_HOLD": False,  # a held page would have no lease (crawler/alarm.py)
         "SPIDER_MIDDLEWARES": {
             "crawler.middlewares.SkipArchivedMiddleware": None,
             "crawler.image_retry.RetryImagesMiddleware": None,

@@ -74,6 +74,10 @@ ARCHIVE_DEGRADED_MIN_PAGES = 10
 """Article pages a run must parse before the parser-breakage alarm can go off."""
 ARCHIVE_DEGRADED_THRESHOLD = 0.2
 """Share of pages missing title/body/date above which a run is ``degraded`` (alarm)."""
+ARCHIVE_ALARM_HOLD = True
+"""Hold a broken page until the breakage alarm has seen ``ARCHIVE_DEGRADED_MIN_PAGES`` pages (then
+it is re-read by the generic extractor if the run turns out degraded). Off in a distributed
+worker: a held page has no lease in the shared frontier, so a killed worker would lose it."""
 ARCHIVE_DIR = "archive-data"
 """Archive folder: ``posts/`` (front-matter files), ``assets/`` (images) and ``index.db``."""
 ARCHIVE_FALLBACK_EACH_PAGE = False

@@ -290,6 +290,25 @@ def test_alarm_releases_held_pages_at_the_end_of_a_short_run() -> None:
     assert not alarm.degraded and not alarm.held
 
 
+def test_alarm_without_hold_emits_each_broken_page_at_once_and_still_latches() -> None:
+    """A distributed worker (``ARCHIVE_ALARM_HOLD`` off) keeps nothing in memory: a broken page
+    is emitted unchanged while the alarm is undecided, and the alarm still goes off."""
+    alarm, stats = _alarm(min_pages=3, threshold=0.5)
+    alarm.hold = False
+    assert _run(alarm, [PORTAL_BROKEN]) == ["demo.V2"]  # not held
+    assert not alarm.held
+    assert _run(alarm, [HEALTHY]) == ["demo.V2"]
+    assert _run(alarm, [PORTAL_BROKEN]) == [FALLBACK_PARSER]  # 2/3 > 0.5: degraded
+    assert alarm.degraded and not alarm.held
+    assert stats.values["archive/fallback"] == 1
+
+
+def test_worker_settings_turn_holding_off() -> None:
+    from crawler.distributed import worker_settings
+
+    assert worker_settings("redis://127.0.0.1:1")["ARCHIVE_ALARM_HOLD"] is False
+
+
 def test_without_fallback_a_degraded_run_keeps_the_portal_results() -> None:
     alarm, stats = _alarm(min_pages=2, threshold=0.1)
     alarm.use_fallback = False

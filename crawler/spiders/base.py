@@ -236,6 +236,7 @@ class PortalSpider(scrapy.Spider):
             fallback=spider.fallback_parse,
             use_fallback=settings.getbool("ARCHIVE_GENERIC_FALLBACK", True),
             each_page=settings.getbool("ARCHIVE_FALLBACK_EACH_PAGE", False),
+            hold=settings.getbool("ARCHIVE_ALARM_HOLD", True),
         )
         spider.follow_pages = settings.getbool("ARCHIVE_FOLLOW_PAGES", True)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
