@@ -265,6 +265,24 @@ class ArchiveWriterPipeline:
         attempts = self.writer.record_failures(failures, run_id=self.run_id) if failures else []
         return results, attempts
 
+    def _batch_not_written(
+        self,
+        articles: list[ArticleItem],
+        failures: list[FetchFailure],
+        reason: object,
+        exc_info: BaseException | None,
+    ) -> None:
+        """Count and log a batch the writer could not make durable (the next run re-fetches)."""
+        self.stats.inc_value("archive/write_error", len(articles) + len(failures))
+        logger.error(
+            "A batch of %d articles and %d failures was not written (%s); the next run"
+            " fetches them again",
+            len(articles),
+            len(failures),
+            reason,
+            exc_info=exc_info,
+        )
+
     def _written(
         self,
         articles: list[ArticleItem],
@@ -275,14 +293,8 @@ class ArchiveWriterPipeline:
         self.inflight.remove(future)
         if future.cancelled() or future.exception() is not None:
             error = future.exception() if not future.cancelled() else "cancelled"
-            self.stats.inc_value("archive/write_error", len(articles) + len(failures))
-            logger.error(
-                "A batch of %d articles and %d failures was not written (%s); the next run"
-                " fetches them again",
-                len(articles),
-                len(failures),
-                error,
-                exc_info=future.exception() if not future.cancelled() else None,
+            self._batch_not_written(
+                articles, failures, error, future.exception() if not future.cancelled() else None
             )
             return
         results, attempts = future.result()
@@ -306,14 +318,11 @@ class ArchiveWriterPipeline:
         self.inflight.remove(future)
         error = future.exception() if not future.cancelled() else None
         if future.cancelled() or error is not None:
-            self.stats.inc_value("archive/write_error", len(articles) + len(failures))
-            logger.error(
-                "A batch of %d articles and %d failures was not written (%s); the next run"
-                " fetches them again",
-                len(articles),
-                len(failures),
+            self._batch_not_written(
+                articles,
+                failures,
                 error or "cancelled",
-                exc_info=error if not isinstance(error, WriterDiedError) else None,
+                error if not isinstance(error, WriterDiedError) else None,
             )
             for waiter in waiters:
                 if not waiter.done():
