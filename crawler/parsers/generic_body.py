@@ -93,8 +93,10 @@ def _page_images(root: Any) -> tuple[list[_PageImage], dict[str, Any]]:
     unit: Any = None  # the outermost figure/picture open at this point of the page
     in_unit: list[_PageImage] = []
     last = ""
-    for item in _ANCHORS(root, run=ANCHOR_RUN):
-        if isinstance(item, str):
+    for found in _ANCHORS(root, run=ANCHOR_RUN):
+        item: Any = found  # an <img>, or a text node ("smart string": its element, is_tail)
+        is_text = isinstance(found, str)
+        if is_text:
             parent = item.getparent()
             owner = parent.getparent() if item.is_tail else parent
         else:
@@ -102,7 +104,7 @@ def _page_images(root: Any) -> tuple[list[_PageImage], dict[str, Any]]:
         if unit is not None and not _inside(owner, unit):
             waiting.extend(in_unit)  # the figure is over: its images wait for the next text
             unit, in_unit = None, []
-        if not isinstance(item, str):
+        if not is_text:
             image = _PageImage(item)
             image.before = last
             images.append(image)
@@ -275,7 +277,7 @@ def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) ->
 
 
 WIDER_MODES: tuple[tuple[dict[str, Any], float, float], ...] = (
-    ({"favor_precision": False}, 3, 5),
+    ({"favor_precision": False}, 3, 4),
     ({"favor_precision": False, "favor_recall": True}, 1.5, 1.3),
 )
 """trafilatura's modes tried in turn on a precise body that may be cut short: its default mode,
@@ -307,7 +309,10 @@ def _unless_truncated(
 ) -> Any:
     """The precise body ``document``, or a wider mode's (``WIDER_MODES``) when the precise
     one looks cut short: it holds a small share of the page's prose and the wider body is
-    much longer. The wider runs are only paid on pages whose prose says so."""
+    much longer. The wider runs are only paid on pages whose prose says so, and each is
+    trafilatura's full cascade at once: on such a page its fast pass would leave out the
+    prose too and ask for the cascade anyway (:func:`second_opinion_reason`)."""
+    import trafilatura
     from trafilatura.settings import Document
 
     prose = prose_length(root) if prose is None else prose
@@ -315,7 +320,7 @@ def _unless_truncated(
         length = len(document.raw_text or "")
         if prose <= share * length:
             continue
-        wider = _extract(root, {**options, **overrides}, prose)
+        wider = trafilatura.bare_extraction(root, **{**options, **overrides})
         if isinstance(wider, Document) and len(wider.raw_text or "") > gain * length:
             document = wider
     return document
