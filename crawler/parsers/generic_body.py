@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -144,12 +146,25 @@ def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any], u
     the text before them (not for an image that links to another page: a teaser's thumbnail).
     An image whose texts are not in the body was not in the article (teasers, logos, ads);
     nor is one that :func:`_image_info` refuses (the page's URL ``url`` resolves them)."""
-    blocks = [(b, " ".join("".join(b.itertext()).split())) for b in body.iter(*_IMAGE_BLOCKS)]
-    if not blocks or not images:
+    if not images:
         return
+    blocks = list(body.iter(*_IMAGE_BLOCKS))
+    if not blocks:
+        return
+    # the blocks' texts one after the other: the first block holding an anchor is found with
+    # one str.find (an anchor holds no newline, so it never spans two blocks)
+    texts = [" ".join("".join(b.itertext()).split()) for b in blocks]
+    joined = "\n".join(texts)
+    starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+
+    def block_with(anchor: str) -> Any:
+        at = joined.find(anchor)
+        return blocks[bisect_right(starts, at) - 1] if at >= 0 else None
+
     article = _article_element(body, owners)
     if article is not None:  # the page's logo, share buttons, sidebars are outside it
-        images = [image for image in images if _inside(image.node, article)]
+        inside = set(article.iter("img"))
+        images = [image for image in images if image.node in inside]
     seen: set[str] = set()
     after_block: dict[Any, Any] = {}  # block -> the last image put after it
     for image in images:
@@ -160,7 +175,7 @@ def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any], u
         element = etree.Element("img", src=src)
         if alt:
             element.set("alt", alt)
-        found = next((b for a in image.after for b, t in blocks if a in t), None)
+        found = next((b for b in map(block_with, image.after) if b is not None), None)
         if found is not None:
             if found.getparent() is not None and found.getparent().tag in _CONTAINERS:
                 element.tail = found.text
@@ -172,7 +187,7 @@ def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any], u
             continue
         if linked or not image.before:
             continue
-        found = next((b for b, t in blocks if image.before in t), None)
+        found = block_with(image.before)
         if found is None:
             continue
         anchor = after_block.get(found, found)
@@ -193,9 +208,16 @@ _PROSE_TEXTS = etree.XPath(
 )
 
 
-def prose_length(root: Any) -> int:
-    """Characters of the page in prose text nodes (``PROSE_RUN``): what a body can hold."""
-    return sum(len(text.strip()) for text in _PROSE_TEXTS(root, run=PROSE_RUN))
+_PROSE_WITHIN = etree.XPath(
+    ".//text()[string-length(normalize-space(.)) >= $run]", smart_strings=False
+)
+
+
+def prose_length(root: Any, *, within: bool = False) -> int:
+    """Characters of the page in prose text nodes (``PROSE_RUN``): what a body can hold.
+    ``within``: of the element ``root`` only (else of the whole page ``root`` is in)."""
+    texts = (_PROSE_WITHIN if within else _PROSE_TEXTS)(root, run=PROSE_RUN)
+    return sum(len(text.strip()) for text in texts)
 
 
 _SANITIZED: Any = None
@@ -276,15 +298,18 @@ def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) ->
     document.body, document.raw_text = body, text
 
 
-WIDER_MODES: tuple[tuple[dict[str, Any], float, float], ...] = (
-    ({"favor_precision": False}, 3, 4),
-    ({"favor_precision": False, "favor_recall": True}, 1.5, 1.3),
+WIDER_MODES: tuple[tuple[dict[str, Any], float, float, float], ...] = (
+    ({"favor_precision": False}, 3, 4, 0),
+    ({"favor_precision": False, "favor_recall": True}, 1.5, 1.3, 1.4),
 )
 """trafilatura's modes tried in turn on a precise body that may be cut short: its default mode,
-then recall mode, each with the share of the page's prose below which it is run and how many
-times longer its body must be to replace the one so far (default mode finds a whole article
-where precision mode kept one section; recall mode adds the lists and sections precision mode
-leaves out). Chosen on the dev parts of the four sets (issue #15)."""
+then recall mode, each with the share of the page's prose below which it is run, how many
+times longer its body must be to replace the one so far, and (when not 0) how much more prose
+than the body the page element around the body must hold for the mode to run at all (default
+mode finds a whole article where precision mode kept one section; recall mode adds the lists
+and sections precision mode leaves out *of the article*: when the article's element holds
+little more prose than the body, the prose left out is elsewhere, in comments or teasers, and
+recall mode did not help on the dev parts). Chosen on the dev parts of the four sets (#15)."""
 
 
 def _extract(root: Any, options: dict[str, Any], prose: int) -> Any:
@@ -305,21 +330,34 @@ def _extract(root: Any, options: dict[str, Any], prose: int) -> Any:
 
 
 def _unless_truncated(
-    document: Any, root: Any, options: dict[str, Any], prose: int | None = None
+    document: Any,
+    root: Any,
+    options: dict[str, Any],
+    prose: int | None = None,
+    owners: dict[str, Any] | None = None,
 ) -> Any:
     """The precise body ``document``, or a wider mode's (``WIDER_MODES``) when the precise
     one looks cut short: it holds a small share of the page's prose and the wider body is
     much longer. The wider runs are only paid on pages whose prose says so, and each is
     trafilatura's full cascade at once: on such a page its fast pass would leave out the
-    prose too and ask for the cascade anyway (:func:`second_opinion_reason`)."""
+    prose too and ask for the cascade anyway (:func:`second_opinion_reason`). ``owners``
+    (from :func:`_page_images`) finds the page element around the body, whose prose decides
+    whether recall mode is worth a run."""
     import trafilatura
     from trafilatura.settings import Document
 
     prose = prose_length(root) if prose is None else prose
-    for overrides, share, gain in WIDER_MODES:
+    around: int | None = None  # prose of the page element around the precise body
+    for overrides, share, gain, article_share in WIDER_MODES:
         length = len(document.raw_text or "")
         if prose <= share * length:
             continue
+        if article_share and owners:
+            if around is None:
+                article = _article_element(document.body, owners)
+                around = prose_length(article, within=True) if article is not None else 0
+            if around and around < article_share * length:
+                continue
         wider = trafilatura.bare_extraction(root, **{**options, **overrides})
         if isinstance(wider, Document) and len(wider.raw_text or "") > gain * length:
             document = wider
@@ -351,7 +389,7 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
     prose = prose_length(root)  # the page as trafilatura sees it: its passes work on copies
     document = _extract(root, options, prose)
     if isinstance(document, Document) and options.get("favor_precision"):
-        document = _unless_truncated(document, root, options, prose)
+        document = _unless_truncated(document, root, options, prose, owners)
     if not isinstance(document, Document) or document.body is None or not len(document.body):
         return None
     body = convert_to_html(document.body).find("body")
