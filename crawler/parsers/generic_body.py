@@ -228,6 +228,9 @@ PROSE_SHARE = 2
 """A fast extraction with less than 1/``PROSE_SHARE`` of the page's prose is checked again."""
 
 
+PROSE_LEFT_OUT = "prose left out"
+
+
 def second_opinion_reason(
     body: Any, length: int, root: Any, prose: int | None = None
 ) -> str | None:
@@ -253,7 +256,7 @@ def second_opinion_reason(
     if not paragraphs or len(body.findall(".//table")) > paragraphs:
         return "no paragraphs"
     if (prose_length(root) if prose is None else prose) > PROSE_SHARE * length:
-        return "prose left out"
+        return PROSE_LEFT_OUT
     if linked_length(body, root) > length / 2:
         return "mostly link texts"
     return None
@@ -315,16 +318,26 @@ recall mode did not help on the dev parts). Chosen on the dev parts of the four 
 def _extract(root: Any, options: dict[str, Any], prose: int) -> Any:
     """trafilatura's fast pass on ``root``; its full cascade only when the fast result looks
     wrong (:func:`second_opinion_reason`): in precision mode that is the comparison with
-    readability and justext alone (the rest is the fast pass again)."""
+    readability and justext alone (the rest is the fast pass again).
+
+    In precision mode the cascade is not run when the fast pass finds nothing (the parser's
+    retry in default mode takes over, ``RETRY_OPTIONS``) nor when its body leaves out so much
+    of the page's prose (``prose``) that default mode runs anyway (:func:`_unless_truncated`):
+    on the dev parts the comparison changed next to nothing there and cost a pass."""
     import trafilatura
     from trafilatura.settings import Document
 
+    precise = bool(options.get("favor_precision"))
     document = trafilatura.bare_extraction(root, fast=True, **options)
     if not isinstance(document, Document):
+        return None if precise else trafilatura.bare_extraction(root, **options)
+    length = len(document.raw_text or "")
+    reason = second_opinion_reason(document.body, length, root, prose)
+    if not reason:
+        return document
+    if not precise:
         return trafilatura.bare_extraction(root, **options)
-    if second_opinion_reason(document.body, len(document.raw_text or ""), root, prose):
-        if not options.get("favor_precision"):
-            return trafilatura.bare_extraction(root, **options)
+    if reason != PROSE_LEFT_OUT or prose <= WIDER_MODES[0][1] * length:
         _compare_with_external(document, root, options)
     return document
 
