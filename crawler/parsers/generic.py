@@ -179,12 +179,13 @@ def not_an_article(root: Any, page_prose: int | None = None) -> str | None:
     total = text_weight(text)
     if total < MIN_TEXT_WEIGHT and (page_prose is None or not short_article(text, page_prose)):
         return f"text weight {total} < {MIN_TEXT_WEIGHT}"
-    texts = [_text(p) for p in root.iter("p")]
-    # a paragraph has at most 3 weight per character: shorter ones cannot be the longest
-    longest = max(
-        (text_weight(t) for t in texts if CJK_WEIGHT * len(t) >= LONG_PARAGRAPH), default=0
+    # a paragraph has at most 3 weight per character: shorter ones cannot be long; the first
+    # long one settles it (the link share is only measured on a body without one)
+    texts = (_text(p) for p in root.iter("p"))
+    long_paragraph = any(
+        text_weight(t) >= LONG_PARAGRAPH for t in texts if CJK_WEIGHT * len(t) >= LONG_PARAGRAPH
     )
-    if _text_share(root, ("a",), total) > MAX_LINK_SHARE and longest < LONG_PARAGRAPH:
+    if not long_paragraph and _text_share(root, ("a",), total) > MAX_LINK_SHARE:
         return "mostly links"
     if _text_share(root, _HEADINGS, total) > MAX_HEADING_SHARE:
         return "mostly headings"

@@ -268,8 +268,13 @@ _LINK_TEXTS = etree.XPath("//a//text()", smart_strings=False)
 def linked_length(body: Any, root: Any) -> int:
     """Characters of ``body``'s lines that are the text of a link on the page ``root``
     (trafilatura can keep a list of links as plain lines)."""
-    links = {" ".join(text.split()) for text in _LINK_TEXTS(root)}
-    lines = (" ".join(line.split()) for line in "".join(body.itertext()).splitlines())
+    lines = [" ".join(line.split()) for line in "".join(body.itertext()).splitlines()]
+    wanted = {line for line in lines if line}
+    if not wanted:
+        return 0
+    # a link's text can only be a line as long as it or longer (its spaces collapsed)
+    shortest = min(map(len, wanted))
+    links = {" ".join(t.split()) for t in _LINK_TEXTS(root) if len(t) >= shortest} & wanted
     return sum(len(line) for line in lines if line in links)
 
 
