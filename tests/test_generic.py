@@ -18,6 +18,7 @@ from crawler.parsers.generic import (
     GenericParser,
     extract_text,
     plain_text,
+    short_article,
     strip_site_suffix,
     text_weight,
 )
@@ -342,6 +343,26 @@ def test_a_list_of_links_is_not_an_article() -> None:
     with pytest.raises(ParseError) as info:
         GenericParser.V1().body(Page.from_html(html, EN_URL))
     assert "page with no article" in info.value.reason
+
+
+def test_a_short_post_is_an_article() -> None:
+    nav = '<nav><a href="/">Home</a> <a href="/about">About</a> <a href="/all">Archive</a></nav>'
+    post = (
+        "<article><h1>Snow day</h1><p>The lake froze over last night, and by noon the whole "
+        "village was out on the ice.</p><p>We skated until the light went.</p></article>"
+    )
+    html = _doc("<title>Snow day | Notes</title>", nav + post + "<footer>Powered by</footer>")
+    text = extract_text(html, EN_URL)  # 113 characters: under the minimum, all the page says
+    assert text.startswith("The lake froze over last night")
+    assert text.endswith("We skated until the light went.")
+    assert "Archive" not in text
+
+
+def test_a_short_body_of_a_long_page_or_of_a_form_is_no_short_article() -> None:
+    caption = "The mayor speaks at the opening of the new bridge on Tuesday. Photo: AP"
+    assert short_article(caption, page_prose=3 * len(caption))
+    assert not short_article(caption, page_prose=3 * len(caption) + 1)  # the article was missed
+    assert not short_article("Sign in to your account. Forgot your password?", page_prose=0)
 
 
 def test_empty_page_is_not_an_article() -> None:

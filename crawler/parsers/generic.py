@@ -25,7 +25,13 @@ from lxml import html as lxml_html
 from archive.boilerplate import CJK_WEIGHT, text_weight, trim_boilerplate
 from archive.dates import RELATIVE, day_first, find_date, parse_page_date
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
-from crawler.parsers.generic_body import BLOCK_TAGS, element_text, extract_body, inner_html
+from crawler.parsers.generic_body import (
+    BLOCK_TAGS,
+    element_text,
+    extract_body,
+    inner_html,
+    prose_length,
+)
 from crawler.parsers.generic_meta import (
     UPDATED_LABEL,
     byline_author,
@@ -163,21 +169,41 @@ def _text_share(root: Any, tags: tuple[str, ...], total: int) -> float:
     return inside / total if total else 0.0
 
 
-def not_an_article(root: Any) -> str | None:
-    """Why an extracted body (an lxml element) is not an article, or ``None`` when it is one."""
-    total = text_weight(_text(root))
-    if total < MIN_TEXT_WEIGHT:
+def not_an_article(root: Any, page_prose: int | None = None) -> str | None:
+    """Why an extracted body (an lxml element) is not an article, or ``None`` when it is one.
+
+    With ``page_prose`` (:func:`prose_length` of the page), a body under ``MIN_TEXT_WEIGHT``
+    is a short article when it is most of what the page has to say (:func:`short_article`).
+    """
+    text = _text(root)
+    total = text_weight(text)
+    if total < MIN_TEXT_WEIGHT and (page_prose is None or not short_article(text, page_prose)):
         return f"text weight {total} < {MIN_TEXT_WEIGHT}"
-    texts = [_text(p) for p in root.iter("p")]
-    # a paragraph has at most 3 weight per character: shorter ones cannot be the longest
-    longest = max(
-        (text_weight(t) for t in texts if CJK_WEIGHT * len(t) >= LONG_PARAGRAPH), default=0
+    # a paragraph has at most 3 weight per character: shorter ones cannot be long; the first
+    # long one settles it (the link share is only measured on a body without one)
+    texts = (_text(p) for p in root.iter("p"))
+    long_paragraph = any(
+        text_weight(t) >= LONG_PARAGRAPH for t in texts if CJK_WEIGHT * len(t) >= LONG_PARAGRAPH
     )
-    if _text_share(root, ("a",), total) > MAX_LINK_SHARE and longest < LONG_PARAGRAPH:
+    if not long_paragraph and _text_share(root, ("a",), total) > MAX_LINK_SHARE:
         return "mostly links"
     if _text_share(root, _HEADINGS, total) > MAX_HEADING_SHARE:
         return "mostly headings"
     return None
+
+
+SHORT_ARTICLE_SHARE = 3
+"""A body shorter than ``MIN_TEXT_WEIGHT`` holds at least 1/``SHORT_ARTICLE_SHARE`` of its page's
+prose when it is a short article (a two-line blog post, a news brief)."""
+
+
+def short_article(text: str, page_prose: int) -> bool:
+    """Whether ``text``, a body under ``MIN_TEXT_WEIGHT``, is a whole short article: its page
+    has prose (``page_prose`` characters in text nodes of ``PROSE_RUN``+ characters; a login
+    form or an empty shell has none) and the body is a good share of it, not one caption or
+    slogan of a long page whose article was missed."""
+    length = len(" ".join(text.split()))
+    return page_prose > 0 and SHORT_ARTICLE_SHARE * length >= page_prose
 
 
 URL_DATE = re.compile(
@@ -536,6 +562,7 @@ class GenericParser(ParserProxy):
         def body_element(self, page: Page) -> Any:
             """The article body as an lxml ``<body>`` element (``ParseError`` if none)."""
             reason = "no main content found"
+            short = None  # a short article: the last mode's (default mode reads short pages best)
             for retry in RETRY_OPTIONS:
                 root = extract_body(page.selector.root, page.url, {**TRAFILATURA_OPTIONS, **retry})
                 if root is None:
@@ -545,6 +572,13 @@ class GenericParser(ParserProxy):
                 if not reason:
                     self._drop_headline(root, page)
                     return root
+                if reason.startswith("text weight") and not not_an_article(
+                    root, prose_length(page.selector.root)
+                ):
+                    short = root
+            if short is not None:
+                self._drop_headline(short, page)
+                return short
             raise ParseError("body", f"page with no article ({reason})")
 
         def _drop_headline(self, root: Any, page: Page) -> None:

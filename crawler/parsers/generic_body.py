@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -42,21 +44,21 @@ AFTER_TEXTS = 2
 
 
 class _PageImage:
-    """An image of the page and the texts around it: the prose just before it and just after
-    the figure it stands in (its caption is not an anchor). ``linked``: it is the link to
-    another page of its site (a teaser's thumbnail)."""
+    """An ``<img>`` of the page and the texts around it: the prose just before it and just
+    after the figure it stands in (its caption is not an anchor)."""
 
-    __slots__ = ("after", "alt", "before", "linked", "node", "url")
+    __slots__ = ("after", "before", "node")
 
-    def __init__(self, node: Any, url: str, alt: str, linked: bool) -> None:
-        self.node, self.url, self.alt, self.linked = node, url, alt, linked
+    def __init__(self, node: Any) -> None:
+        self.node = node
         self.before = ""
         self.after: list[str] = []
 
 
-def _page_image(img: Any, base_url: str) -> _PageImage | None:
-    """``img`` as an image of the article, or ``None``: no real URL, or the link to another
-    site (an ad, a partner's teaser)."""
+def _image_info(img: Any, base_url: str) -> tuple[str, str, bool] | None:
+    """``img``'s absolute URL, ``alt`` and whether it links to another page of its site (a
+    teaser's thumbnail); ``None`` when it is no image of the article: no real URL, a tracking
+    pixel, or the link to another site (an ad, a partner's teaser)."""
     src = _image_url(img)
     if not src or src.lower().startswith("data:"):
         return None
@@ -67,45 +69,59 @@ def _page_image(img: Any, base_url: str) -> _PageImage | None:
     page_link = bool(href) and not _IMAGE_EXTENSION.search(href)
     if page_link and urlsplit(href).hostname != urlsplit(base_url).hostname:
         return None
-    return _PageImage(img, urljoin(base_url, src), img.get("alt") or "", page_link)
+    return urljoin(base_url, src), img.get("alt") or "", page_link
 
 
-def _page_images(root: Any, base_url: str) -> tuple[list[_PageImage], dict[str, Any]]:
-    """Every ``<img>`` of the page with a real URL (lazy attributes first, then ``src``, then
-    ``srcset``), in page order, with its anchor texts; and the element each anchor text
-    stands in: one walk over the page."""
+_ANCHORS = etree.XPath(
+    "//img[not(ancestor::noscript)]|//text()[string-length(.) >= $run][not(ancestor::noscript)]",
+    smart_strings=True,
+)
+"""The page's images and the text nodes long enough to anchor them, in page order (noscript:
+tracking pixels, lazy images' doubles)."""
+
+
+def _inside(node: Any, unit: Any) -> bool:
+    return node is not None and (node is unit or any(a is unit for a in node.iterancestors()))
+
+
+def _page_images(root: Any) -> tuple[list[_PageImage], dict[str, Any]]:
+    """Every ``<img>`` of the page (not in ``<noscript>``), in page order, with its anchor
+    texts; and the element each anchor text stands in. One XPath gives the images and the
+    long text nodes in page order (no walk over every element in Python); an image in a
+    ``<figure>``/``<picture>`` waits for the texts after it (its caption is no anchor)."""
     images: list[_PageImage] = []
     owners: dict[str, Any] = {}
     waiting: list[_PageImage] = []  # images whose next anchor text is still to come
+    unit: Any = None  # the outermost figure/picture open at this point of the page
+    in_unit: list[_PageImage] = []
     last = ""
-
-    def text(value: str | None, owner: Any) -> None:
-        nonlocal last
-        if value and len(value.strip()) >= ANCHOR_RUN:
-            last = " ".join(value.split())[:ANCHOR_CHARS]
-            owners.setdefault(last, owner)
-            for image in waiting:
-                image.after.append(last)
-            waiting[:] = [image for image in waiting if len(image.after) < AFTER_TEXTS]
-
-    def walk(node: Any, unit: list[_PageImage] | None) -> None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        inner = [] if tag in _IMAGE_UNITS and unit is None else unit
-        if tag == "img":
-            image = _page_image(node, base_url)
-            if image is not None:
-                image.before = last
-                images.append(image)
-                (inner if inner is not None else waiting).append(image)
-        elif tag and tag != "noscript":  # noscript: tracking pixels, lazy images' doubles
-            text(node.text, node)
-            for child in node:
-                walk(child, inner)
-        if inner is not None and unit is None:
-            waiting.extend(inner)  # the figure is over: its images wait for the next text
-        text(node.tail, node.getparent())
-
-    walk(root, None)
+    for found in _ANCHORS(root, run=ANCHOR_RUN):
+        item: Any = found  # an <img>, or a text node ("smart string": its element, is_tail)
+        is_text = isinstance(found, str)
+        if is_text:
+            parent = item.getparent()
+            owner = parent.getparent() if item.is_tail else parent
+        else:
+            owner = item
+        if unit is not None and not _inside(owner, unit):
+            waiting.extend(in_unit)  # the figure is over: its images wait for the next text
+            unit, in_unit = None, []
+        if not is_text:
+            image = _PageImage(item)
+            image.before = last
+            images.append(image)
+            units = list(item.iterancestors(*_IMAGE_UNITS))
+            if units and unit is None:
+                unit = units[-1]
+            (in_unit if unit is not None else waiting).append(image)
+            continue
+        if len(item.strip()) < ANCHOR_RUN:
+            continue
+        last = " ".join(item.split())[:ANCHOR_CHARS]
+        owners.setdefault(last, owner)
+        for image in waiting:
+            image.after.append(last)
+        waiting[:] = [image for image in waiting if len(image.after) < AFTER_TEXTS]
     return images, owners
 
 
@@ -124,26 +140,42 @@ _IMAGE_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "p
 _CONTAINERS = frozenset({"ul", "ol", "dl", "table", "tbody", "thead", "tr"})
 
 
-def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any]) -> None:
+def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any], url: str) -> None:
     """Put the page's images into the extracted ``body`` where they stood in the article:
     before the block that holds the text that followed them, else after the block that holds
     the text before them (not for an image that links to another page: a teaser's thumbnail).
-    An image whose texts are not in the body was not in the article (teasers, logos, ads)."""
-    blocks = [(b, " ".join("".join(b.itertext()).split())) for b in body.iter(*_IMAGE_BLOCKS)]
-    if not blocks or not images:
+    An image whose texts are not in the body was not in the article (teasers, logos, ads);
+    nor is one that :func:`_image_info` refuses (the page's URL ``url`` resolves them)."""
+    if not images:
         return
+    blocks = list(body.iter(*_IMAGE_BLOCKS))
+    if not blocks:
+        return
+    # the blocks' texts one after the other: the first block holding an anchor is found with
+    # one str.find (an anchor holds no newline, so it never spans two blocks)
+    texts = [" ".join("".join(b.itertext()).split()) for b in blocks]
+    joined = "\n".join(texts)
+    starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+
+    def block_with(anchor: str) -> Any:
+        at = joined.find(anchor)
+        return blocks[bisect_right(starts, at) - 1] if at >= 0 else None
+
     article = _article_element(body, owners)
     if article is not None:  # the page's logo, share buttons, sidebars are outside it
-        images = [image for image in images if article in image.node.iterancestors()]
+        inside = set(article.iter("img"))
+        images = [image for image in images if image.node in inside]
     seen: set[str] = set()
     after_block: dict[Any, Any] = {}  # block -> the last image put after it
     for image in images:
-        if image.url in seen:
+        info = _image_info(image.node, url)
+        if info is None or info[0] in seen:
             continue
-        element = etree.Element("img", src=image.url)
-        if image.alt:
-            element.set("alt", image.alt)
-        found = next((b for a in image.after for b, t in blocks if a in t), None)
+        src, alt, linked = info
+        element = etree.Element("img", src=src)
+        if alt:
+            element.set("alt", alt)
+        found = next((b for b in map(block_with, image.after) if b is not None), None)
         if found is not None:
             if found.getparent() is not None and found.getparent().tag in _CONTAINERS:
                 element.tail = found.text
@@ -151,11 +183,11 @@ def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any]) -
                 found.insert(0, element)
             else:
                 found.addprevious(element)
-            seen.add(image.url)
+            seen.add(src)
             continue
-        if image.linked or not image.before:
+        if linked or not image.before:
             continue
-        found = next((b for b, t in blocks if image.before in t), None)
+        found = block_with(image.before)
         if found is None:
             continue
         anchor = after_block.get(found, found)
@@ -165,7 +197,7 @@ def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any]) -
             element.tail, anchor.tail = anchor.tail, None
             anchor.addnext(element)
         after_block[found] = element
-        seen.add(image.url)
+        seen.add(src)
 
 
 PROSE_RUN = 80
@@ -176,9 +208,16 @@ _PROSE_TEXTS = etree.XPath(
 )
 
 
-def prose_length(root: Any) -> int:
-    """Characters of the page in prose text nodes (``PROSE_RUN``): what a body can hold."""
-    return sum(len(text.strip()) for text in _PROSE_TEXTS(root, run=PROSE_RUN))
+_PROSE_WITHIN = etree.XPath(
+    ".//text()[string-length(normalize-space(.)) >= $run]", smart_strings=False
+)
+
+
+def prose_length(root: Any, *, within: bool = False) -> int:
+    """Characters of the page in prose text nodes (``PROSE_RUN``): what a body can hold.
+    ``within``: of the element ``root`` only (else of the whole page ``root`` is in)."""
+    texts = (_PROSE_WITHIN if within else _PROSE_TEXTS)(root, run=PROSE_RUN)
+    return sum(len(text.strip()) for text in texts)
 
 
 _SANITIZED: Any = None
@@ -189,10 +228,16 @@ PROSE_SHARE = 2
 """A fast extraction with less than 1/``PROSE_SHARE`` of the page's prose is checked again."""
 
 
-def second_opinion_reason(body: Any, length: int, root: Any) -> str | None:
+PROSE_LEFT_OUT = "prose left out"
+
+
+def second_opinion_reason(
+    body: Any, length: int, root: Any, prose: int | None = None
+) -> str | None:
     """Why trafilatura's fast extraction (``body``, its XML, ``length`` characters of text) of
     the page ``root`` may be wrong, so that its full cascade (readability and justext
-    compared) should run; ``None`` when it looks like the article.
+    compared) should run; ``None`` when it looks like the article. ``prose``: the page's
+    :func:`prose_length` when it is known already.
 
     The full cascade only changes the result when the fast one is short, holds page chrome
     (``SANITIZED_XPATH``: nav, aside, buttons …), has no paragraphs or more tables than
@@ -210,8 +255,8 @@ def second_opinion_reason(body: Any, length: int, root: Any) -> str | None:
     paragraphs = len(body.findall(".//p"))
     if not paragraphs or len(body.findall(".//table")) > paragraphs:
         return "no paragraphs"
-    if prose_length(root) > PROSE_SHARE * length:
-        return "prose left out"
+    if (prose_length(root) if prose is None else prose) > PROSE_SHARE * length:
+        return PROSE_LEFT_OUT
     if linked_length(body, root) > length / 2:
         return "mostly link texts"
     return None
@@ -223,8 +268,13 @@ _LINK_TEXTS = etree.XPath("//a//text()", smart_strings=False)
 def linked_length(body: Any, root: Any) -> int:
     """Characters of ``body``'s lines that are the text of a link on the page ``root``
     (trafilatura can keep a list of links as plain lines)."""
-    links = {" ".join(text.split()) for text in _LINK_TEXTS(root)}
-    lines = (" ".join(line.split()) for line in "".join(body.itertext()).splitlines())
+    lines = [" ".join(line.split()) for line in "".join(body.itertext()).splitlines()]
+    wanted = {line for line in lines if line}
+    if not wanted:
+        return 0
+    # a link's text can only be a line as long as it or longer (its spaces collapsed)
+    shortest = min(map(len, wanted))
+    links = {" ".join(t.split()) for t in _LINK_TEXTS(root) if len(t) >= shortest} & wanted
     return sum(len(line) for line in lines if line in links)
 
 
@@ -256,46 +306,77 @@ def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) ->
     document.body, document.raw_text = body, text
 
 
-WIDER_MODES: tuple[tuple[dict[str, Any], float, float], ...] = (
-    ({"favor_precision": False}, 3, 5),
-    ({"favor_precision": False, "favor_recall": True}, 1.5, 1.3),
+WIDER_MODES: tuple[tuple[dict[str, Any], float, float, float], ...] = (
+    ({"favor_precision": False}, 3, 4, 0),
+    ({"favor_precision": False, "favor_recall": True}, 1.5, 1.3, 1.4),
 )
 """trafilatura's modes tried in turn on a precise body that may be cut short: its default mode,
-then recall mode, each with the share of the page's prose below which it is run and how many
-times longer its body must be to replace the one so far (default mode finds a whole article
-where precision mode kept one section; recall mode adds the lists and sections precision mode
-leaves out). Chosen on the dev parts of the four sets (issue #15)."""
+then recall mode, each with the share of the page's prose below which it is run, how many
+times longer its body must be to replace the one so far, and (when not 0) how much more prose
+than the body the page element around the body must hold for the mode to run at all (default
+mode finds a whole article where precision mode kept one section; recall mode adds the lists
+and sections precision mode leaves out *of the article*: when the article's element holds
+little more prose than the body, the prose left out is elsewhere, in comments or teasers, and
+recall mode did not help on the dev parts). Chosen on the dev parts of the four sets (#15)."""
 
 
-def _extract(root: Any, options: dict[str, Any]) -> Any:
+def _extract(root: Any, options: dict[str, Any], prose: int) -> Any:
     """trafilatura's fast pass on ``root``; its full cascade only when the fast result looks
     wrong (:func:`second_opinion_reason`): in precision mode that is the comparison with
-    readability and justext alone (the rest is the fast pass again)."""
+    readability and justext alone (the rest is the fast pass again).
+
+    In precision mode the cascade is not run when the fast pass finds nothing (the parser's
+    retry in default mode takes over, ``RETRY_OPTIONS``) nor when its body leaves out so much
+    of the page's prose (``prose``) that default mode runs anyway (:func:`_unless_truncated`):
+    on the dev parts the comparison changed next to nothing there and cost a pass."""
     import trafilatura
     from trafilatura.settings import Document
 
+    precise = bool(options.get("favor_precision"))
     document = trafilatura.bare_extraction(root, fast=True, **options)
     if not isinstance(document, Document):
+        return None if precise else trafilatura.bare_extraction(root, **options)
+    length = len(document.raw_text or "")
+    reason = second_opinion_reason(document.body, length, root, prose)
+    if not reason:
+        return document
+    if not precise:
         return trafilatura.bare_extraction(root, **options)
-    if second_opinion_reason(document.body, len(document.raw_text or ""), root):
-        if not options.get("favor_precision"):
-            return trafilatura.bare_extraction(root, **options)
+    if reason != PROSE_LEFT_OUT or prose <= WIDER_MODES[0][1] * length:
         _compare_with_external(document, root, options)
     return document
 
 
-def _unless_truncated(document: Any, root: Any, options: dict[str, Any]) -> Any:
+def _unless_truncated(
+    document: Any,
+    root: Any,
+    options: dict[str, Any],
+    prose: int | None = None,
+    owners: dict[str, Any] | None = None,
+) -> Any:
     """The precise body ``document``, or a wider mode's (``WIDER_MODES``) when the precise
     one looks cut short: it holds a small share of the page's prose and the wider body is
-    much longer. The wider runs are only paid on pages whose prose says so."""
+    much longer. The wider runs are only paid on pages whose prose says so, and each is
+    trafilatura's full cascade at once: on such a page its fast pass would leave out the
+    prose too and ask for the cascade anyway (:func:`second_opinion_reason`). ``owners``
+    (from :func:`_page_images`) finds the page element around the body, whose prose decides
+    whether recall mode is worth a run."""
+    import trafilatura
     from trafilatura.settings import Document
 
-    prose = prose_length(root)
-    for overrides, share, gain in WIDER_MODES:
+    prose = prose_length(root) if prose is None else prose
+    around: int | None = None  # prose of the page element around the precise body
+    for overrides, share, gain, article_share in WIDER_MODES:
         length = len(document.raw_text or "")
         if prose <= share * length:
             continue
-        wider = _extract(root, {**options, **overrides})
+        if article_share and owners:
+            if around is None:
+                article = _article_element(document.body, owners)
+                around = prose_length(article, within=True) if article is not None else 0
+            if around and around < article_share * length:
+                continue
+        wider = trafilatura.bare_extraction(root, **{**options, **overrides})
         if isinstance(wider, Document) and len(wider.raw_text or "") > gain * length:
             document = wider
     return document
@@ -320,12 +401,13 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
         node.drop_tree()
     # the text is chosen without images: with them, trafilatura keeps every block that holds
     # one (teaser cards, galleries); they are put back afterwards where the text kept them
-    images, owners = _page_images(root, url) if options.get("include_images") else ([], {})
+    images, owners = _page_images(root) if options.get("include_images") else ([], {})
     options = {**options, "output_format": "html", "include_images": False}
     # no url: trafilatura would resolve every link of the page; the body's are done below
-    document = _extract(root, options)
+    prose = prose_length(root)  # the page as trafilatura sees it: its passes work on copies
+    document = _extract(root, options, prose)
     if isinstance(document, Document) and options.get("favor_precision"):
-        document = _unless_truncated(document, root, options)
+        document = _unless_truncated(document, root, options, prose, owners)
     if not isinstance(document, Document) or document.body is None or not len(document.body):
         return None
     body = convert_to_html(document.body).find("body")
@@ -333,7 +415,7 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
         href = link.get("href", "").strip()
         if href and not href.lower().startswith(("javascript:", "data:", "vbscript:")):
             link.set("href", urljoin(url, href))
-    _place_images(body, images, owners)
+    _place_images(body, images, owners, url)
     return body
 
 
