@@ -194,10 +194,18 @@ class ArchiveWriterPipeline:
         if not (self.pending or self.pending_failures):
             return
         now = time.monotonic()
-        if self.child is not None and now - self.last_arrival >= QUIET_FLUSH:
+        if self.child is not None and (
+            now - self.last_arrival >= QUIET_FLUSH or self._nothing_downloading()
+        ):
             self.flush()  # the crawl paused: its items are waiting for this batch
         elif self.interval > 0 and now - self.oldest >= self.interval:
             self.flush()
+
+    def _nothing_downloading(self) -> bool:
+        """Whether no request is being downloaded: no new item can come before one is, so the
+        items waiting in the buffer (the end of a crawl) need not wait for a quiet spell."""
+        engine = self.crawler.engine
+        return engine is not None and not engine.downloader.active
 
     def _buffer(
         self, item: ArticleItem | FetchFailure, waiter: asyncio.Future[Outcome] | None = None

@@ -82,14 +82,29 @@ INCOMPLETE = "incomplete"
 """Failure reason of a multi-page article one of whose pages could not be read."""
 ITEM_META = ("feed_published", "archive_fetched_at")
 """Request meta an article item is built from (kept across the pages of an article)."""
-NEXT_LISTING_PRIORITY = -1
-"""Scrapy priority of a listing's next page, below the articles it found (0): they are fetched
-before the next listing page, so the frontier holds about one listing page of requests however
-long the crawl is (memory stays flat). Scrapy's default LIFO queue otherwise pops the next
-listing page, yielded last, first and walks every listing page before any article. A
-distributed worker raises listing requests far above articles again
-(``crawler.distributed.LISTING_PRIORITY``): there, listings widen the shared frontier for the
-other workers."""
+LISTING_LEAD = 16
+"""Articles of a listing page still to be requested when its next listing page is: the next
+page is fetched and parsed while these are downloaded, so the downloader never runs dry
+waiting for a listing (about ``CONCURRENT_REQUESTS``)."""
+
+
+def listing_priorities(page: int) -> tuple[int, int, int]:
+    """Scrapy priorities for what listing page ``page`` finds: ``(its first articles, the next
+    listing page, its last LISTING_LEAD articles)``.
+
+    Each listing page's articles rank above the next page's, so the frontier holds about one
+    listing page of requests however long the crawl is (memory stays flat; Scrapy's default
+    LIFO queue would otherwise pop the next listing page, yielded last, first and walk every
+    listing page before any article), and the next listing page is requested before the last
+    :data:`LISTING_LEAD` articles of this one, so its articles are there before the downloader
+    runs dry. A distributed worker raises listing requests far above articles again
+    (``crawler.distributed.LISTING_PRIORITY``): there, listings widen the shared frontier for
+    the other workers.
+
+    >>> listing_priorities(1), listing_priorities(2)
+    ((-3, -4, -5), (-6, -7, -8))
+    """
+    return -3 * page, -3 * page - 1, -3 * page - 2
 
 
 FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
@@ -272,7 +287,7 @@ class PortalSpider(scrapy.Spider):
             return [self.base_url + path for path in self.feed_paths]
         return list(self.feed_urls)
 
-    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+    def article_request(self, url: str, priority: int = 0, **meta: Any) -> scrapy.Request:
         if url not in self.discovered:
             self.discovered.add(url)
             self.crawler.stats.inc_value("archive/discovered")
@@ -281,6 +296,7 @@ class PortalSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             meta={"archive_article": True, **meta},
+            priority=priority,
         )
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
@@ -291,8 +307,21 @@ class PortalSpider(scrapy.Spider):
             errback=self.on_error,
             cb_kwargs={"page": page},
             headers=headers or None,
-            priority=NEXT_LISTING_PRIORITY if page > 1 else 0,
+            priority=listing_priorities(page - 1)[1] if page > 1 else 0,
         )
+
+    def listing_output(
+        self, page: int, article_urls: Iterable[str], next_request: scrapy.Request | None
+    ) -> Iterator[scrapy.Request]:
+        """A listing page's article requests and next listing request, in the order of
+        :func:`listing_priorities`."""
+        first, _, last = listing_priorities(page)
+        urls = list(article_urls)
+        lead = max(0, len(urls) - LISTING_LEAD)
+        for position, url in enumerate(urls):
+            yield self.article_request(url, priority=first if position < lead else last)
+        if next_request is not None:
+            yield next_request
 
     def is_article_url(self, url: str) -> bool:
         return bool(self._article_re.search(url))
@@ -303,23 +332,29 @@ class PortalSpider(scrapy.Spider):
             assert isinstance(response, TextResponse)
             found = self.listing.links(response, self.base_url)
             urls = (self.url_policy.request_url(u) for u in found.articles)  # crawler/urls.py
-            yield from (self.article_request(u) for u in urls if self.is_article_url(u))
+            following = None
             if found.next_url and page < self.max_pages:
-                yield self.listing_request(found.next_url, page=page + 1)
+                following = self.listing_request(found.next_url, page=page + 1)
+            yield from self.listing_output(
+                page, (u for u in urls if self.is_article_url(u)), following
+            )
             return
+        urls = []
         for href in response.css(self.listing_links_css).xpath("@href").getall():  # "a, b" too
             url = self.url_policy.request_url(response.urljoin(href.strip()))  # crawler/urls.py
             if self.is_article_url(url):
-                yield self.article_request(url)
+                urls.append(url)
         next_href = response.css(self.next_page_css).get()
+        following = None
         if next_href and page < self.max_pages:
-            yield response.follow(
+            following = response.follow(
                 next_href.strip(),
                 callback=self.parse_listing,
                 errback=self.on_error,
                 cb_kwargs={"page": page + 1},
-                priority=NEXT_LISTING_PRIORITY,
+                priority=listing_priorities(page)[1],
             )
+        yield from self.listing_output(page, urls, following)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
