@@ -30,6 +30,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -40,24 +41,23 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
 
 from archive.errors import exception_text
-from archive.items import ArticleItem, FetchFailure
-from archive.normalize import parse_published
+from archive.items import ArticleItem, FetchFailure, RawPage
 from crawler import discovery
 from crawler.alarm import ParserAlarm, broken_fields
 from crawler.downloader import failure_reason_of
 from crawler.encoding import fix_encoding
-from crawler.parsers.base import ExtractorError, Page, ParseResult, ParserProxy
-from crawler.parsers.pagination import first_page_url, next_page_url
+from crawler.page_reader import (
+    ENTRY,
+    ArticleBuilder,
+    ReaderConfig,
+    Taxonomy,
+    generic_fallback,
+    read_page,
+)
+from crawler.parsers.base import Page, ParseResult, ParserProxy
+from crawler.parsers.pagination import first_page_url, may_have_next_page, next_page_url
 from crawler.spiders.listings import ListingFormat
 from crawler.urls import UrlPolicy
-
-
-@dataclass(frozen=True)
-class Taxonomy:
-    """Front-matter categories and author of a portal's (or feed's) articles."""
-
-    categories: tuple[str, ...]
-    author: str
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,9 @@ class PortalSpider(scrapy.Spider):
         self.discovered: set[str] = set()
         self.follow_pages = True
         """``ARCHIVE_FOLLOW_PAGES``: read a multi-page article's following pages."""
+        self.parse_in_writer = False
+        """Article pages are read in the writer child (``ARCHIVE_PARSE_IN_WRITER``; set by the
+        writer pipeline when its child accepted :meth:`page_reader_config`)."""
         self.url_policy = UrlPolicy(urlsplit(self.base_url).hostname or "", self.domains)
 
     @classmethod
@@ -339,11 +342,11 @@ class PortalSpider(scrapy.Spider):
                 page, (u for u in urls if self.is_article_url(u)), following
             )
             return
-        urls = []
+        links: list[str] = []
         for href in response.css(self.listing_links_css).xpath("@href").getall():  # "a, b" too
             url = self.url_policy.request_url(response.urljoin(href.strip()))  # crawler/urls.py
             if self.is_article_url(url):
-                urls.append(url)
+                links.append(url)
         next_href = response.css(self.next_page_css).get()
         following = None
         if next_href and page < self.max_pages:
@@ -354,7 +357,7 @@ class PortalSpider(scrapy.Spider):
                 cb_kwargs={"page": page + 1},
                 priority=listing_priorities(page)[1],
             )
-        yield from self.listing_output(page, urls, following)
+        yield from self.listing_output(page, links, following)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
@@ -421,22 +424,14 @@ class PortalSpider(scrapy.Spider):
         if fixed is not response:
             self.crawler.stats.inc_value("archive/encoding_fixed")
             self.logger.info("Re-decoded %s as %s", response.url, fixed.encoding)
+        if self.parse_in_writer and not (self.follow_pages and may_have_next_page(fixed.text)):
+            yield self.raw_page(fixed)  # no next page: read where it is written
+            return
         page = Page.from_selector(page_selector(fixed), fixed.url)
-        try:
-            result = self.parser(self.name).parse(page, errors="suppress")
-        except ExtractorError as exc:  # a required field crashed, or a module is missing
-            self.logger.error("%s on %s", exc, fixed.url)
-            self.logger.debug("%s", exc, exc_info=exc.__cause__)
-            yield FetchFailure(fixed.url, self.name, "parser_crash", str(exc))
+        result = read_page(self.parser, self.name, page, self._log, self.crawler.stats.inc_value)
+        if isinstance(result, FetchFailure):
+            yield result
             return
-        except Exception as exc:  # e.g. a version selector that cannot compile: record, go on
-            self.logger.exception("Parser %s crashed on %s", self.parser.__name__, fixed.url)
-            detail = f"extractor failed: {type(exc).__name__}: {exc}"
-            yield FetchFailure(fixed.url, self.name, "parser_crash", detail)
-            return
-        for name in result.failed:
-            self.crawler.stats.inc_value(f"archive/parse_error/{name}")
-            self.logger.warning("No %s on %s (%s)", name, fixed.url, result.parser)
         if self.follow_pages and not broken_fields(result):
             first = first_page_url(page, result.fields.get("canonical_url", ""))
             next_url = next_page_url(page, first, 1)
@@ -446,7 +441,7 @@ class PortalSpider(scrapy.Spider):
                     url=fixed.url,
                     first_url=first,
                     encoding=fixed.encoding,
-                    item_meta={k: fixed.meta[k] for k in ITEM_META if k in fixed.meta},
+                    item_meta=self.item_meta(fixed),
                     result=result,
                     bodies=(result.fields.get("body", ""),),
                     page=1,
@@ -454,7 +449,58 @@ class PortalSpider(scrapy.Spider):
                 )
                 yield self.page_request(next_url, pages)
                 return
+        if self.parse_in_writer:  # the run's breakage alarm is the writer child's
+            yield self.raw_page(fixed, result)
+            return
         yield from self.alarm.check(page, result, lambda r: self.article_item(fixed, r))
+
+    def _log(self, level: int, message: str, exc: BaseException | None) -> None:
+        self.logger.log(level, "%s", message, exc_info=exc)
+
+    def item_meta(self, response: Response) -> dict[str, Any]:
+        """The request meta an article's item is built from (:data:`ITEM_META`)."""
+        return {k: response.meta[k] for k in ITEM_META if k in response.meta}
+
+    def raw_page(
+        self,
+        fixed: TextResponse,
+        result: ParseResult | None = None,
+        *,
+        url: str = "",
+        encoding: str = "",
+        meta: dict[str, Any] | None = None,
+    ) -> RawPage:
+        """An article page for the writer child to read (``ARCHIVE_PARSE_IN_WRITER``), or
+        with ``result`` to run the breakage alarm on (the page is the fallback's input)."""
+        meta = dict(self.item_meta(fixed) if meta is None else meta)
+        meta.setdefault("archive_fetched_at", datetime.now(UTC).replace(microsecond=0))
+        return RawPage(
+            url=url or fixed.url,
+            portal=self.name,
+            text=fixed.text,
+            encoding=encoding or fixed.encoding,
+            page_url=fixed.url,
+            base_url=get_base_url(fixed),
+            meta=meta,
+            parsed=(result.parser, result.fields, result.failed) if result is not None else None,
+        )
+
+    def page_reader(self) -> tuple[str, ReaderConfig] | None:
+        """How the writer child reads this spider's pages: the module its child runs and the
+        reader's configuration; ``None``: they are read here (the alarm judges each page at
+        once, as ``fetch`` asks, or there is no alarm)."""
+        alarm = self.alarm
+        if not alarm.enabled or alarm.each_page:
+            return None
+        return ENTRY, ReaderConfig(
+            parser=self.parser,
+            builder=self.article_builder,
+            logger=self.logger.logger.name,
+            threshold=alarm.threshold,
+            min_pages=alarm.min_pages,
+            use_fallback=alarm.use_fallback,
+            hold=alarm.hold,
+        )
 
     # --- multi-page articles (crawler/parsers/pagination.py) ------------------------------
     def page_request(self, url: str, pages: PagesSoFar) -> scrapy.Request:
@@ -494,6 +540,11 @@ class PortalSpider(scrapy.Spider):
         self.logger.info("Read %s in %d pages", pages.url, number)
         fields = {**pages.result.fields, "body": "\n".join(pages.bodies)}
         result = replace(pages.result, fields=fields)
+        if self.parse_in_writer:  # the run's breakage alarm is the writer child's
+            yield self.raw_page(
+                fixed, result, url=pages.url, encoding=pages.encoding, meta=pages.item_meta
+            )
+            return
         yield from self.alarm.check(
             page,
             result,
@@ -520,14 +571,7 @@ class PortalSpider(scrapy.Spider):
 
     def fallback_parse(self, page: Page) -> ParseResult:
         """The generic extractor on a page the portal parser could not read (the alarm)."""
-        from crawler.parsers.generic import GenericParser
-
-        try:
-            return GenericParser(self.name).parse(page, errors="suppress")
-        except ExtractorError as exc:  # the portal parser's own fields stay; say why, once
-            self.logger.error("Generic fallback: %s on %s", exc, page.url)
-            self.logger.debug("%s", exc, exc_info=exc.__cause__)
-            return ParseResult(parser="generic", fields={}, failed=[exc.field_name])
+        return generic_fallback(self.name, page, self._log)
 
     def on_idle(self) -> None:
         """Release the pages the alarm still holds, through one ``data:`` request."""
@@ -542,42 +586,28 @@ class PortalSpider(scrapy.Spider):
     def article_item(self, fixed: TextResponse, result: ParseResult) -> ArticleItem:
         return self.build_item(fixed.url, fixed.encoding, fixed.meta, result)
 
+    @property
+    def article_builder(self) -> ArticleBuilder:
+        """How this spider's parse results become items (:mod:`crawler.page_reader`)."""
+        return ArticleBuilder(
+            portal=self.name,
+            url_policy=self.url_policy,
+            taxonomy=self.active_taxonomy,
+            author_fixed=self.author_fixed,
+            language=self.language,
+        )
+
     def build_item(self, url: str, encoding: str, meta: Any, result: ParseResult) -> ArticleItem:
         """The item of an article read from ``url`` (its first page) with ``result``."""
-        feed_date = meta.get("feed_published") or ""
-        fields = result.fields
-        return ArticleItem(
-            url=url,
-            portal=self.name,
-            canonical_url=self.url_policy.canonical(fields.get("canonical_url", ""), url),
-            title_raw=fields.get("title", ""),
-            source_raw=fields.get("source", ""),
-            author=self.author_for(fields.get("author", "")),
-            categories=self.categories_for(fields.get("category", "")),
-            published_raw=fields.get("published", ""),
-            body_raw=fields.get("body", ""),
-            parser=result.parser,
-            encoding=encoding,
-            # the WARC-Date when the response was captured or replayed (crawler/warc.py)
-            fetched_at=meta.get("archive_fetched_at") or datetime.now(UTC).replace(microsecond=0),
-            feed_published=parse_published(feed_date) if feed_date else None,
-            parse_errors=result.failed,
-            language=fields.get("language") or self.language,
-        )
+        return self.article_builder.build(url, encoding, meta, result)
 
     def author_for(self, page_author: str) -> str:
         """The byline the page gives, else the taxonomy's; an ``ARCHIVE_TAXONOMY`` author wins."""
-        if self.author_fixed:
-            return self.active_taxonomy.author
-        return " ".join(page_author.split()) or self.active_taxonomy.author
+        return self.article_builder.author_for(page_author)
 
     def categories_for(self, page_category: str) -> list[str]:
         """The taxonomy's categories, then the page's own channel when it adds one."""
-        categories = list(self.active_taxonomy.categories)
-        category = " ".join(page_category.split())
-        if category and category not in categories:
-            categories.append(category)
-        return categories
+        return self.article_builder.categories_for(page_category)
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         reason, detail = failure_reason(failure)
