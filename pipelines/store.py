@@ -481,6 +481,7 @@ class ArchiveWriterPipeline:
                 self.stats.inc_value(f"archive/images/retry_{result.status}")
             return item
         if isinstance(item, RawPage) and self.child is not None:
+            self.stats.inc_value("archive/writer_process/pages_read")
             return await self._process_in_child(item)
         if not isinstance(item, ArticleItem):
             return item
