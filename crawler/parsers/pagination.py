@@ -73,20 +73,21 @@ def page_number(first_url: str, url: str) -> int | None:
     return None
 
 
-_NEXT_MARK = re.compile(r"next|下一?页|&#", re.I)
+NEXT_MARKS = ("next", "下一页", "下页", "&#")
 """Text without which no page can link a next page the way :data:`NEXT_LINKS` and
-:data:`NEXT_TEXT` say (``rel="next"``, ``class="next"``, ``下一页``; ``&#`` for those spelled
-as character references)."""
+:data:`NEXT_TEXT` say: ``rel="next"``, ``class="next"`` (attribute values match case by case),
+``下一页``/``下页`` (a link's text; one split by inner tags is not seen), ``&#`` for any of them
+spelled as character references."""
 
 
 def may_have_next_page(html: str) -> bool:
     """A cheap look at a page's HTML: ``False`` when :func:`next_page_url` must find nothing
-    (most pages), so the page need not be parsed for it.
+    (most pages), so the page need not be parsed for it here.
 
     >>> may_have_next_page('<a href="/a_2.html">下一页</a>'), may_have_next_page("<p>x</p>")
     (True, False)
     """
-    return _NEXT_MARK.search(html) is not None
+    return any(mark in html for mark in NEXT_MARKS)
 
 
 @functools.cache
