@@ -1,4 +1,4 @@
-"""Article pages parsed in the writer child (``ARCHIVE_PARSE_IN_WRITER``, ``crawler/page_reader.py``).
+"""Article pages parsed in the writer child (``ARCHIVE_PARSE_IN_WRITER``, ``page_reader``).
 
 Real crawls over real HTTP (images off, so the writer child prepares the items and reads the
 pages): a parser redesign sets off the breakage alarm held in the child, pages the alarm holds
@@ -79,7 +79,9 @@ def test_a_redesign_sets_off_the_alarm_in_the_writer_child(
     parsers = {r["parser"] for r in Database(tmp_path / "child" / "index.db")["articles"].rows}
     assert parsers == {"generic-fallback"}
     # the child's log lines are the spider's: "No title on URL (ofweek.V2)", once per page
-    assert len(re.findall(r"\[ofweek\] WARNING: No title on \S+ \(ofweek\.V2\)", child.stderr)) == 12
+    assert (
+        len(re.findall(r"\[ofweek\] WARNING: No title on \S+ \(ofweek\.V2\)", child.stderr)) == 12
+    )
     _same(tmp_path, child, crawl)
 
 
