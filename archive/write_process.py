@@ -39,8 +39,11 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -432,8 +435,8 @@ class _Duplex:
 
 
 class WriterProcess:
-    """The parent's handle of the writer child: :meth:`write` a batch (blocking), then
-    :meth:`close`. Not thread-safe: one thread talks to it at a time.
+    """The parent's handle of the writer child: :meth:`send` batches (one thread sends, a
+    thread of its own reads the answers), then :meth:`close`.
 
     The child is a plain ``python -c`` process importing only ``archive`` (not the parent's
     ``__main__``, as multiprocessing's spawn would: Scrapy's command line, the CLI), with the
@@ -468,6 +471,10 @@ class WriterProcess:
         self.cpu_seconds = 0.0
         self.maxrss_kib = 0
         self.dead = False
+        self._lock = threading.Lock()
+        self._answers: deque[Future[BatchResult]] = deque()
+        """Futures of the batches sent and not answered yet, oldest first."""
+        self._reader: threading.Thread | None = None
 
     def describe(self) -> str:
         code = self.process.poll()
@@ -477,30 +484,73 @@ class WriterProcess:
             return f"the writer process was killed by {signal.Signals(-code).name}"
         return f"the writer process exited with code {code}"
 
+    def send(
+        self,
+        articles: Sequence[ArticleItem | RawPage],
+        failures: Sequence[FetchFailure],
+        release: bool = False,
+    ) -> Future[BatchResult]:
+        """Send one batch (blocking only while the child is busy with an earlier one) and
+        return the future of its answer: answers are read in order by a thread of their own,
+        so the next batch can wait in the child's pipe while this one is written. ``release``:
+        the alarm's held pages are written with it (the run's end)."""
+        answer: Future[BatchResult] = Future()
+        with self._lock:
+            if self.dead:
+                answer.set_exception(WriterDiedError(self.describe()))
+                return answer
+            self._answers.append(answer)
+            if self._reader is None:
+                self._reader = threading.Thread(
+                    target=self._read_answers, name="archive-writer-answers", daemon=True
+                )
+                self._reader.start()
+        try:
+            self.conn.send((list(articles), list(failures), release))
+        except OSError:
+            self._died()
+        return answer
+
     def write(
         self,
         articles: Sequence[ArticleItem | RawPage],
         failures: Sequence[FetchFailure],
         release: bool = False,
     ) -> BatchResult:
-        """Send one batch and wait until it is durable (or raise); ``release``: the alarm's
-        held pages are written with it (the run's end)."""
-        if self.dead:
-            raise WriterDiedError(self.describe())
-        try:
-            self.conn.send((list(articles), list(failures), release))
-            kind, payload = self.conn.recv()
-        except (EOFError, OSError) as exc:
+        """Send one batch and wait until it is durable (or raise)."""
+        return self.send(articles, failures, release).result()
+
+    def _read_answers(self) -> None:
+        """The answer thread: each ``done``/``error`` resolves the oldest batch's future;
+        ``closed`` (after :meth:`close`) ends it, as does the child's death."""
+        while True:
+            try:
+                kind, payload = self.conn.recv()
+            except (EOFError, OSError):
+                self._died()
+                return
+            if kind == "closed":
+                self.cpu_seconds, self.maxrss_kib = payload
+                return
+            with self._lock:
+                answer = self._answers.popleft()
+            if kind == "done":
+                answer.set_result(payload)
+            elif kind == "error":
+                answer.set_exception(RuntimeError(f"writer process: {payload.strip()}"))
+            else:  # pragma: no cover - a protocol error
+                answer.set_exception(RuntimeError(f"writer process: unexpected {kind!r}"))
+
+    def _died(self) -> None:
+        """The pipe broke: every batch without an answer fails with :class:`WriterDiedError`."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        with self._lock:
             self.dead = True
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(5)
-            raise WriterDiedError(self.describe()) from exc
-        if kind == "error":
-            raise RuntimeError(f"writer process: {payload.strip()}")
-        if kind != "done":  # pragma: no cover - a protocol error
-            raise RuntimeError(f"writer process: unexpected {kind!r}")
-        result: BatchResult = payload
-        return result
+            waiting, self._answers = list(self._answers), deque()
+        for answer in waiting:
+            if not answer.done():
+                answer.set_exception(WriterDiedError(self.describe()))
 
     def close(self, timeout: float = 60.0) -> None:
         """Tell the child the run is over, wait for it to exit (its CPU time and peak RSS are
@@ -508,13 +558,16 @@ class WriterProcess:
         if not self.dead:
             with contextlib.suppress(OSError):
                 self.conn.send(None)
-            try:
-                if self.conn.poll(timeout):
-                    kind, payload = self.conn.recv()
-                    if kind == "closed":
-                        self.cpu_seconds, self.maxrss_kib = payload
-            except (EOFError, OSError):
-                pass
+            if self._reader is not None:  # it reads the "closed" answer
+                self._reader.join(timeout)
+            else:
+                try:
+                    if self.conn.poll(timeout):
+                        kind, payload = self.conn.recv()
+                        if kind == "closed":
+                            self.cpu_seconds, self.maxrss_kib = payload
+                except (EOFError, OSError):
+                    pass
         self.conn.close()
         try:
             self.process.wait(timeout)

@@ -30,7 +30,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -70,6 +70,11 @@ QUIET_FLUSH = 0.1
 """With a writer process: seconds without a new item after which the buffer is written (the
 items wait for their batch, so a pause of the crawl must not wait for a full batch)."""
 SAVED = ("new", "updated", "unchanged")
+
+
+async def _answer_of(sending: asyncio.Future[Future[BatchResult]]) -> BatchResult:
+    """The writer process's answer to a batch being sent."""
+    return await asyncio.wrap_future(await sending)
 
 
 class NotWrittenError(Exception):
@@ -255,9 +260,12 @@ class ArchiveWriterPipeline:
                 self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
             child = self.child
             loop = asyncio.get_event_loop()
-            sent = loop.run_in_executor(self.executor, child.write, pending, failures, release)
-            sent.add_done_callback(partial(self._child_written, pending, failures, waiters))
-            self.inflight.append(sent)
+            # sent by the executor's one thread (in order; blocks while the child is busy),
+            # answered through the child's answer thread: batches are pipelined
+            sending = loop.run_in_executor(self.executor, child.send, pending, failures, release)
+            written = asyncio.ensure_future(_answer_of(sending))
+            written.add_done_callback(partial(self._child_written, pending, failures, waiters))
+            self.inflight.append(written)
             return
         articles = [a for a in pending if isinstance(a, ArticleItem)]  # no raw pages here
         if self.max_queue == 0:  # no writer thread: write here, now
