@@ -8,6 +8,7 @@ for the writer, so nothing fails silently.
 from __future__ import annotations
 
 import builtins
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -263,6 +264,10 @@ class PortalSpider(scrapy.Spider):
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.alarm.stats = self.crawler.stats  # set once the crawl has started
+        # what start-up made (modules, settings, the index's state) lives as long as the
+        # crawl: out of the cyclic collector's way, whose full passes would walk it again and
+        # again (a crawl allocates a lot: Scrapy's per-response tasks and callbacks)
+        gc.freeze()
         for request in self.start_requests_list():
             yield request
 
