@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import os
 import re
 import resource
@@ -366,6 +367,7 @@ def serve(conn: Any, config: WriterConfig, reader_factory: ReaderFactory | None 
     state = RunState()
     if config.reader is not None and reader_factory is not None:
         state.reader = reader_factory(config.reader)
+    gc.freeze()  # the start-up heap lives as long as the child: out of the collector's way
     try:
         while True:
             try:
