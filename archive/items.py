@@ -117,3 +117,26 @@ class ImageRetry:
     origin: str = "crawl"
     """``origin`` of the stored article (``crawl`` or ``import``), kept when rewritten."""
     imported_from: str | None = None
+
+
+@dataclass
+class RawPage:
+    """An article page the crawl's process did not parse: the writer child parses it where it
+    writes it (``ARCHIVE_PARSE_IN_WRITER``; the reader is the crawl's, ``WriterConfig.reader``).
+    Not an ``ArticleItem``: pipelines 100–400 step aside whenever pages are parsed there."""
+
+    url: str
+    """The article's URL (its first page): the item's and a failure row's URL."""
+    portal: str
+    text: str
+    """The decoded HTML of the page to read (the last page of a multi-page article)."""
+    encoding: str
+    page_url: str
+    """The URL of the page ``text`` is (differs from ``url`` after the first page)."""
+    base_url: str
+    """The page's base URL (``<base href>`` or ``page_url``), as Scrapy's selector has it."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Request meta the item is built from (``feed_published``, ``archive_fetched_at``)."""
+    parsed: tuple[str, dict[str, str], list[str]] | None = None
+    """Already parsed (a multi-page article, bodies joined): ``(parser, fields, failed)``; the
+    writer child only runs the breakage alarm on it."""

@@ -1021,8 +1021,8 @@ def verdict(summaries: list[Summary]) -> list[str]:
                 "LIFO queue pops the next listing page (yielded last) before the articles of the "
                 f"current one, so the crawl walks all {math.ceil(hi / PAGE_SIZE)} listing pages "
                 "first and keeps every article request waiting in memory. The archive's spider "
-                "gives a listing's next page a lower `priority` than the articles it found "
-                "(`crawler.spiders.base.NEXT_LISTING_PRIORITY`), which keeps about one listing "
+                "ranks each listing page's articles above the next page's "
+                "(`crawler.spiders.base.listing_priorities`), which keeps about one listing "
                 "page of requests queued, as breadth-first order does."
             )
         if {"archive-images-bfs", "archive-bfs"} <= set(checks) and (

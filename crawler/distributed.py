@@ -301,8 +301,10 @@ class SharedStateMiddleware(SkipArchivedMiddleware):
         self, response: Any, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         async for item in super().process_spider_output(response, result):
-            if isinstance(item, Request) and not item.meta.get("archive_article"):
-                item.priority += LISTING_PRIORITY
+            if isinstance(item, Request):  # the spider's listing order is for one process
+                item.priority = max(item.priority, 0)
+                if not item.meta.get("archive_article"):
+                    item.priority += LISTING_PRIORITY
             yield item
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:

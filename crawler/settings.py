@@ -96,6 +96,10 @@ ARCHIVE_WRITE_PROCESS = True
 """Write (and, with image downloads off, normalize and validate) in a child process, so the
 crawl's own process only crawls and parses (``pipelines/write_mode.py``); off: a thread.
 ``fetch`` writes in its own process."""
+ARCHIVE_PARSE_IN_WRITER = True
+"""With the writer process preparing items (image downloads off): article pages are parsed in
+it too (``crawler/page_reader.py``), the crawl's own process only downloads them; a page that
+may go on (a next-page link) is read in the crawl's process."""
 ARCHIVE_WRITE_QUEUE = 2
 """Batches handed to the writer thread or process at most; more and the item pipeline waits."""
 ARCHIVE_GENERIC_FALLBACK = True

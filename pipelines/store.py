@@ -29,7 +29,8 @@ import asyncio
 import logging
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -41,7 +42,7 @@ from twisted.internet.task import LoopingCall
 
 from archive.errors import ArchiveLockedError, UnsafePathError
 from archive.frontmatter_files import export_options, post_relpath, safe_join
-from archive.items import ArticleItem, FetchFailure, ImageRetry
+from archive.items import ArticleItem, FetchFailure, ImageRetry, RawPage
 from archive.lock import ArchiveLock
 from archive.runs import finish_run, start_run
 from archive.store import Archive, SaveResult, SaveStatus
@@ -71,6 +72,11 @@ items wait for their batch, so a pause of the crawl must not wait for a full bat
 SAVED = ("new", "updated", "unchanged")
 
 
+async def _answer_of(sending: asyncio.Future[Future[BatchResult]]) -> BatchResult:
+    """The writer process's answer to a batch being sent."""
+    return await asyncio.wrap_future(await sending)
+
+
 class NotWrittenError(Exception):
     """The item's batch could not be written (counted as ``archive/write_error``)."""
 
@@ -91,7 +97,7 @@ class ArchiveWriterPipeline:
         """``reextract``: the portal is not visited, so no ``last_seen`` and no failure rows."""
         self.batch_size = max(1, crawler.settings.getint("ARCHIVE_WRITE_BATCH", 100))
         self.interval = crawler.settings.getfloat("ARCHIVE_WRITE_INTERVAL", 2.0)
-        self.pending: list[ArticleItem] = []
+        self.pending: list[ArticleItem | RawPage] = []
         self.pending_failures: list[FetchFailure] = []
         self.oldest = 0.0
         """When the oldest buffered item arrived (``time.monotonic()``)."""
@@ -106,6 +112,9 @@ class ArchiveWriterPipeline:
         self.child: WriterProcess | None = None
         self.waiters: list[asyncio.Future[Outcome]] = []
         """With a writer process: one per buffered article, resolved when its batch is done."""
+        self.reads_pages = False
+        """The writer process reads the spider's article pages (``ARCHIVE_PARSE_IN_WRITER``):
+        it holds the run's breakage alarm, whose held pages are released at the end."""
         self.last_arrival = 0.0
         self.slowest_wait = 0.0
         """Longest back-pressure wait of an item so far (``archive/writer/longest_wait_ms``)."""
@@ -154,11 +163,15 @@ class ArchiveWriterPipeline:
     def _start_child(self) -> WriterProcess:
         settings = self.crawler.settings
         preparation = None
+        reader = None
         if self.mode == "prepare":
             preparation = Preparation(
                 settings.get("ARCHIVE_PAGE_TIMEZONE", "Asia/Shanghai"),
                 tuple(image_proxies(settings)),
             )
+            if settings.getbool("ARCHIVE_PARSE_IN_WRITER", True):
+                page_reader = getattr(self.crawler.spider, "page_reader", None)
+                reader = page_reader() if callable(page_reader) else None
         config = WriterConfig(
             root=str(self.archive.root),
             options=self.archive.options,
@@ -166,8 +179,14 @@ class ArchiveWriterPipeline:
             touch=not self.replay,
             preparation=preparation,
             parent=os.getpid(),
+            reader=reader[1] if reader is not None else None,
         )
-        return WriterProcess(config)
+        if reader is None:
+            return WriterProcess(config)
+        child = WriterProcess(config, entry=reader[0])
+        self.reads_pages = True
+        cast("Any", self.crawler.spider).parse_in_writer = True
+        return child
 
     async def close_spider(self) -> None:
         """Write what is still buffered and wait for every batch (before ``spider_closed``
@@ -179,6 +198,10 @@ class ArchiveWriterPipeline:
         self.flush()
         while self.inflight:
             await asyncio.wait(list(self.inflight))
+        if self.reads_pages and not self.writer_failed:  # the pages the alarm still holds
+            self.flush(release=True)
+            while self.inflight:
+                await asyncio.wait(list(self.inflight))
         if self.child is not None:
             child = self.child
             await asyncio.get_running_loop().run_in_executor(self.executor, child.close)
@@ -194,18 +217,28 @@ class ArchiveWriterPipeline:
         if not (self.pending or self.pending_failures):
             return
         now = time.monotonic()
-        if self.child is not None and now - self.last_arrival >= QUIET_FLUSH:
+        if self.child is not None and (
+            now - self.last_arrival >= QUIET_FLUSH or self._nothing_downloading()
+        ):
             self.flush()  # the crawl paused: its items are waiting for this batch
         elif self.interval > 0 and now - self.oldest >= self.interval:
             self.flush()
 
+    def _nothing_downloading(self) -> bool:
+        """Whether no request is being downloaded: no new item can come before one is, so the
+        items waiting in the buffer (the end of a crawl) need not wait for a quiet spell."""
+        engine = self.crawler.engine
+        return engine is not None and not engine.downloader.active
+
     def _buffer(
-        self, item: ArticleItem | FetchFailure, waiter: asyncio.Future[Outcome] | None = None
+        self,
+        item: ArticleItem | RawPage | FetchFailure,
+        waiter: asyncio.Future[Outcome] | None = None,
     ) -> None:
         self.last_arrival = time.monotonic()
         if not (self.pending or self.pending_failures):
             self.oldest = self.last_arrival
-        if isinstance(item, ArticleItem):
+        if isinstance(item, (ArticleItem, RawPage)):
             self.pending.append(item)
             if waiter is not None:
                 self.waiters.append(waiter)
@@ -214,11 +247,12 @@ class ArchiveWriterPipeline:
         if len(self.pending) + len(self.pending_failures) >= self.batch_size:
             self.flush()
 
-    def flush(self) -> None:
-        """Hand the buffered articles and failures to the writer thread as one batch."""
-        articles, failures = self.pending, self.pending_failures
+    def flush(self, *, release: bool = False) -> None:
+        """Hand the buffered articles and failures to the writer thread as one batch
+        (``release``: with the pages the writer process's alarm still holds)."""
+        pending, failures = self.pending, self.pending_failures
         self.pending, self.pending_failures = [], []
-        if not (articles or failures):
+        if not (pending or failures or release):
             return
         if self.child is not None:
             waiters, self.waiters = self.waiters, []
@@ -226,10 +260,14 @@ class ArchiveWriterPipeline:
                 self.executor = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
             child = self.child
             loop = asyncio.get_event_loop()
-            sent = loop.run_in_executor(self.executor, child.write, articles, failures)
-            sent.add_done_callback(partial(self._child_written, articles, failures, waiters))
-            self.inflight.append(sent)
+            # sent by the executor's one thread (in order; blocks while the child is busy),
+            # answered through the child's answer thread: batches are pipelined
+            sending = loop.run_in_executor(self.executor, child.send, pending, failures, release)
+            written = asyncio.ensure_future(_answer_of(sending))
+            written.add_done_callback(partial(self._child_written, pending, failures, waiters))
+            self.inflight.append(written)
             return
+        articles = [a for a in pending if isinstance(a, ArticleItem)]  # no raw pages here
         if self.max_queue == 0:  # no writer thread: write here, now
             done: asyncio.Future[tuple[list[SaveResult], list[int]]] = asyncio.Future()
             try:
@@ -308,7 +346,7 @@ class ArchiveWriterPipeline:
 
     def _child_written(
         self,
-        articles: list[ArticleItem],
+        articles: list[ArticleItem | RawPage],
         failures: list[FetchFailure],
         waiters: list[asyncio.Future[Outcome]],
         future: asyncio.Future[BatchResult],
@@ -319,7 +357,7 @@ class ArchiveWriterPipeline:
         error = future.exception() if not future.cancelled() else None
         if future.cancelled() or error is not None:
             self._batch_not_written(
-                articles,
+                cast("list[ArticleItem]", articles),
                 failures,
                 error or "cancelled",
                 error if not isinstance(error, WriterDiedError) else None,
@@ -332,23 +370,41 @@ class ArchiveWriterPipeline:
             return
         result = future.result()
         for item, outcome, waiter in zip(articles, result.outcomes, waiters, strict=True):
-            for key, count in outcome.counts:
-                self.stats.inc_value(key, count)
-            for problem in outcome.problems:  # as NormalizeContentPipeline logs them
-                logger.warning("Unparseable %s %r on %s", problem, item.published_raw, item.url)
-            if outcome.status in SAVED:
-                status = cast("SaveStatus", outcome.status)
-                saved = SaveResult(status, Path(outcome.path), outcome.article_id)
-                self.stats.inc_value(f"archive/{outcome.status}")
-                self.signals.send_catch_log(article_saved, item=item, result=saved)
-                logger.info("%s %s -> %s", outcome.status, item.url, outcome.path)
+            self._announce(item, outcome)
             if not waiter.done():
                 waiter.set_result(outcome)
+        for released, outcome in result.released:  # pages the breakage alarm held
+            self._announce(released, outcome)
+            if outcome.status == "dropped":  # no crawl item to drop: said here
+                logger.warning("Dropped: %s", outcome.message)
+        self._count_and_log(result.counts.items(), result.logs)
         for failure, count in zip(failures, result.attempts, strict=True):
             self.stats.inc_value("archive/failed")
             logger.debug("failure recorded (attempt %d): %s", count, failure.url)
         if result.unsafe:
             self.stats.inc_value("archive/failed", result.unsafe)
+
+    def _count_and_log(
+        self, counts: Iterable[tuple[str, int]], logs: Iterable[tuple[str, int, str]]
+    ) -> None:
+        """Stats and log lines that came from the writer process (reading pages there)."""
+        for key, count in counts:
+            self.stats.inc_value(key, count)
+        for name, level, message in logs:  # as the spider's logger says them in the crawl
+            logging.getLogger(name).log(level, "%s", message)
+
+    def _announce(self, item: ArticleItem | RawPage, outcome: Outcome) -> None:
+        """Counts, logs and ``article_saved`` of one article the writer process handled."""
+        self._count_and_log(outcome.counts, outcome.logs)
+        for problem in outcome.problems:  # as NormalizeContentPipeline logs them
+            published = item.published_raw if isinstance(item, ArticleItem) else ""
+            logger.warning("Unparseable %s %r on %s", problem, published, item.url)
+        if outcome.status in SAVED:
+            status = cast("SaveStatus", outcome.status)
+            saved = SaveResult(status, Path(outcome.path), outcome.article_id)
+            self.stats.inc_value(f"archive/{outcome.status}")
+            self.signals.send_catch_log(article_saved, item=item, result=saved)
+            logger.info("%s %s -> %s", outcome.status, item.url, outcome.path)
 
     def _writer_died(self, error: WriterDiedError) -> None:
         """The writer process is gone: nothing more can be written, so the crawl stops."""
@@ -366,7 +422,7 @@ class ArchiveWriterPipeline:
                 lambda: deferred_from_coro(engine.close_spider_async(reason="writer_failed"))
             )
 
-    async def _process_in_child(self, item: ArticleItem) -> ArticleItem:
+    async def _process_in_child(self, item: ArticleItem | RawPage) -> ArticleItem | RawPage:
         """Buffer the article for the writer process and wait for its batch."""
         waiter: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._buffer(item, waiter)
@@ -376,6 +432,8 @@ class ArchiveWriterPipeline:
             raise DropItem(f"not written ({exc}): {item.url}", log_level="DEBUG") from None
         if outcome.status == "dropped":  # as DropIncompleteArticle / Deduplicate raise it
             raise DropItem(outcome.message)
+        if outcome.status == "failed":  # the parser crashed: a failure row (logged, recorded)
+            raise DropItem(outcome.message, log_level="INFO")
         if outcome.status == "unsafe_path":
             logger.error("Not written (%s): %s", outcome.message, item.url)
             raise DropItem(f"unsafe_path: {outcome.message}", log_level="INFO")
@@ -430,6 +488,9 @@ class ArchiveWriterPipeline:
                 result = self.archive.retry_images(item)
                 self.stats.inc_value(f"archive/images/retry_{result.status}")
             return item
+        if isinstance(item, RawPage) and self.child is not None:
+            self.stats.inc_value("archive/writer_process/pages_read")
+            return await self._process_in_child(item)
         if not isinstance(item, ArticleItem):
             return item
         if self.child is not None:
@@ -460,7 +521,7 @@ class ArchiveWriterPipeline:
     def item_dropped(self, item: Any, response: Any, exception: Exception, **kwargs: Any) -> None:
         """Record articles dropped by validation as failures (duplicates are not failures)."""
         if self.locked_out or not (
-            isinstance(item, ArticleItem) and str(exception).startswith("missing")
+            isinstance(item, (ArticleItem, RawPage)) and str(exception).startswith("missing")
         ):
             return
         if self.replay:

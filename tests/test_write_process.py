@@ -143,8 +143,8 @@ def _crawl_argv(archive: Path, portal: DemoPortal) -> list[str]:
 
 
 def _children(pid: int) -> list[int]:
-    """The writer processes (``python -c "from archive.write_process import main…"``) of
-    ``pid`` (Linux ``/proc``)."""
+    """The writer processes (``python -c "from archive.write_process import main…"``, or
+    ``crawler.page_reader`` when it reads the pages too) of ``pid`` (Linux ``/proc``)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         with open(task / "children", encoding="ascii") as handle:  # noqa: PTH123
@@ -153,7 +153,7 @@ def _children(pid: int) -> list[int]:
                     cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
                 except FileNotFoundError:
                     continue
-                if b"archive.write_process" in cmdline:
+                if b"archive.write_process" in cmdline or b"crawler.page_reader" in cmdline:
                     found.append(int(child))
     return found
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal, TypeVar
 
-from parsel import Selector
+from lxml import etree
+from parsel import Selector, css2xpath
 
 from archive.boilerplate import clean_container
 
@@ -85,20 +86,47 @@ def attribute(func: F) -> F:
     return func
 
 
+@functools.lru_cache(maxsize=1024)
+def compiled_css(css: str) -> etree.XPath:
+    """``css`` (with parsel's ``::text`` and ``::attr()``) as a compiled XPath: what
+    ``selector.css(css)`` evaluates, without compiling it again and wrapping every match in a
+    parsel ``Selector`` (a portal parser runs about ten queries per page)."""
+    return etree.XPath(css2xpath(css), smart_strings=False)
+
+
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_CHILD_NODES = etree.XPath("node()", smart_strings=False)
+
+
+def css_matches(selector: Selector, css: str) -> list[Any]:
+    """The matches of ``css`` in ``selector``'s document: lxml elements, or strings for
+    ``::text`` and ``::attr()`` (as ``[s.root for s in selector.css(css)]``)."""
+    result = compiled_css(css)(selector.root)
+    return result if isinstance(result, list) else []
+
+
 def first_text(selector: Selector, css: str) -> str:
     """Whitespace-joined text of the first node matching ``css`` ('' when none)."""
-    nodes = selector.css(css)
+    nodes = css_matches(selector, css)
     if not nodes:
         return ""
-    return " ".join(t.strip() for t in nodes[0].xpath(".//text()").getall() if t.strip())
+    return " ".join(t.strip() for t in _TEXTS(nodes[0]) if t.strip())
+
+
+def node_html(node: Any) -> str:
+    """A node as parsel's ``Selector.get()`` serializes it (text as is, elements and comments
+    as HTML without their tail)."""
+    if isinstance(node, str):
+        return node
+    return str(etree.tostring(node, method="html", encoding="unicode", with_tail=False))
 
 
 def inner_html(selector: Selector, css: str) -> str:
     """Inner HTML (children, text and comments) of the first node matching ``css``."""
-    nodes = selector.css(css)
+    nodes = css_matches(selector, css)
     if not nodes:
         return ""
-    return "".join(node.get() for node in nodes[0].xpath("node()"))
+    return "".join(node_html(node) for node in _CHILD_NODES(nodes[0]))
 
 
 class BaseParser:

@@ -11,7 +11,16 @@ from urllib.parse import urljoin
 from lxml import html as lxml_html
 from parsel import Selector
 
-from crawler.parsers.base import BaseParser, Page, ParseError, attribute, first_text, inner_html
+from crawler.parsers.base import (
+    BaseParser,
+    Page,
+    ParseError,
+    attribute,
+    css_matches,
+    first_text,
+    inner_html,
+    node_html,
+)
 
 
 def body_without(selector: Selector, css: str, drop_css: tuple[str, ...] = ()) -> str:
@@ -59,13 +68,15 @@ def dig(data: Any, path: str) -> Any:
 
 def canonical_href(page: Page) -> str:
     """``<link rel=canonical href>`` ('' when absent), as found."""
-    return (page.selector.css('link[rel="canonical"]::attr(href)').get() or "").strip()
+    found = css_matches(page.selector, 'link[rel="canonical"]::attr(href)')
+    return (found[0] if found else "").strip()
 
 
 def css_value(selector: Selector, css: str) -> str:
     """The first match of ``css``: an ``::attr()``/``::text`` value as is, else the node's text."""
     if "::" in css:
-        return (selector.css(css).get() or "").strip()
+        found = css_matches(selector, css)
+        return (node_html(found[0]) if found else "").strip()
     return first_text(selector, css)
 
 
@@ -89,7 +100,7 @@ class CssParser(BaseParser):
 
     @classmethod
     def matches(cls, page: Page) -> bool:
-        return bool(page.selector.css(cls.BODY or cls.PARTS[-1]))
+        return bool(css_matches(page.selector, cls.BODY or cls.PARTS[-1]))
 
     def _required(self, page: Page, name: str, css: str) -> str:
         value = css_value(page.selector, css) if css else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from crawler.parsers.base import Page, ParserProxy
+from crawler.parsers.base import Page, ParserProxy, css_matches
 from crawler.parsers.helpers import CssParser
 
 
@@ -28,7 +28,7 @@ class OfweekParser(ParserProxy):
 
         @classmethod
         def matches(cls, page: Page) -> bool:
-            return bool(page.selector.css(cls.TITLE))
+            return bool(css_matches(page.selector, cls.TITLE))
 
     class V2(V1):
         """Current layout (2022–): ``p.title``, ``div.time.fl`` as ``2022-08-25 16:09``."""

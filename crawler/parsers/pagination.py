@@ -73,6 +73,23 @@ def page_number(first_url: str, url: str) -> int | None:
     return None
 
 
+NEXT_MARKS = ("next", "下一页", "下页", "&#")
+"""Text without which no page can link a next page the way :data:`NEXT_LINKS` and
+:data:`NEXT_TEXT` say: ``rel="next"``, ``class="next"`` (attribute values match case by case),
+``下一页``/``下页`` (a link's text; one split by inner tags is not seen), ``&#`` for any of them
+spelled as character references."""
+
+
+def may_have_next_page(html: str) -> bool:
+    """A cheap look at a page's HTML: ``False`` when :func:`next_page_url` must find nothing
+    (most pages), so the page need not be parsed for it here.
+
+    >>> may_have_next_page('<a href="/a_2.html">下一页</a>'), may_have_next_page("<p>x</p>")
+    (True, False)
+    """
+    return any(mark in html for mark in NEXT_MARKS)
+
+
 @functools.cache
 def _any_next_link() -> etree.XPath:
     """Every place of :data:`NEXT_LINKS` and :data:`NEXT_TEXT` as one compiled XPath: most

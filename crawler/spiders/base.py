@@ -8,6 +8,7 @@ for the writer, so nothing fails silently.
 from __future__ import annotations
 
 import builtins
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -30,6 +31,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -40,24 +42,23 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
 
 from archive.errors import exception_text
-from archive.items import ArticleItem, FetchFailure
-from archive.normalize import parse_published
+from archive.items import ArticleItem, FetchFailure, RawPage
 from crawler import discovery
 from crawler.alarm import ParserAlarm, broken_fields
 from crawler.downloader import failure_reason_of
 from crawler.encoding import fix_encoding
-from crawler.parsers.base import ExtractorError, Page, ParseResult, ParserProxy
-from crawler.parsers.pagination import first_page_url, next_page_url
+from crawler.page_reader import (
+    ENTRY,
+    ArticleBuilder,
+    ReaderConfig,
+    Taxonomy,
+    generic_fallback,
+    read_page,
+)
+from crawler.parsers.base import Page, ParseResult, ParserProxy
+from crawler.parsers.pagination import first_page_url, may_have_next_page, next_page_url
 from crawler.spiders.listings import ListingFormat
 from crawler.urls import UrlPolicy
-
-
-@dataclass(frozen=True)
-class Taxonomy:
-    """Front-matter categories and author of a portal's (or feed's) articles."""
-
-    categories: tuple[str, ...]
-    author: str
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,29 @@ INCOMPLETE = "incomplete"
 """Failure reason of a multi-page article one of whose pages could not be read."""
 ITEM_META = ("feed_published", "archive_fetched_at")
 """Request meta an article item is built from (kept across the pages of an article)."""
-NEXT_LISTING_PRIORITY = -1
-"""Scrapy priority of a listing's next page, below the articles it found (0): they are fetched
-before the next listing page, so the frontier holds about one listing page of requests however
-long the crawl is (memory stays flat). Scrapy's default LIFO queue otherwise pops the next
-listing page, yielded last, first and walks every listing page before any article. A
-distributed worker raises listing requests far above articles again
-(``crawler.distributed.LISTING_PRIORITY``): there, listings widen the shared frontier for the
-other workers."""
+LISTING_LEAD = 16
+"""Articles of a listing page still to be requested when its next listing page is: the next
+page is fetched and parsed while these are downloaded, so the downloader never runs dry
+waiting for a listing (about ``CONCURRENT_REQUESTS``)."""
+
+
+def listing_priorities(page: int) -> tuple[int, int, int]:
+    """Scrapy priorities for what listing page ``page`` finds: ``(its first articles, the next
+    listing page, its last LISTING_LEAD articles)``.
+
+    Each listing page's articles rank above the next page's, so the frontier holds about one
+    listing page of requests however long the crawl is (memory stays flat; Scrapy's default
+    LIFO queue would otherwise pop the next listing page, yielded last, first and walk every
+    listing page before any article), and the next listing page is requested before the last
+    :data:`LISTING_LEAD` articles of this one, so its articles are there before the downloader
+    runs dry. A distributed worker raises listing requests far above articles again
+    (``crawler.distributed.LISTING_PRIORITY``): there, listings widen the shared frontier for
+    the other workers.
+
+    >>> listing_priorities(1), listing_priorities(2)
+    ((-3, -4, -5), (-6, -7, -8))
+    """
+    return -3 * page, -3 * page - 1, -3 * page - 2
 
 
 FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
@@ -193,6 +209,9 @@ class PortalSpider(scrapy.Spider):
         self.discovered: set[str] = set()
         self.follow_pages = True
         """``ARCHIVE_FOLLOW_PAGES``: read a multi-page article's following pages."""
+        self.parse_in_writer = False
+        """Article pages are read in the writer child (``ARCHIVE_PARSE_IN_WRITER``; set by the
+        writer pipeline when its child accepted :meth:`page_reader_config`)."""
         self.url_policy = UrlPolicy(urlsplit(self.base_url).hostname or "", self.domains)
 
     @classmethod
@@ -245,6 +264,10 @@ class PortalSpider(scrapy.Spider):
     # --- discovery -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.alarm.stats = self.crawler.stats  # set once the crawl has started
+        # what start-up made (modules, settings, the index's state) lives as long as the
+        # crawl: out of the cyclic collector's way, whose full passes would walk it again and
+        # again (a crawl allocates a lot: Scrapy's per-response tasks and callbacks)
+        gc.freeze()
         for request in self.start_requests_list():
             yield request
 
@@ -272,7 +295,7 @@ class PortalSpider(scrapy.Spider):
             return [self.base_url + path for path in self.feed_paths]
         return list(self.feed_urls)
 
-    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+    def article_request(self, url: str, priority: int = 0, **meta: Any) -> scrapy.Request:
         if url not in self.discovered:
             self.discovered.add(url)
             self.crawler.stats.inc_value("archive/discovered")
@@ -281,6 +304,7 @@ class PortalSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             meta={"archive_article": True, **meta},
+            priority=priority,
         )
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
@@ -291,8 +315,21 @@ class PortalSpider(scrapy.Spider):
             errback=self.on_error,
             cb_kwargs={"page": page},
             headers=headers or None,
-            priority=NEXT_LISTING_PRIORITY if page > 1 else 0,
+            priority=listing_priorities(page - 1)[1] if page > 1 else 0,
         )
+
+    def listing_output(
+        self, page: int, article_urls: Iterable[str], next_request: scrapy.Request | None
+    ) -> Iterator[scrapy.Request]:
+        """A listing page's article requests and next listing request, in the order of
+        :func:`listing_priorities`."""
+        first, _, last = listing_priorities(page)
+        urls = list(article_urls)
+        lead = max(0, len(urls) - LISTING_LEAD)
+        for position, url in enumerate(urls):
+            yield self.article_request(url, priority=first if position < lead else last)
+        if next_request is not None:
+            yield next_request
 
     def is_article_url(self, url: str) -> bool:
         return bool(self._article_re.search(url))
@@ -303,23 +340,29 @@ class PortalSpider(scrapy.Spider):
             assert isinstance(response, TextResponse)
             found = self.listing.links(response, self.base_url)
             urls = (self.url_policy.request_url(u) for u in found.articles)  # crawler/urls.py
-            yield from (self.article_request(u) for u in urls if self.is_article_url(u))
+            following = None
             if found.next_url and page < self.max_pages:
-                yield self.listing_request(found.next_url, page=page + 1)
+                following = self.listing_request(found.next_url, page=page + 1)
+            yield from self.listing_output(
+                page, (u for u in urls if self.is_article_url(u)), following
+            )
             return
+        links: list[str] = []
         for href in response.css(self.listing_links_css).xpath("@href").getall():  # "a, b" too
             url = self.url_policy.request_url(response.urljoin(href.strip()))  # crawler/urls.py
             if self.is_article_url(url):
-                yield self.article_request(url)
+                links.append(url)
         next_href = response.css(self.next_page_css).get()
+        following = None
         if next_href and page < self.max_pages:
-            yield response.follow(
+            following = response.follow(
                 next_href.strip(),
                 callback=self.parse_listing,
                 errback=self.on_error,
                 cb_kwargs={"page": page + 1},
-                priority=NEXT_LISTING_PRIORITY,
+                priority=listing_priorities(page)[1],
             )
+        yield from self.listing_output(page, links, following)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
@@ -386,22 +429,14 @@ class PortalSpider(scrapy.Spider):
         if fixed is not response:
             self.crawler.stats.inc_value("archive/encoding_fixed")
             self.logger.info("Re-decoded %s as %s", response.url, fixed.encoding)
+        if self.parse_in_writer and not (self.follow_pages and may_have_next_page(fixed.text)):
+            yield self.raw_page(fixed)  # no next page: read where it is written
+            return
         page = Page.from_selector(page_selector(fixed), fixed.url)
-        try:
-            result = self.parser(self.name).parse(page, errors="suppress")
-        except ExtractorError as exc:  # a required field crashed, or a module is missing
-            self.logger.error("%s on %s", exc, fixed.url)
-            self.logger.debug("%s", exc, exc_info=exc.__cause__)
-            yield FetchFailure(fixed.url, self.name, "parser_crash", str(exc))
+        result = read_page(self.parser, self.name, page, self._log, self.crawler.stats.inc_value)
+        if isinstance(result, FetchFailure):
+            yield result
             return
-        except Exception as exc:  # e.g. a version selector that cannot compile: record, go on
-            self.logger.exception("Parser %s crashed on %s", self.parser.__name__, fixed.url)
-            detail = f"extractor failed: {type(exc).__name__}: {exc}"
-            yield FetchFailure(fixed.url, self.name, "parser_crash", detail)
-            return
-        for name in result.failed:
-            self.crawler.stats.inc_value(f"archive/parse_error/{name}")
-            self.logger.warning("No %s on %s (%s)", name, fixed.url, result.parser)
         if self.follow_pages and not broken_fields(result):
             first = first_page_url(page, result.fields.get("canonical_url", ""))
             next_url = next_page_url(page, first, 1)
@@ -411,7 +446,7 @@ class PortalSpider(scrapy.Spider):
                     url=fixed.url,
                     first_url=first,
                     encoding=fixed.encoding,
-                    item_meta={k: fixed.meta[k] for k in ITEM_META if k in fixed.meta},
+                    item_meta=self.item_meta(fixed),
                     result=result,
                     bodies=(result.fields.get("body", ""),),
                     page=1,
@@ -419,7 +454,58 @@ class PortalSpider(scrapy.Spider):
                 )
                 yield self.page_request(next_url, pages)
                 return
+        if self.parse_in_writer:  # the run's breakage alarm is the writer child's
+            yield self.raw_page(fixed, result)
+            return
         yield from self.alarm.check(page, result, lambda r: self.article_item(fixed, r))
+
+    def _log(self, level: int, message: str, exc: BaseException | None) -> None:
+        self.logger.log(level, "%s", message, exc_info=exc)
+
+    def item_meta(self, response: Response) -> dict[str, Any]:
+        """The request meta an article's item is built from (:data:`ITEM_META`)."""
+        return {k: response.meta[k] for k in ITEM_META if k in response.meta}
+
+    def raw_page(
+        self,
+        fixed: TextResponse,
+        result: ParseResult | None = None,
+        *,
+        url: str = "",
+        encoding: str = "",
+        meta: dict[str, Any] | None = None,
+    ) -> RawPage:
+        """An article page for the writer child to read (``ARCHIVE_PARSE_IN_WRITER``), or
+        with ``result`` to run the breakage alarm on (the page is the fallback's input)."""
+        meta = dict(self.item_meta(fixed) if meta is None else meta)
+        meta.setdefault("archive_fetched_at", datetime.now(UTC).replace(microsecond=0))
+        return RawPage(
+            url=url or fixed.url,
+            portal=self.name,
+            text=fixed.text,
+            encoding=encoding or fixed.encoding,
+            page_url=fixed.url,
+            base_url=get_base_url(fixed),
+            meta=meta,
+            parsed=(result.parser, result.fields, result.failed) if result is not None else None,
+        )
+
+    def page_reader(self) -> tuple[str, ReaderConfig] | None:
+        """How the writer child reads this spider's pages: the module its child runs and the
+        reader's configuration; ``None``: they are read here (the alarm judges each page at
+        once, as ``fetch`` asks, or there is no alarm)."""
+        alarm = self.alarm
+        if not alarm.enabled or alarm.each_page:
+            return None
+        return ENTRY, ReaderConfig(
+            parser=self.parser,
+            builder=self.article_builder,
+            logger=self.logger.logger.name,
+            threshold=alarm.threshold,
+            min_pages=alarm.min_pages,
+            use_fallback=alarm.use_fallback,
+            hold=alarm.hold,
+        )
 
     # --- multi-page articles (crawler/parsers/pagination.py) ------------------------------
     def page_request(self, url: str, pages: PagesSoFar) -> scrapy.Request:
@@ -459,6 +545,11 @@ class PortalSpider(scrapy.Spider):
         self.logger.info("Read %s in %d pages", pages.url, number)
         fields = {**pages.result.fields, "body": "\n".join(pages.bodies)}
         result = replace(pages.result, fields=fields)
+        if self.parse_in_writer:  # the run's breakage alarm is the writer child's
+            yield self.raw_page(
+                fixed, result, url=pages.url, encoding=pages.encoding, meta=pages.item_meta
+            )
+            return
         yield from self.alarm.check(
             page,
             result,
@@ -485,14 +576,7 @@ class PortalSpider(scrapy.Spider):
 
     def fallback_parse(self, page: Page) -> ParseResult:
         """The generic extractor on a page the portal parser could not read (the alarm)."""
-        from crawler.parsers.generic import GenericParser
-
-        try:
-            return GenericParser(self.name).parse(page, errors="suppress")
-        except ExtractorError as exc:  # the portal parser's own fields stay; say why, once
-            self.logger.error("Generic fallback: %s on %s", exc, page.url)
-            self.logger.debug("%s", exc, exc_info=exc.__cause__)
-            return ParseResult(parser="generic", fields={}, failed=[exc.field_name])
+        return generic_fallback(self.name, page, self._log)
 
     def on_idle(self) -> None:
         """Release the pages the alarm still holds, through one ``data:`` request."""
@@ -507,42 +591,28 @@ class PortalSpider(scrapy.Spider):
     def article_item(self, fixed: TextResponse, result: ParseResult) -> ArticleItem:
         return self.build_item(fixed.url, fixed.encoding, fixed.meta, result)
 
+    @property
+    def article_builder(self) -> ArticleBuilder:
+        """How this spider's parse results become items (:mod:`crawler.page_reader`)."""
+        return ArticleBuilder(
+            portal=self.name,
+            url_policy=self.url_policy,
+            taxonomy=self.active_taxonomy,
+            author_fixed=self.author_fixed,
+            language=self.language,
+        )
+
     def build_item(self, url: str, encoding: str, meta: Any, result: ParseResult) -> ArticleItem:
         """The item of an article read from ``url`` (its first page) with ``result``."""
-        feed_date = meta.get("feed_published") or ""
-        fields = result.fields
-        return ArticleItem(
-            url=url,
-            portal=self.name,
-            canonical_url=self.url_policy.canonical(fields.get("canonical_url", ""), url),
-            title_raw=fields.get("title", ""),
-            source_raw=fields.get("source", ""),
-            author=self.author_for(fields.get("author", "")),
-            categories=self.categories_for(fields.get("category", "")),
-            published_raw=fields.get("published", ""),
-            body_raw=fields.get("body", ""),
-            parser=result.parser,
-            encoding=encoding,
-            # the WARC-Date when the response was captured or replayed (crawler/warc.py)
-            fetched_at=meta.get("archive_fetched_at") or datetime.now(UTC).replace(microsecond=0),
-            feed_published=parse_published(feed_date) if feed_date else None,
-            parse_errors=result.failed,
-            language=fields.get("language") or self.language,
-        )
+        return self.article_builder.build(url, encoding, meta, result)
 
     def author_for(self, page_author: str) -> str:
         """The byline the page gives, else the taxonomy's; an ``ARCHIVE_TAXONOMY`` author wins."""
-        if self.author_fixed:
-            return self.active_taxonomy.author
-        return " ".join(page_author.split()) or self.active_taxonomy.author
+        return self.article_builder.author_for(page_author)
 
     def categories_for(self, page_category: str) -> list[str]:
         """The taxonomy's categories, then the page's own channel when it adds one."""
-        categories = list(self.active_taxonomy.categories)
-        category = " ".join(page_category.split())
-        if category and category not in categories:
-            categories.append(category)
-        return categories
+        return self.article_builder.categories_for(page_category)
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         reason, detail = failure_reason(failure)
