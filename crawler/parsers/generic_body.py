@@ -360,11 +360,13 @@ def _unless_truncated(
 ) -> Any:
     """The precise body ``document``, or a wider mode's (``WIDER_MODES``) when the precise
     one looks cut short: it holds a small share of the page's prose and the wider body is
-    much longer. The wider runs are only paid on pages whose prose says so, and each is
-    :func:`_extract`: the mode's fast pass, and its full cascade only when that looks wrong
-    (on the dev parts the fast pass was enough for about a quarter of them). ``owners``
+    much longer. The wider runs are only paid on pages whose prose says so. Default mode
+    runs its full cascade at once (on such a page its fast pass leaves the prose out too and
+    asks for the cascade nearly always); recall mode is :func:`_extract`, its fast pass and
+    the cascade only when that looks wrong (enough on about half of the dev pages). ``owners``
     (from :func:`_page_images`) finds the page element around the body, whose prose decides
     whether recall mode is worth a run."""
+    import trafilatura
     from trafilatura.settings import Document
 
     prose = prose_length(root) if prose is None else prose
@@ -379,7 +381,10 @@ def _unless_truncated(
                 around = prose_length(article, within=True) if article is not None else 0
             if around and around < article_share * length:
                 continue
-        wider = _extract(root, {**options, **overrides}, prose)
+        if overrides.get("favor_recall"):  # its fast pass is often enough (dev parts)
+            wider = _extract(root, {**options, **overrides}, prose)
+        else:  # default mode's fast pass nearly always asks for its full cascade
+            wider = trafilatura.bare_extraction(root, **{**options, **overrides})
         if length < SHORT_BODY:
             gain = min(gain, SHORT_GAIN)
         if isinstance(wider, Document) and len(wider.raw_text or "") > gain * length:
