@@ -318,6 +318,10 @@ mode finds a whole article where precision mode kept one section; recall mode ad
 and sections precision mode leaves out *of the article*: when the article's element holds
 little more prose than the body, the prose left out is elsewhere, in comments or teasers, and
 recall mode did not help on the dev parts). Chosen on the dev parts of the four sets (#15)."""
+SHORT_BODY = 2 * MIN_EXTRACTED
+"""A precise body shorter than this (one box of the page: a consent notice, a caption) is
+replaced by a wider one ``SHORT_GAIN`` times longer (when that is less than the mode's gain)."""
+SHORT_GAIN = 3
 
 
 def _extract(root: Any, options: dict[str, Any], prose: int) -> Any:
@@ -356,9 +360,10 @@ def _unless_truncated(
 ) -> Any:
     """The precise body ``document``, or a wider mode's (``WIDER_MODES``) when the precise
     one looks cut short: it holds a small share of the page's prose and the wider body is
-    much longer. The wider runs are only paid on pages whose prose says so, and each is
-    trafilatura's full cascade at once: on such a page its fast pass would leave out the
-    prose too and ask for the cascade anyway (:func:`second_opinion_reason`). ``owners``
+    much longer. The wider runs are only paid on pages whose prose says so. Default mode
+    runs its full cascade at once (on such a page its fast pass leaves the prose out too and
+    asks for the cascade nearly always); recall mode is :func:`_extract`, its fast pass and
+    the cascade only when that looks wrong (enough on about half of the dev pages). ``owners``
     (from :func:`_page_images`) finds the page element around the body, whose prose decides
     whether recall mode is worth a run."""
     import trafilatura
@@ -376,7 +381,12 @@ def _unless_truncated(
                 around = prose_length(article, within=True) if article is not None else 0
             if around and around < article_share * length:
                 continue
-        wider = trafilatura.bare_extraction(root, **{**options, **overrides})
+        if overrides.get("favor_recall"):  # its fast pass is often enough (dev parts)
+            wider = _extract(root, {**options, **overrides}, prose)
+        else:  # default mode's fast pass nearly always asks for its full cascade
+            wider = trafilatura.bare_extraction(root, **{**options, **overrides})
+        if length < SHORT_BODY:
+            gain = min(gain, SHORT_GAIN)
         if isinstance(wider, Document) and len(wider.raw_text or "") > gain * length:
             document = wider
     return document
