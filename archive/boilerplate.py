@@ -117,11 +117,13 @@ LABEL = re.compile(r"^\s*(?:advertisement|advertising|广告)\s*$", re.I)
 
 
 def _leaf_blocks(body: Any) -> list[Any]:
-    """Blocks holding no other block, in document order."""
+    """Blocks holding no other block, in document order: one walk, as a block's first block
+    inside comes right after it in document order."""
+    blocks = [node for node in body.iter(*BLOCK_TAGS) if node is not body]
     return [
         node
-        for node in body.iter(*BLOCK_TAGS)
-        if node is not body and next(node.iterdescendants(*BLOCK_TAGS), None) is None
+        for node, following in zip(blocks, [*blocks[1:], None], strict=True)
+        if following is None or not any(a is node for a in following.iterancestors())
     ]
 
 

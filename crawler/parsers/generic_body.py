@@ -73,11 +73,13 @@ def _image_info(img: Any, base_url: str) -> tuple[str, str, bool] | None:
 
 
 _ANCHORS = etree.XPath(
-    "//img[not(ancestor::noscript)]|//text()[string-length(.) >= $run][not(ancestor::noscript)]",
+    "//img[not(ancestor::noscript)]"
+    "|//text()[string-length(.) >= $run][normalize-space()][not(ancestor::noscript)]",
     smart_strings=True,
 )
 """The page's images and the text nodes long enough to anchor them, in page order (noscript:
-tracking pixels, lazy images' doubles)."""
+tracking pixels, lazy images' doubles). Indentation (a text node of spaces alone) is left to
+XPath: it anchors nothing, and the figure it would close is closed by the next node found."""
 
 
 def _inside(node: Any, unit: Any) -> bool:
