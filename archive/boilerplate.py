@@ -67,12 +67,13 @@ BLOCK_TAGS = frozenset(
 CJK_WEIGHT = 3
 """One CJK character carries about as much as three Latin ones (so ~84 Han characters)."""
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_SPACE = re.compile(r"\s+")
 
 
 def text_weight(text: str) -> int:
     """Non-space characters of ``text``, each CJK character counting ``CJK_WEIGHT``."""
-    compact = _SPACE.sub("", text)
+    compact = "".join(text.split())  # str.split's spaces are the regex's \s
+    if _CJK.search(compact) is None:
+        return len(compact)
     return len(compact) + (CJK_WEIGHT - 1) * (len(compact) - len(_CJK.sub("", compact)))
 
 
