@@ -55,10 +55,10 @@ class _PageImage:
         self.after: list[str] = []
 
 
-def _image_info(img: Any, base_url: str) -> tuple[str, str, bool] | None:
+def _image_info(img: Any, base_url: str, host: str | None) -> tuple[str, str, bool] | None:
     """``img``'s absolute URL, ``alt`` and whether it links to another page of its site (a
     teaser's thumbnail); ``None`` when it is no image of the article: no real URL, a tracking
-    pixel, or the link to another site (an ad, a partner's teaser)."""
+    pixel, or the link to another site (an ad, a partner's teaser); ``host``: ``base_url``'s."""
     src = _image_url(img)
     if not src or src.lower().startswith("data:"):
         return None
@@ -67,7 +67,7 @@ def _image_info(img: Any, base_url: str) -> tuple[str, str, bool] | None:
     link = next(img.iterancestors("a"), None)
     href = urljoin(base_url, (link.get("href") or "").strip()) if link is not None else ""
     page_link = bool(href) and not _IMAGE_EXTENSION.search(href)
-    if page_link and urlsplit(href).hostname != urlsplit(base_url).hostname:
+    if page_link and urlsplit(href).hostname != host:
         return None
     return urljoin(base_url, src), img.get("alt") or "", page_link
 
@@ -168,9 +168,10 @@ def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any], u
         inside = set(article.iter("img"))
         images = [image for image in images if image.node in inside]
     seen: set[str] = set()
+    host = urlsplit(url).hostname
     after_block: dict[Any, Any] = {}  # block -> the last image put after it
     for image in images:
-        info = _image_info(image.node, url)
+        info = _image_info(image.node, url, host)
         if info is None or info[0] in seen:
             continue
         src, alt, linked = info
