@@ -123,7 +123,7 @@ def _leaf_blocks(body: Any) -> list[Any]:
     blocks = [node for node in body.iter(*BLOCK_TAGS) if node is not body]
     return [
         node
-        for node, following in zip(blocks, [*blocks[1:], None], strict=True)
+        for node, following in zip(blocks, [*blocks[1:], None], strict=False)
         if following is None or not any(a is node for a in following.iterancestors())
     ]
 

@@ -36,6 +36,17 @@ ANCHOR_RUN = 20
 """Least characters of a text node that anchors an image to the extracted text."""
 ANCHOR_CHARS = 60
 """Characters of an anchor text looked for in the extracted blocks."""
+
+
+def _anchor_text(text: str) -> str:
+    """The first ``ANCHOR_CHARS`` characters of ``text`` with its spaces collapsed, read from
+    the start of a long text only (its start collapsed is the start of the whole collapsed)."""
+    head = " ".join(text[: 4 * ANCHOR_CHARS].split())
+    if len(head) >= ANCHOR_CHARS:
+        return head[:ANCHOR_CHARS]
+    return " ".join(text.split())[:ANCHOR_CHARS]
+
+
 _IMAGE_UNITS = frozenset({"figure", "picture"})
 """Elements an image stands in with its caption: its next text is the one after them."""
 _PIXEL_SIZES = frozenset({"0", "1", "2", "0px", "1px", "2px"})
@@ -119,7 +130,7 @@ def _page_images(root: Any) -> tuple[list[_PageImage], dict[str, Any]]:
             continue
         if len(item.strip()) < ANCHOR_RUN:
             continue
-        last = " ".join(item.split())[:ANCHOR_CHARS]
+        last = _anchor_text(item)
         owners.setdefault(last, owner)
         for image in waiting:
             image.after.append(last)
@@ -130,7 +141,7 @@ def _page_images(root: Any) -> tuple[list[_PageImage], dict[str, Any]]:
 def _article_element(body: Any, owners: dict[str, Any]) -> Any:
     """The page's element that holds the extracted text: the closest common ancestor of the
     first and the last block of ``body`` found in the page (``None`` if none is)."""
-    texts = [" ".join("".join(b.itertext()).split())[:ANCHOR_CHARS] for b in body]
+    texts = [_anchor_text("".join(b.itertext())) for b in body]
     found = [owners[t] for t in texts if t in owners]
     if not found:
         return None
