@@ -67,12 +67,13 @@ BLOCK_TAGS = frozenset(
 CJK_WEIGHT = 3
 """One CJK character carries about as much as three Latin ones (so ~84 Han characters)."""
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_SPACE = re.compile(r"\s+")
 
 
 def text_weight(text: str) -> int:
     """Non-space characters of ``text``, each CJK character counting ``CJK_WEIGHT``."""
-    compact = _SPACE.sub("", text)
+    compact = "".join(text.split())  # str.split's spaces are the regex's \s
+    if _CJK.search(compact) is None:
+        return len(compact)
     return len(compact) + (CJK_WEIGHT - 1) * (len(compact) - len(_CJK.sub("", compact)))
 
 
@@ -117,11 +118,13 @@ LABEL = re.compile(r"^\s*(?:advertisement|advertising|广告)\s*$", re.I)
 
 
 def _leaf_blocks(body: Any) -> list[Any]:
-    """Blocks holding no other block, in document order."""
+    """Blocks holding no other block, in document order: one walk, as a block's first block
+    inside comes right after it in document order."""
+    blocks = [node for node in body.iter(*BLOCK_TAGS) if node is not body]
     return [
         node
-        for node in body.iter(*BLOCK_TAGS)
-        if node is not body and next(node.iterdescendants(*BLOCK_TAGS), None) is None
+        for node, following in zip(blocks, [*blocks[1:], None], strict=False)
+        if following is None or not any(a is node for a in following.iterancestors())
     ]
 
 

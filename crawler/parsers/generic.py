@@ -567,7 +567,7 @@ class GenericParser(ParserProxy):
                 root = extract_body(page.selector.root, page.url, {**TRAFILATURA_OPTIONS, **retry})
                 if root is None:
                     continue
-                trim_boilerplate(root, {page.url, self.canonical_url(page)}, text_weight)
+                trim_boilerplate(root, self._page_urls(root, page), text_weight)
                 reason = not_an_article(root) or ""
                 if not reason:
                     self._drop_headline(root, page)
@@ -580,6 +580,14 @@ class GenericParser(ParserProxy):
                 self._drop_headline(short, page)
                 return short
             raise ParseError("body", f"page with no article ({reason})")
+
+        def _page_urls(self, root: Any, page: Page) -> set[str]:
+            """The page's own URLs (its address, its canonical one) that ``trim_boilerplate``
+            drops as lines of the body ``root``. The canonical one (a web address, resolved
+            against the page's) is only looked up when the body holds a web address at all."""
+            if "://" in page.url and "://" not in _text(root):
+                return {page.url}
+            return {page.url, self.canonical_url(page)}
 
         def _drop_headline(self, root: Any, page: Page) -> None:
             """Remove a leading heading that repeats the title (it is in the front matter)."""

@@ -36,6 +36,17 @@ ANCHOR_RUN = 20
 """Least characters of a text node that anchors an image to the extracted text."""
 ANCHOR_CHARS = 60
 """Characters of an anchor text looked for in the extracted blocks."""
+
+
+def _anchor_text(text: str) -> str:
+    """The first ``ANCHOR_CHARS`` characters of ``text`` with its spaces collapsed, read from
+    the start of a long text only (its start collapsed is the start of the whole collapsed)."""
+    head = " ".join(text[: 4 * ANCHOR_CHARS].split())
+    if len(head) >= ANCHOR_CHARS:
+        return head[:ANCHOR_CHARS]
+    return " ".join(text.split())[:ANCHOR_CHARS]
+
+
 _IMAGE_UNITS = frozenset({"figure", "picture"})
 """Elements an image stands in with its caption: its next text is the one after them."""
 _PIXEL_SIZES = frozenset({"0", "1", "2", "0px", "1px", "2px"})
@@ -55,10 +66,10 @@ class _PageImage:
         self.after: list[str] = []
 
 
-def _image_info(img: Any, base_url: str) -> tuple[str, str, bool] | None:
+def _image_info(img: Any, base_url: str, host: str | None) -> tuple[str, str, bool] | None:
     """``img``'s absolute URL, ``alt`` and whether it links to another page of its site (a
     teaser's thumbnail); ``None`` when it is no image of the article: no real URL, a tracking
-    pixel, or the link to another site (an ad, a partner's teaser)."""
+    pixel, or the link to another site (an ad, a partner's teaser); ``host``: ``base_url``'s."""
     src = _image_url(img)
     if not src or src.lower().startswith("data:"):
         return None
@@ -67,17 +78,19 @@ def _image_info(img: Any, base_url: str) -> tuple[str, str, bool] | None:
     link = next(img.iterancestors("a"), None)
     href = urljoin(base_url, (link.get("href") or "").strip()) if link is not None else ""
     page_link = bool(href) and not _IMAGE_EXTENSION.search(href)
-    if page_link and urlsplit(href).hostname != urlsplit(base_url).hostname:
+    if page_link and urlsplit(href).hostname != host:
         return None
     return urljoin(base_url, src), img.get("alt") or "", page_link
 
 
 _ANCHORS = etree.XPath(
-    "//img[not(ancestor::noscript)]|//text()[string-length(.) >= $run][not(ancestor::noscript)]",
+    "//img[not(ancestor::noscript)]"
+    "|//text()[string-length(.) >= $run][normalize-space()][not(ancestor::noscript)]",
     smart_strings=True,
 )
 """The page's images and the text nodes long enough to anchor them, in page order (noscript:
-tracking pixels, lazy images' doubles)."""
+tracking pixels, lazy images' doubles). Indentation (a text node of spaces alone) is left to
+XPath: it anchors nothing, and the figure it would close is closed by the next node found."""
 
 
 def _inside(node: Any, unit: Any) -> bool:
@@ -117,7 +130,7 @@ def _page_images(root: Any) -> tuple[list[_PageImage], dict[str, Any]]:
             continue
         if len(item.strip()) < ANCHOR_RUN:
             continue
-        last = " ".join(item.split())[:ANCHOR_CHARS]
+        last = _anchor_text(item)
         owners.setdefault(last, owner)
         for image in waiting:
             image.after.append(last)
@@ -128,7 +141,7 @@ def _page_images(root: Any) -> tuple[list[_PageImage], dict[str, Any]]:
 def _article_element(body: Any, owners: dict[str, Any]) -> Any:
     """The page's element that holds the extracted text: the closest common ancestor of the
     first and the last block of ``body`` found in the page (``None`` if none is)."""
-    texts = [" ".join("".join(b.itertext()).split())[:ANCHOR_CHARS] for b in body]
+    texts = [_anchor_text("".join(b.itertext())) for b in body]
     found = [owners[t] for t in texts if t in owners]
     if not found:
         return None
@@ -166,9 +179,10 @@ def _place_images(body: Any, images: list[_PageImage], owners: dict[str, Any], u
         inside = set(article.iter("img"))
         images = [image for image in images if image.node in inside]
     seen: set[str] = set()
+    host = urlsplit(url).hostname
     after_block: dict[Any, Any] = {}  # block -> the last image put after it
     for image in images:
-        info = _image_info(image.node, url)
+        info = _image_info(image.node, url, host)
         if info is None or info[0] in seen:
             continue
         src, alt, linked = info
