@@ -13,7 +13,6 @@ in the child).
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -24,17 +23,16 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from archive.frontmatter_files import ExportOptions
 from archive.items import RawPage
 from archive.store import Archive
-from archive.write_process import Preparation, RunState, WriterConfig, write_items
+from archive.write_process import RunState, WriterConfig, write_items
 from crawler.page_reader import ArticleBuilder, PageReader, ReaderConfig, Taxonomy
 from crawler.parsers.ofweek import OfweekParser
 from crawler.urls import UrlPolicy
 from demo_portal import DemoPortal
 from tests.conftest import FAST_SETTINGS, run_cli, serve_routes
 from tests.test_multipage import FIRST, TEXTS, routes
-from tests.test_write_process import _failures, _runs, _stats, _tree
+from tests.test_write_process import _failures, _runs, _stats, _tree, _writer_config
 
 NO_IMAGES = (*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False", "LOG_LEVEL=INFO")
 IN_CRAWL = "ARCHIVE_PARSE_IN_WRITER=False"
@@ -181,15 +179,7 @@ def _config(tmp_path: Path, parser: Any = OfweekParser, min_pages: int = 10) -> 
         use_fallback=True,
         hold=True,
     )
-    return WriterConfig(
-        root=str(tmp_path),
-        options=ExportOptions(),
-        run_id=None,
-        touch=True,
-        preparation=Preparation("Asia/Shanghai", ()),
-        parent=os.getpid(),
-        reader=reader,
-    )
+    return _writer_config(tmp_path, reader)
 
 
 class CrashingParser(OfweekParser):

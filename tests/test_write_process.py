@@ -248,15 +248,21 @@ def _item(n: int, *, title: str = "标题", url: str = "") -> ArticleItem:
     )
 
 
-def test_write_items_prepares_drops_and_writes(tmp_path: Path) -> None:
-    config = WriterConfig(
+def _writer_config(tmp_path: Path, reader: Any = None) -> WriterConfig:
+    """The writer child's config for an archive at ``tmp_path`` (``reader``: pages read too)."""
+    return WriterConfig(
         root=str(tmp_path),
         options=ExportOptions(),
         run_id=None,
         touch=True,
         preparation=Preparation("Asia/Shanghai", ()),
         parent=os.getpid(),
+        reader=reader,
     )
+
+
+def test_write_items_prepares_drops_and_writes(tmp_path: Path) -> None:
+    config = _writer_config(tmp_path)
     state = RunState()
     batch = [_item(1), _item(2, title="  "), _item(1), _item(3)]
     with Archive(tmp_path) as archive:
