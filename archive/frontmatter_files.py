@@ -409,14 +409,20 @@ def post_relpath(article: ArticleItem, options: ExportOptions | None = None) -> 
 
 
 def safe_join(root: Path, relpath: PurePosixPath | str) -> Path:
-    """``root / relpath``, refusing anything that resolves outside ``root``."""
+    """``root / relpath``, refusing anything that resolves outside ``root`` (symbolic links
+    followed, as :meth:`Path.resolve` does).
+
+    Works on strings (``os.path``): the writer calls it twice per article, and pathlib's
+    parsing of every intermediate path cost more than the checks themselves.
+    """
     rel = PurePosixPath(relpath)
     if rel.is_absolute() or ".." in rel.parts:
         raise UnsafePathError(f"path {str(rel)!r} leaves {root}")
-    target = (root / rel).resolve()
-    if not target.is_relative_to(root.resolve()):
+    base = os.path.realpath(root)
+    target = os.path.realpath(f"{os.fspath(root)}{os.sep}{rel}")
+    if target != base and not target.startswith(base.rstrip(os.sep) + os.sep):
         raise UnsafePathError(f"path {str(rel)!r} leaves {root}")
-    return target
+    return Path(target)
 
 
 TMP_DIR = ".tmp"

@@ -900,6 +900,17 @@ def project_settings_line() -> str:
     )
 
 
+def repeats_text(args: argparse.Namespace) -> str:
+    """How many runs each variant had: ``2 time(s) per size`` or per size when they differ."""
+    sizes = sorted(args.sizes)
+    if args.small_repeat == args.repeat or len(sizes) == 1:
+        runs = args.small_repeat if len(sizes) == 1 else args.repeat
+        return f"{runs} time(s) per size"
+    return f"{args.small_repeat} time(s) at N = {sizes[0]:,} and {args.repeat} at " + ", ".join(
+        f"N = {n:,}" for n in sizes[1:]
+    )
+
+
 def results_table(summaries: list[Summary], repeat: int, guard: Guard) -> list[str]:
     by = {(s.variant.key, s.n): s for s in summaries}
     head = (
@@ -1112,7 +1123,7 @@ def render_section(
         "CPU time used by everything else on the machine during the crawl (`/proc/stat`), as "
         "a share of the wall time: other engineers' jobs share this machine, and a high "
         "figure marks a disturbed run.",
-        f"* Each variant ran {args.repeat} time(s) per size, interleaved; the table shows the "
+        f"* Each variant ran {repeats_text(args)}, interleaved; the table shows the "
         "fastest run (interference can only slow a run down, as with `timeit`), the range of "
         "rates in brackets, and the highest peak RSS of all runs. Before each run the script "
         "waits for an idle machine; a run during which other processes used more than "
@@ -1167,6 +1178,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repeat", type=int, default=3, help="runs per variant and size (the fastest counts)"
     )
     parser.add_argument(
+        "--small-repeat",
+        type=int,
+        metavar="R",
+        help="runs per variant at the smallest size (default: --repeat); a short crawl is "
+        "disturbed by a blip that a long one averages out, so it needs more runs",
+    )
+    parser.add_argument(
         "--max-interference",
         type=float,
         default=25.0,
@@ -1215,8 +1233,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.quick:
         args.sizes = [200]
         args.no_doc = args.doc is None
-    if any(n < 1 for n in args.sizes) or args.repeat < 1:
-        parser.error("sizes and --repeat must be >= 1")
+    if args.small_repeat is None:
+        args.small_repeat = args.repeat
+    if any(n < 1 for n in args.sizes) or args.repeat < 1 or args.small_repeat < 1:
+        parser.error("sizes, --repeat and --small-repeat must be >= 1")
     shown = ["bench/bench_archive.py", *(argv if argv is not None else sys.argv[1:])]
     args.command_line = ".venv/bin/python " + shlex.join(shown)
     return args
@@ -1237,7 +1257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress(f"N = {n:,}: demo portal in its own process, {len(variants)} variants")
             summaries += bench_size(
                 n,
-                args.repeat,
+                args.small_repeat if i == 0 else args.repeat,
                 work,
                 warm=i == 0,
                 guard=guard,
