@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from crawler.parsers import Page
-from crawler.parsers.pagination import next_page_url, page_number
+from crawler.parsers.pagination import (
+    has_next_link,
+    may_have_next_page,
+    next_page_url,
+    page_number,
+)
 from tests.conftest import run_cli, serve_routes
 
 FIRST = "/2022-08/ART-8100-2801-30600001.html"
@@ -90,6 +95,70 @@ def test_real_ars_pages_pagination(shared_dir: Path) -> None:
     )
     assert page.selector.css('a[rel~="next"]')  # the "Next story" link is there …
     assert next_page_url(page, minecraft, 1) is None  # … and is not a page of this article
+
+
+LINKS_A_NEXT_PAGE = (
+    '<link rel="next" href="/a_2.html">',
+    "<LINK REL=next HREF=/a_2.html>",
+    '<a rel="nofollow next" href="/a/2/">Continue</a>',
+    '<div class="pagination"><a class="page next" href="?page=2">›</a></div>',
+    "<nav class='page-numbers'><a href='/a/2/'><span class='next'>Next</span></a></nav>",
+    '<a href="/a_2.html">下一页</a>',
+    '<a href="/a_2.html">下页</a>',
+    '<a href="/a_2.html">下<span class="em">一</span>页</a>',
+    '<a href="/a_2.html">下<!-- n -->一页</a>',
+    '<a href="/a_2.html">&#19979;一页</a>',
+    '<a rel="&#110;ext" href="/a/2/">2</a>',
+)
+"""Pages linking a next page as :data:`NEXT_LINKS`/:data:`NEXT_TEXT` say (written for this test)."""
+NO_NEXT_PAGE = (
+    "<p>Read the next story tomorrow.</p>",
+    '<script>node.nextSibling; var next = 1;</script><p class="lead">x</p>',
+    '<a rel="Next" href="/b.html">Next</a>',  # values match case by case
+    '<a href="/b.html" title="next">more</a>',
+    "<p>下载页面</p><a href='/c.html'>上一页</a>",
+    "<p>&#8220;quoted&#8221; &#160;</p>",
+)
+"""Pages that say ``next`` or 下…页 without linking a next page."""
+
+
+@pytest.mark.parametrize("snippet", LINKS_A_NEXT_PAGE)
+def test_the_cheap_look_sees_every_next_page_link(snippet: str) -> None:
+    """A page the crawl hands to the writer child unparsed must not link a next page."""
+    html = f"<html><head></head><body><p>Text</p>{snippet}</body></html>"
+    assert has_next_link(Page.from_html(html, "http://h/a.html"))
+    assert may_have_next_page(html)
+
+
+@pytest.mark.parametrize("snippet", NO_NEXT_PAGE)
+def test_the_cheap_look_lets_other_pages_go_to_the_writer(snippet: str) -> None:
+    html = f"<html><head></head><body><p>Text</p>{snippet}</body></html>"
+    assert not has_next_link(Page.from_html(html, "http://h/a.html"))
+    assert not may_have_next_page(html)
+
+
+def test_the_cheap_look_on_real_pages(shared_dir: Path) -> None:
+    """On every real page of the benchmark sets, a page the XPath finds a next link on is one
+    the cheap look says ``True`` for; and it says ``False`` for most pages."""
+    import gzip
+
+    folder = shared_dir / "bench-data"
+    files = sorted(folder.glob("*/**/*.html.gz")) + sorted(folder.glob("*/**/*.htm.gz"))
+    assert len(files) > 1000, f"{folder}: expected the benchmark sets' pages"
+    linking = flagged = 0
+    missed: list[str] = []
+    for path in files:
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        if not html.strip():
+            continue
+        found = has_next_link(Page.from_html(html, "http://h/"))
+        flagged += may_have_next_page(html)
+        linking += found
+        if found and not may_have_next_page(html):
+            missed.append(str(path.relative_to(folder)))
+    assert not missed, missed
+    assert linking > 100  # the check above had pages to bite on
+    assert flagged < len(files) / 2
 
 
 def _rows(archive: Path, sql: str) -> list[tuple[object, ...]]:
