@@ -12,6 +12,14 @@
   its result, so every other request queued before robots.txt arrived gets ``None`` and is
   allowed, forbidden paths included (scrapy/scrapy#6802 made the change; the fault tests
   caught it when a second run queued its retries at once).
+* :class:`KeepAliveDownloadHandler` replaces Scrapy's HTTP/1.1 download handler for
+  ``http``/``https``: its connection pool keeps ``ARCHIVE_IDLE_CONNECTIONS_PER_HOST`` idle
+  connections per host (default twice ``CONCURRENT_REQUESTS_PER_DOMAIN``) where Scrapy keeps
+  ``CONCURRENT_REQUESTS_PER_DOMAIN``. A request that starts as its slot frees often finds the
+  previous request's connection not yet back in the pool and opens one more; with only as
+  many idle places as requests in flight, one connection was then closed on its return,
+  so a crawl of 2,000 demo articles opened 150–320 TCP connections (and as many TLS
+  handshakes on an HTTPS portal). With twice the places it opens about 16.
 * :class:`SafeRedirectMiddleware` / :class:`SafeMetaRefreshMiddleware` replace Scrapy's
   redirect middlewares: redirects off the portal are refused (``offsite_redirect``), loops
   are detected at once (``redirect_loop``), and chains longer than ``REDIRECT_MAX_TIMES``
@@ -32,6 +40,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -53,6 +62,19 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
+
+
+# --- connections ----------------------------------------------------------------------------
+
+
+class KeepAliveDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler with room for more idle connections per host (module doc)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        per_domain = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
+        idle = crawler.settings.getint("ARCHIVE_IDLE_CONNECTIONS_PER_HOST") or 2 * per_domain
+        self._pool.maxPersistentPerHost = idle
 
 
 # --- failure reasons ------------------------------------------------------------------------

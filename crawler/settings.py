@@ -30,6 +30,11 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 2  # 3 attempts per run; failed articles are retried by the next runs
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.downloader.KeepAliveDownloadHandler",
+    "https": "crawler.downloader.KeepAliveDownloadHandler",
+}
+ARCHIVE_IDLE_CONNECTIONS_PER_HOST = 0  # idle connections kept per host; 0: 2 × per domain
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.downloader.SharedRobotsTxtMiddleware": 100,

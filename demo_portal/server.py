@@ -57,6 +57,10 @@ class _Server(ThreadingHTTPServer):
         self.server_name = str(host)
         self.server_port = int(port)
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.portal.connections += 1  # the serving thread's only: no lock needed
+        super().process_request(request, client_address)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return  # client went away; nothing to report
@@ -136,6 +140,9 @@ class DemoPortal(OfweekPortal):
         """Answers a request itself (slow or truncated bodies) when it returns True."""
         self.hits: collections.Counter[str] = collections.Counter()
         self._hits_lock = threading.Lock()
+        self.connections = 0
+        """TCP connections accepted so far (a client that keeps its connections alive opens
+        few; one that drops them opens one per request)."""
         self._thread: threading.Thread | None = None
         self._closed = False
         self._server = _Server((host, port), self)

@@ -138,3 +138,30 @@ def test_scrapy_robots_middleware_still_lets_queued_requests_through(tmp_path: P
     with serve_routes(ROBOTS_ROUTES, delays=SLOW_ROBOTS) as base:
         stderr = _fetch_many(tmp_path, base, STOCK_ROBOTS)
     assert f"error: {base}/private/z.html: robots" not in stderr
+
+
+def test_a_crawl_keeps_its_connections_alive(tmp_path: Path) -> None:
+    """``KeepAliveDownloadHandler``: a crawl of 300 articles over real HTTP opens about as many
+    TCP connections as it runs requests at once (8 per host here), not one per few requests.
+    Scrapy's own pool (``ARCHIVE_IDLE_CONNECTIONS_PER_HOST=8``) opened 48–79 for this crawl
+    on this machine: a request starting as its slot frees often opens a new connection, and
+    one is closed when both come back to a pool with room for 8."""
+    from demo_portal import DemoPortal
+
+    with DemoPortal(port=0, generated=300, listing_page_size=50) as portal:
+        done = run_cli(
+            tmp_path,
+            "crawl",
+            "ofweek",
+            "--base-url",
+            portal.base_url,
+            "--listing-url",
+            portal.generated_listing_url,
+            "--max-pages",
+            "6",
+            settings=(*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False"),
+        )
+        connections = portal.connections
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(list((tmp_path / "posts").rglob("*.md"))) == 300
+    assert connections <= 24, connections  # 16 here: 8 requests in flight, 8 on their way back

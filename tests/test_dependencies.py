@@ -123,6 +123,11 @@ PRIVATE_APIS = [
         "BaseRedirectMiddleware._redirect",
         "crawler/downloader.py",
     ),
+    (
+        "scrapy.core.downloader.handlers.http11",
+        "HTTP11DownloadHandler._pool",
+        "crawler/downloader.py",
+    ),
     ("scrapy.pipelines.files", "FSFilesStore._get_filesystem_path", "pipelines/images.py"),
     ("scrapy.pipelines.files", "FilesPipeline._update_stores", "pipelines/images.py"),
     ("lxml.etree", "_Element", "archive/normalize.py"),
