@@ -844,3 +844,67 @@ def test_the_shared_passes_extract_what_trafilatura_does(html: str) -> None:
             if ours is not None:
                 assert ours.raw_text == theirs.raw_text, options
                 assert etree.tostring(ours.body) == etree.tostring(theirs.body), options
+
+
+def test_the_prune_shortcut_knows_the_installed_trafilaturas_expressions() -> None:
+    """The shortcut only knows trafilatura's prune expressions by their text: another text (a
+    new trafilatura) is always evaluated (right but slower), which this test makes visible."""
+    from trafilatura.xpaths import (
+        RAW_TREE_PRUNE_XPATH,
+        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        REMOVE_COMMENTS_XPATH,
+    )
+
+    from crawler.parsers.generic_body import _may_match
+
+    for expression in (
+        *RAW_TREE_PRUNE_XPATH,
+        *REMOVE_COMMENTS_AND_LISTS_XPATH,
+        *REMOVE_COMMENTS_XPATH,
+    ):
+        assert not _may_match(expression, "article-body\nsidebar\nmain"), expression.path
+
+
+@pytest.mark.parametrize(
+    ("marked", "evaluated"),
+    [
+        ('<div id="comments"><p>First!</p></div>', True),
+        ('<div class="post-comments"><p>First!</p></div>', True),
+        ('<ol class="commentlist"><li>First!</li></ol>', True),
+        ('<div id="disqus_thread"></div>', True),
+        ('<section class="infinite-scroll"><p>Next story</p></section>', True),
+        ('<div class="mvp-post-add-box"><h1>Next</h1></div>', True),
+        ('<div class="elementor-share-buttons"><a href="/s">Share</a></div>', True),
+        ('<div class="commentary"><p>A column, not comments.</p></div>', True),  # matches nothing
+        ('<div class="sidebar"><p>Elsewhere</p></div>', False),
+    ],
+)
+def test_a_prune_left_out_is_one_that_matches_nothing(marked: str, evaluated: bool) -> None:
+    """trafilatura's prunes of the raw page and of comment sections give the same tree with
+    the shortcut (an expression whose strings no id or class holds is not evaluated)."""
+    from copy import copy
+
+    from lxml import etree
+    from lxml import html as lxml_html
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+    from trafilatura.xpaths import (
+        RAW_TREE_PRUNE_XPATH,
+        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        REMOVE_COMMENTS_XPATH,
+    )
+
+    from crawler.parsers.generic_body import PagePasses, _may_match, _prune
+
+    page = PagePasses(
+        lxml_html.fromstring(_doc("", f"<article><p>Body text.</p>{marked}</article>"))
+    )
+    for expressions in (
+        RAW_TREE_PRUNE_XPATH,
+        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        REMOVE_COMMENTS_XPATH,
+    ):
+        ours = _prune(copy(page.root), expressions, page.marks)
+        theirs = prune_unwanted_nodes(copy(page.root), expressions)
+        assert etree.tostring(ours) == etree.tostring(theirs)
+    expressions = (*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH)
+    assert any(_may_match(x, page.marks) for x in expressions) == evaluated
