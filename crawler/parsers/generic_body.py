@@ -457,7 +457,11 @@ class PagePasses:
         step for step. Other options go to ``bare_extraction`` itself."""
         import trafilatura
 
-        if set(options) - _PASS_OPTIONS or options.get("include_comments", True):
+        if (
+            set(options) - _PASS_OPTIONS
+            or options.get("include_comments", True)
+            or options.get("output_format", "python") == "python"
+        ):
             return trafilatura.bare_extraction(self.root, **options)
         from trafilatura.settings import Document
 
@@ -473,12 +477,7 @@ class PagePasses:
         except (TypeError, ValueError):
             return None
         document = Document()
-        if extractor.format == "python":
-            from trafilatura.xml import xmltotxt
-
-            document.text = document.raw_text = xmltotxt(body, extractor.formatting)
-        else:
-            document.raw_text, document.commentsbody = text, etree.Element("body")
+        document.raw_text, document.commentsbody = text, etree.Element("body")
         document.body = body
         return document
 
@@ -487,7 +486,16 @@ class PagePasses:
         false): the body and its text, from the page prepared once."""
         from copy import copy
 
-        from trafilatura import core
+        from trafilatura.core import (
+            ESCALATION_ACCEPT_RATIO,
+            ESCALATION_JUSTEXT_RATIO,
+            ESCALATION_MAX_LENGTH,
+            ESCALATION_PAGE_SHARE,
+            _extract_and_compare,
+            _recall_retry,
+            baseline,
+            justext_rescue,
+        )
         from trafilatura.htmlprocessing import convert_tags, tree_cleaning
         from trafilatura.xpaths import REMOVE_COMMENTS_XPATH
 
@@ -498,37 +506,35 @@ class PagePasses:
         cleaned = convert_tags(cleaned, options, options.url)
         if precise and not self._forum:
             cleaned = _prune(cleaned, REMOVE_COMMENTS_XPATH, self.marks)
-        body, text = core._extract_and_compare(cleaned, backup, tree, options)
+        body, text = _extract_and_compare(cleaned, backup, tree, options)
         # 3. rescue: baseline on the original tree, accepted only if it adds text
         if len(text) < options.min_extracted_size and not precise:
-            b_body, b_text, b_len = core.baseline(tree)
+            b_body, b_text, b_len = baseline(tree)
             if b_len > len(text):
                 body, text = b_body, b_text
         # 4. recall escalation of a short extraction covering little of the page
         if (
             options.focus == "balanced"
-            and 0 < len(text) < core.ESCALATION_MAX_LENGTH
-            and len(text) < core.ESCALATION_PAGE_SHARE * self._text_length(tree)
+            and 0 < len(text) < ESCALATION_MAX_LENGTH
+            and len(text) < ESCALATION_PAGE_SHARE * self._text_length(tree)
         ):
             r_options = copy(options)
             r_options.focus = "recall"
             r_text = j_text = ""
             try:
-                r_body, r_text = core._recall_retry(tree, r_options, options.url)
+                r_body, r_text = _recall_retry(tree, r_options, options.url)
             except Exception:  # as trafilatura: a failed retry is no result
                 r_text = ""
             if not options.fast:
                 try:
-                    j_body, j_text = core.justext_rescue(copy(tree), options)
+                    j_body, j_text = justext_rescue(copy(tree), options)
                 except Exception:
                     j_text = ""
-            if len(j_text) > len(r_text) and len(j_text) > core.ESCALATION_JUSTEXT_RATIO * len(
-                text
-            ):
+            if len(j_text) > len(r_text) and len(j_text) > ESCALATION_JUSTEXT_RATIO * len(text):
                 body, text = j_body, j_text
             elif len(r_text) >= options.min_extracted_size and len(
                 r_text
-            ) > core.ESCALATION_ACCEPT_RATIO * len(text):
+            ) > ESCALATION_ACCEPT_RATIO * len(text):
                 body, text = r_body, r_text
         return body, text
 
