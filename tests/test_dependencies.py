@@ -138,6 +138,22 @@ PRIVATE_APIS = [
     ("trafilatura.htmlprocessing", "convert_to_html", "crawler/parsers/generic_body.py"),
     ("trafilatura.settings", "Document", "crawler/parsers/generic_body.py"),
     ("trafilatura.settings", "Extractor", "crawler/parsers/generic_body.py"),
+    # PagePasses drives trafilatura_sequence's steps itself (trafilatura 2.3, pinned)
+    ("trafilatura.core", "_forum_thread_page", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "_extract_and_compare", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "_recall_retry", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "baseline", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "html2txt", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "justext_rescue", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "ESCALATION_ACCEPT_RATIO", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "ESCALATION_JUSTEXT_RATIO", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "ESCALATION_MAX_LENGTH", "crawler/parsers/generic_body.py"),
+    ("trafilatura.core", "ESCALATION_PAGE_SHARE", "crawler/parsers/generic_body.py"),
+    ("trafilatura.htmlprocessing", "convert_tags", "crawler/parsers/generic_body.py"),
+    ("trafilatura.htmlprocessing", "prune_unwanted_nodes", "crawler/parsers/generic_body.py"),
+    ("trafilatura.xpaths", "RAW_TREE_PRUNE_XPATH", "crawler/parsers/generic_body.py"),
+    ("trafilatura.xpaths", "REMOVE_COMMENTS_AND_LISTS_XPATH", "crawler/parsers/generic_body.py"),
+    ("trafilatura.xpaths", "REMOVE_COMMENTS_XPATH", "crawler/parsers/generic_body.py"),
 ]
 
 

@@ -673,17 +673,17 @@ def test_a_truncated_precise_body_gives_way_to_the_default_extraction() -> None:
     from trafilatura.settings import Document
 
     from crawler.parsers.generic import TRAFILATURA_OPTIONS
-    from crawler.parsers.generic_body import _unless_truncated
+    from crawler.parsers.generic_body import PagePasses, _unless_truncated
 
     cut = Document()
     cut.raw_text = "Paragraph 0 of a long report."  # what precision mode kept of 40 paragraphs
-    wider = _unless_truncated(cut, _long_page(40), TRAFILATURA_OPTIONS)
+    wider = _unless_truncated(cut, PagePasses(_long_page(40)), TRAFILATURA_OPTIONS)
     assert wider is not cut
     assert "Paragraph 39 of a long report" in wider.raw_text
 
     whole = Document()
     whole.raw_text = "x" * 6000  # as long as the page's prose: kept as it is
-    assert _unless_truncated(whole, _long_page(40), TRAFILATURA_OPTIONS) is whole
+    assert _unless_truncated(whole, PagePasses(_long_page(40)), TRAFILATURA_OPTIONS) is whole
 
 
 @pytest.mark.parametrize(
@@ -787,3 +787,124 @@ def test_images_outside_the_article_stay_out() -> None:
     assert "replaced 5 relays" in body
     for absent in ("logo.png", "banner.jpg", "p.gif", "thumbs/"):
         assert absent not in body
+
+
+def _forum_page() -> str:
+    ld = '{"@context": "https://schema.org", "@type": "DiscussionForumPosting", "headline": "T"}'
+    posts = "".join(
+        f'<li class="comment"><p>Post {n}: the pump on the east well failed again this morning '
+        "and the spare seal from the shed did not fit the housing at all.</p></li>"
+        for n in range(8)
+    )
+    return _doc(
+        f'<script type="application/ld+json">{ld}</script>',
+        f'<h1>Pump seals</h1><div id="comments"><ol class="comment-list">{posts}</ol></div>',
+    )
+
+
+def _buried_article_page() -> str:
+    """A short article and much more text outside it: trafilatura's default mode escalates."""
+    article = "<article><p>" + "The ferry timetable changes on Monday. " * 4 + "</p></article>"
+    other = "".join(
+        f"<div><span>Notice {n}: the harbour office opens late on holidays, the car park "
+        "is closed for repairs and the kiosk takes cards only until further notice.</span></div>"
+        for n in range(40)
+    )
+    return _doc("<title>Ferry</title>", f"<div>{other}</div>{article}<div>{other}</div>")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        (PAGES / "article-en.html").read_text(encoding="utf-8"),
+        (PAGES / "article-zh.html").read_text(encoding="utf-8"),
+        (PAGES / "index.html").read_text(encoding="utf-8"),
+        (PAGES / "login.html").read_text(encoding="utf-8"),
+        _forum_page(),
+        _buried_article_page(),
+    ],
+)
+def test_the_shared_passes_extract_what_trafilatura_does(html: str) -> None:
+    """``PagePasses.extract`` runs trafilatura's cascade steps itself on the page prepared
+    once: in every mode its body and text are trafilatura's own (``bare_extraction``)."""
+    import trafilatura
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from crawler.parsers.generic import TRAFILATURA_OPTIONS
+    from crawler.parsers.generic_body import PagePasses
+
+    passes = PagePasses(lxml_html.fromstring(html))
+    for overrides in ({}, {"favor_precision": False}, {"favor_recall": True}):
+        for fast in (True, False):
+            options = {**TRAFILATURA_OPTIONS, **overrides, "include_images": False, "fast": fast}
+            ours = passes.extract(options)
+            theirs = trafilatura.bare_extraction(lxml_html.fromstring(html), **options)
+            assert (ours is None) == (theirs is None), options
+            if ours is not None:
+                assert ours.raw_text == theirs.raw_text, options
+                assert etree.tostring(ours.body) == etree.tostring(theirs.body), options
+
+
+def test_the_prune_shortcut_knows_the_installed_trafilaturas_expressions() -> None:
+    """The shortcut only knows trafilatura's prune expressions by their text: another text (a
+    new trafilatura) is always evaluated (right but slower), which this test makes visible."""
+    from trafilatura.xpaths import (
+        RAW_TREE_PRUNE_XPATH,
+        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        REMOVE_COMMENTS_XPATH,
+    )
+
+    from crawler.parsers.generic_body import _may_match
+
+    for expression in (
+        *RAW_TREE_PRUNE_XPATH,
+        *REMOVE_COMMENTS_AND_LISTS_XPATH,
+        *REMOVE_COMMENTS_XPATH,
+    ):
+        assert not _may_match(expression, "article-body\nsidebar\nmain"), expression.path
+
+
+@pytest.mark.parametrize(
+    ("marked", "evaluated"),
+    [
+        ('<div id="comments"><p>First!</p></div>', True),
+        ('<div class="post-comments"><p>First!</p></div>', True),
+        ('<ol class="commentlist"><li>First!</li></ol>', True),
+        ('<div id="disqus_thread"></div>', True),
+        ('<section class="infinite-scroll"><p>Next story</p></section>', True),
+        ('<div class="mvp-post-add-box"><h1>Next</h1></div>', True),
+        ('<div class="elementor-share-buttons"><a href="/s">Share</a></div>', True),
+        ('<div class="commentary"><p>A column, not comments.</p></div>', True),  # matches nothing
+        ('<div class="sidebar"><p>Elsewhere</p></div>', False),
+    ],
+)
+def test_a_prune_left_out_is_one_that_matches_nothing(marked: str, evaluated: bool) -> None:
+    """trafilatura's prunes of the raw page and of comment sections give the same tree with
+    the shortcut (an expression whose strings no id or class holds is not evaluated)."""
+    from copy import copy
+
+    from lxml import etree
+    from lxml import html as lxml_html
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+    from trafilatura.xpaths import (
+        RAW_TREE_PRUNE_XPATH,
+        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        REMOVE_COMMENTS_XPATH,
+    )
+
+    from crawler.parsers.generic_body import PagePasses, _may_match, _prune
+
+    page = PagePasses(
+        lxml_html.fromstring(_doc("", f"<article><p>Body text.</p>{marked}</article>"))
+    )
+    for expressions in (
+        RAW_TREE_PRUNE_XPATH,
+        REMOVE_COMMENTS_AND_LISTS_XPATH,
+        REMOVE_COMMENTS_XPATH,
+    ):
+        ours = _prune(copy(page.root), expressions, page.marks)
+        theirs = prune_unwanted_nodes(copy(page.root), expressions)
+        assert etree.tostring(ours) == etree.tostring(theirs)
+    expressions = (*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH)
+    assert any(_may_match(x, page.marks) for x in expressions) == evaluated

@@ -27,10 +27,10 @@ from archive.dates import RELATIVE, day_first, find_date, parse_page_date
 from crawler.parsers.base import BaseParser, Page, ParseError, ParserProxy, attribute, first_text
 from crawler.parsers.generic_body import (
     BLOCK_TAGS,
+    PagePasses,
     element_text,
     extract_body,
     inner_html,
-    prose_length,
 )
 from crawler.parsers.generic_meta import (
     UPDATED_LABEL,
@@ -563,8 +563,9 @@ class GenericParser(ParserProxy):
             """The article body as an lxml ``<body>`` element (``ParseError`` if none)."""
             reason = "no main content found"
             short = None  # a short article: the last mode's (default mode reads short pages best)
+            passes = PagePasses(page.selector.root)  # what the retries' passes share
             for retry in RETRY_OPTIONS:
-                root = extract_body(page.selector.root, page.url, {**TRAFILATURA_OPTIONS, **retry})
+                root = extract_body(passes, page.url, {**TRAFILATURA_OPTIONS, **retry})
                 if root is None:
                     continue
                 trim_boilerplate(root, self._page_urls(root, page), text_weight)
@@ -572,9 +573,7 @@ class GenericParser(ParserProxy):
                 if not reason:
                     self._drop_headline(root, page)
                     return root
-                if reason.startswith("text weight") and not not_an_article(
-                    root, prose_length(page.selector.root)
-                ):
+                if reason.startswith("text weight") and not not_an_article(root, passes.prose):
                     short = root
             if short is not None:
                 self._drop_headline(short, page)

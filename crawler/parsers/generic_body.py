@@ -296,6 +296,258 @@ _NEVER_CONTENT = etree.XPath("//script[not(@type='application/ld+json')]|//style
 """Elements trafilatura deletes first anyway; gone before it copies and walks the tree."""
 
 
+def _extractor(options: dict[str, Any]) -> Any:
+    """trafilatura's ``Extractor`` for ``bare_extraction``'s keyword ``options``, built as
+    ``bare_extraction`` builds it (its defaults: comments kept, no links, no images …)."""
+    from trafilatura.settings import Extractor
+
+    return Extractor(
+        output_format=options.get("output_format", "python"),
+        fast=bool(options.get("fast")),
+        precision=bool(options.get("favor_precision")),
+        recall=bool(options.get("favor_recall")),
+        comments=options.get("include_comments", True),
+        formatting=options.get("include_formatting"),
+        links=bool(options.get("include_links")),
+        images=bool(options.get("include_images")),
+        tables=options.get("include_tables", True),
+    )
+
+
+_PASS_OPTIONS = frozenset(
+    {
+        "output_format",
+        "fast",
+        "favor_precision",
+        "favor_recall",
+        "include_comments",
+        "include_formatting",
+        "include_links",
+        "include_images",
+        "include_tables",
+    }
+)
+"""``bare_extraction`` options :meth:`PagePasses.extract` runs itself (others: trafilatura's)."""
+
+
+_MARKS = etree.XPath("descendant::*/@id|descendant::*/@class", smart_strings=False)
+"""Every ``id`` and ``class`` value of a page's elements (the page element's own aside)."""
+_PRUNE_TOKENS: dict[str, tuple[str, ...]] = {
+    ".//*[self::div or self::section or self::aside][ re:test(@id, 'mvp-post-add-(?:box|wrap)"
+    "|infinite-?scroll') or re:test(@class, 'mvp-post-add-(?:box|wrap)|infinite-?scroll')][ "
+    "not(.//h1) or re:test(@id, 'mvp-post-add-(?:box|wrap)') or re:test(@class, "
+    "'mvp-post-add-(?:box|wrap)')]": ("mvp-post-add-", "infinite"),
+    ".//*[self::div or self::section or self::aside][contains(@class, "
+    "'elementor-share-buttons')]": ("elementor-share-buttons",),
+    ".//*[self::div or self::list or self::section or self::details or self::ol or self::ul][ "
+    "re:test(@id, '^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)') or re:test(@class, "
+    "'^[Cc]omment(?!ary)|(?:article|post)-comments')][ not(self::ol or self::ul) or re:test(@id, "
+    "'^(?:[Cc]omment(?!ary)|comol)') or re:test(@class, '^[Cc]omment(?!ary)|(?:article|post)"
+    "-comments')]": ("omment", "comol", "disqus_thread"),
+    ".//*[self::div or self::list or self::section or self::details][ re:test(@id, "
+    "'^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)') or re:test(@class, "
+    "'^[Cc]omment(?!ary)|(?:article|post)-comments')]": ("omment", "comol", "disqus_thread"),
+}
+"""trafilatura's prune expressions (``RAW_TREE_PRUNE_XPATH``, ``REMOVE_COMMENTS_AND_LISTS_XPATH``,
+``REMOVE_COMMENTS_XPATH``) by their XPath text as trafilatura 2.3 writes it (whitespace
+collapsed), each with the strings one of which an element's ``id`` or ``class`` must hold for
+it to match (what its regular expressions or ``contains()`` need). On a page none of whose ids
+and classes holds one, the expression matches nothing and is not evaluated: its regular
+expressions are called from XPath, in Python, on every ``div`` of the page (about 1.5 ms a
+page each). An expression whose text is not here (another trafilatura) is always evaluated."""
+
+
+def _may_match(expression: Any, marks: str) -> bool:
+    """Whether trafilatura's prune ``expression`` can match an element of a page whose ids and
+    classes are ``marks`` (:data:`_PRUNE_TOKENS`); ``True`` when it is not known."""
+    tokens = _PRUNE_TOKENS.get(" ".join(expression.path.split()))
+    return tokens is None or any(token in marks for token in tokens)
+
+
+def _prune(tree: Any, expressions: list[Any], marks: str) -> Any:
+    """trafilatura's ``prune_unwanted_nodes(tree, expressions)`` on a tree whose elements' ids
+    and classes are among ``marks`` (a page's, or a copy of it that lost elements): the
+    expressions that cannot match (:func:`_may_match`) are left out, which changes nothing
+    (deleting elements never gives another one an id or a class)."""
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+
+    needed = [expression for expression in expressions if _may_match(expression, marks)]
+    return prune_unwanted_nodes(tree, needed) if needed else tree
+
+
+class PagePasses:
+    """One page as every trafilatura pass over it starts from it, prepared once.
+
+    ``root`` (the page's ``lxml.html`` tree) loses its HTML comments (their text is joined
+    up, as a parser with ``remove_comments`` does) and the scripts (JSON-LD kept), styles,
+    SVG and templates no field reads; otherwise it is left as it was: the passes work on
+    copies. What every pass would compute alike is computed once, on first use: the page's
+    prose (:func:`prose_length`), its images and their anchor texts (:func:`_page_images`),
+    and the copy of the page trafilatura's cascade starts from (pruned of infinite-scroll
+    containers and comment sections, ``trafilatura.core.trafilatura_sequence``'s first
+    steps), which each pass of :meth:`extract` copies again instead of copying and pruning
+    the page anew (about 3 ms a pass on WCXB's dev pages without :func:`_prune`'s shortcut);
+    the ``id`` and ``class`` values that shortcut reads (:attr:`marks`).
+    """
+
+    def __init__(self, root: Any) -> None:
+        # trafilatura parses with remove_comments; left in, a comment loses the text after it
+        # (React's "text<!-- -->more" would keep only "text")
+        etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+        for node in _NEVER_CONTENT(root):
+            node.drop_tree()
+        self.root = root
+        self._prose: int | None = None
+        self._marks: str | None = None
+        self._images: tuple[list[_PageImage], dict[str, Any]] | None = None
+        self._forum = False
+        self._pruned: Any = None  # the page pruned for every mode
+        self._forum_pruned: Any = None  # a forum page's comment lists kept (not precision)
+        self._page_text: dict[int, int] = {}  # id of a pruned tree -> len(html2txt(tree))
+
+    @property
+    def prose(self) -> int:
+        """The page's :func:`prose_length`."""
+        if self._prose is None:
+            self._prose = prose_length(self.root)
+        return self._prose
+
+    @property
+    def marks(self) -> str:
+        """The ``id`` and ``class`` values of the page's elements, one a line (:func:`_prune`)."""
+        if self._marks is None:
+            self._marks = "\n".join(_MARKS(self.root))
+        return self._marks
+
+    @property
+    def images(self) -> list[_PageImage]:
+        """The page's images with their anchor texts (:func:`_page_images`)."""
+        if self._images is None:
+            self._images = _page_images(self.root)
+        return self._images[0]
+
+    @property
+    def owners(self) -> dict[str, Any]:
+        """The page element each anchor text stands in (:func:`_page_images`)."""
+        if self._images is None:
+            self._images = _page_images(self.root)
+        return self._images[1]
+
+    def _prepared(self, precise: bool) -> Any:
+        """The copy of the page a pass starts from, as ``trafilatura_sequence`` prunes it with
+        comments off: infinite-scroll containers (``RAW_TREE_PRUNE_XPATH``), then comment
+        sections and lists, except on a forum thread outside precision mode (its posts)."""
+        from copy import copy
+
+        from trafilatura.core import _forum_thread_page
+        from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+        if self._pruned is None:
+            tree = copy(self.root)
+            self._forum = _forum_thread_page(tree)
+            tree = _prune(tree, RAW_TREE_PRUNE_XPATH, self.marks)
+            if self._forum:
+                self._forum_pruned = copy(tree)
+            self._pruned = _prune(tree, REMOVE_COMMENTS_AND_LISTS_XPATH, self.marks)
+        return self._pruned if precise or not self._forum else self._forum_pruned
+
+    def extract(self, options: dict[str, Any]) -> Any:
+        """``trafilatura.bare_extraction(root, **options)`` (a ``Document`` or ``None``), its
+        steps run here on the page prepared once (:meth:`_prepared`): trafilatura 2.3's
+        ``bare_extraction`` and ``trafilatura_sequence`` with comments off and no metadata,
+        step for step. Other options go to ``bare_extraction`` itself."""
+        import trafilatura
+
+        if (
+            set(options) - _PASS_OPTIONS
+            or options.get("include_comments", True)
+            or options.get("output_format", "python") == "python"
+        ):
+            return trafilatura.bare_extraction(self.root, **options)
+        from trafilatura.settings import Document
+
+        extractor = _extractor(options)
+        try:
+            body, text = self._sequence(extractor)
+            if extractor.max_tree_size and len(body) > extractor.max_tree_size:
+                etree.strip_tags(body, "hi")
+                if len(body) > extractor.max_tree_size:
+                    raise ValueError
+            if len(text) < extractor.min_output_size and extractor.min_output_comm_size > 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            return None
+        document = Document()
+        document.raw_text, document.commentsbody = text, etree.Element("body")
+        document.body = body
+        return document
+
+    def _sequence(self, options: Any) -> tuple[Any, str]:
+        """``trafilatura.core.trafilatura_sequence`` with comments off (``options.comments``
+        false): the body and its text, from the page prepared once."""
+        from copy import copy
+
+        from trafilatura.core import (
+            ESCALATION_ACCEPT_RATIO,
+            ESCALATION_JUSTEXT_RATIO,
+            ESCALATION_MAX_LENGTH,
+            ESCALATION_PAGE_SHARE,
+            _extract_and_compare,
+            _recall_retry,
+            baseline,
+            justext_rescue,
+        )
+        from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+        from trafilatura.xpaths import REMOVE_COMMENTS_XPATH
+
+        precise = options.focus == "precision"
+        tree = self._prepared(precise)
+        cleaned = tree_cleaning(copy(tree), options)
+        backup = None if options.fast else copy(cleaned)  # only the comparison reads it
+        cleaned = convert_tags(cleaned, options, options.url)
+        if precise and not self._forum:
+            cleaned = _prune(cleaned, REMOVE_COMMENTS_XPATH, self.marks)
+        body, text = _extract_and_compare(cleaned, backup, tree, options)
+        # 3. rescue: baseline on the original tree, accepted only if it adds text
+        if len(text) < options.min_extracted_size and not precise:
+            b_body, b_text, b_len = baseline(tree)
+            if b_len > len(text):
+                body, text = b_body, b_text
+        # 4. recall escalation of a short extraction covering little of the page
+        if (
+            options.focus == "balanced"
+            and 0 < len(text) < ESCALATION_MAX_LENGTH
+            and len(text) < ESCALATION_PAGE_SHARE * self._text_length(tree)
+        ):
+            r_options = copy(options)
+            r_options.focus = "recall"
+            r_text = j_text = ""
+            try:
+                r_body, r_text = _recall_retry(tree, r_options, options.url)
+            except Exception:  # as trafilatura: a failed retry is no result
+                r_text = ""
+            if not options.fast:
+                try:
+                    j_body, j_text = justext_rescue(copy(tree), options)
+                except Exception:
+                    j_text = ""
+            if len(j_text) > len(r_text) and len(j_text) > ESCALATION_JUSTEXT_RATIO * len(text):
+                body, text = j_body, j_text
+            elif len(r_text) >= options.min_extracted_size and len(
+                r_text
+            ) > ESCALATION_ACCEPT_RATIO * len(text):
+                body, text = r_body, r_text
+        return body, text
+
+    def _text_length(self, tree: Any) -> int:
+        """``len(html2txt(tree))`` of a prepared tree (computed once per tree)."""
+        from trafilatura.core import html2txt
+
+        if id(tree) not in self._page_text:
+            self._page_text[id(tree)] = len(html2txt(tree))
+        return self._page_text[id(tree)]
+
+
 def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) -> None:
     """What trafilatura's full precision cascade adds to its fast pass, without redoing it:
     its comparison with readability and justext (``compare_extraction``), on a copy of the
@@ -338,67 +590,62 @@ replaced by a wider one ``SHORT_GAIN`` times longer (when that is less than the 
 SHORT_GAIN = 3
 
 
-def _extract(root: Any, options: dict[str, Any], prose: int) -> Any:
-    """trafilatura's fast pass on ``root``; its full cascade only when the fast result looks
-    wrong (:func:`second_opinion_reason`): in precision mode that is the comparison with
+def _extract(page: PagePasses, options: dict[str, Any]) -> Any:
+    """trafilatura's fast pass on the ``page``; its full cascade only when the fast result
+    looks wrong (:func:`second_opinion_reason`): in precision mode that is the comparison with
     readability and justext alone (the rest is the fast pass again).
 
     In precision mode the cascade is not run when the fast pass finds nothing (the parser's
     retry in default mode takes over, ``RETRY_OPTIONS``) nor when its body leaves out so much
-    of the page's prose (``prose``) that default mode runs anyway (:func:`_unless_truncated`):
-    on the dev parts the comparison changed next to nothing there and cost a pass."""
-    import trafilatura
+    of the page's prose that default mode runs anyway (:func:`_unless_truncated`): on the dev
+    parts the comparison changed next to nothing there and cost a pass."""
     from trafilatura.settings import Document
 
     precise = bool(options.get("favor_precision"))
-    document = trafilatura.bare_extraction(root, fast=True, **options)
+    document = page.extract({**options, "fast": True})
     if not isinstance(document, Document):
-        return None if precise else trafilatura.bare_extraction(root, **options)
+        return None if precise else page.extract(options)
     length = len(document.raw_text or "")
-    reason = second_opinion_reason(document.body, length, root, prose)
+    reason = second_opinion_reason(document.body, length, page.root, page.prose)
     if not reason:
         return document
     if not precise:
-        return trafilatura.bare_extraction(root, **options)
-    if reason != PROSE_LEFT_OUT or prose <= WIDER_MODES[0][1] * length:
-        _compare_with_external(document, root, options)
+        return page.extract(options)
+    if reason != PROSE_LEFT_OUT or page.prose <= WIDER_MODES[0][1] * length:
+        _compare_with_external(document, page.root, options)
     return document
 
 
 def _unless_truncated(
-    document: Any,
-    root: Any,
-    options: dict[str, Any],
-    prose: int | None = None,
-    owners: dict[str, Any] | None = None,
+    document: Any, page: PagePasses, options: dict[str, Any], *, images: bool = True
 ) -> Any:
     """The precise body ``document``, or a wider mode's (``WIDER_MODES``) when the precise
     one looks cut short: it holds a small share of the page's prose and the wider body is
     much longer. The wider runs are only paid on pages whose prose says so. Default mode
     runs its full cascade at once (on such a page its fast pass leaves the prose out too and
     asks for the cascade nearly always); recall mode is :func:`_extract`, its fast pass and
-    the cascade only when that looks wrong (enough on about half of the dev pages). ``owners``
-    (from :func:`_page_images`) finds the page element around the body, whose prose decides
-    whether recall mode is worth a run."""
-    import trafilatura
+    the cascade only when that looks wrong (enough on about half of the dev pages). With
+    ``images`` (the page's images are kept), the page element around the body (found by the
+    images' anchor texts, ``PagePasses.owners``) decides by its prose whether recall mode is
+    worth a run."""
     from trafilatura.settings import Document
 
-    prose = prose_length(root) if prose is None else prose
+    prose = page.prose
     around: int | None = None  # prose of the page element around the precise body
     for overrides, share, gain, article_share in WIDER_MODES:
         length = len(document.raw_text or "")
         if prose <= share * length:
             continue
-        if article_share and owners:
+        if article_share and images and page.owners:
             if around is None:
-                article = _article_element(document.body, owners)
+                article = _article_element(document.body, page.owners)
                 around = prose_length(article, within=True) if article is not None else 0
             if around and around < article_share * length:
                 continue
         if overrides.get("favor_recall"):  # its fast pass is often enough (dev parts)
-            wider = _extract(root, {**options, **overrides}, prose)
+            wider = _extract(page, {**options, **overrides})
         else:  # default mode's fast pass nearly always asks for its full cascade
-            wider = trafilatura.bare_extraction(root, **{**options, **overrides})
+            wider = page.extract({**options, **overrides})
         if length < SHORT_BODY:
             gain = min(gain, SHORT_GAIN)
         if isinstance(wider, Document) and len(wider.raw_text or "") > gain * length:
@@ -407,31 +654,25 @@ def _unless_truncated(
 
 
 def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
-    """trafilatura's main content of the page ``root`` as a ``<body>`` element, or ``None``.
-
-    ``root`` (the page's ``lxml.html`` tree) loses its HTML comments (their text is joined
-    up, as a parser with ``remove_comments`` does) and the scripts (JSON-LD kept), styles,
-    SVG and templates no field reads; otherwise it is left as it was (trafilatura works on
-    its own copy). With ``include_images``, trafilatura chooses the text without images and
-    the page's images are put back next to the text they stood by (:func:`_place_images`).
+    """trafilatura's main content of the page ``root`` (an ``lxml.html`` tree, or the
+    :class:`PagePasses` of one, shared by several extractions of the page) as a ``<body>``
+    element, or ``None``. The page loses its comments, scripts, styles (``PagePasses``);
+    otherwise it is left as it was (trafilatura works on copies). With ``include_images``,
+    trafilatura chooses the text without images and the page's images are put back next to
+    the text they stood by (:func:`_place_images`).
     """
     from trafilatura.htmlprocessing import convert_to_html
     from trafilatura.settings import Document
 
-    # trafilatura parses with remove_comments; left in, a comment loses the text after it
-    # (React's "text<!-- -->more" would keep only "text")
-    etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
-    for node in _NEVER_CONTENT(root):
-        node.drop_tree()
+    page = root if isinstance(root, PagePasses) else PagePasses(root)
     # the text is chosen without images: with them, trafilatura keeps every block that holds
     # one (teaser cards, galleries); they are put back afterwards where the text kept them
-    images, owners = _page_images(root) if options.get("include_images") else ([], {})
+    images = bool(options.get("include_images"))
     options = {**options, "output_format": "html", "include_images": False}
     # no url: trafilatura would resolve every link of the page; the body's are done below
-    prose = prose_length(root)  # the page as trafilatura sees it: its passes work on copies
-    document = _extract(root, options, prose)
+    document = _extract(page, options)
     if isinstance(document, Document) and options.get("favor_precision"):
-        document = _unless_truncated(document, root, options, prose, owners)
+        document = _unless_truncated(document, page, options, images=images)
     if not isinstance(document, Document) or document.body is None or not len(document.body):
         return None
     body = convert_to_html(document.body).find("body")
@@ -439,7 +680,8 @@ def extract_body(root: Any, url: str, options: dict[str, Any]) -> Any:
         href = link.get("href", "").strip()
         if href and not href.lower().startswith(("javascript:", "data:", "vbscript:")):
             link.set("href", urljoin(url, href))
-    _place_images(body, images, owners, url)
+    if images:
+        _place_images(body, page.images, page.owners, url)
     return body
 
 
