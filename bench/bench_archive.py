@@ -475,9 +475,10 @@ class Guard:
     def wait_quiet(self) -> float:
         """Flush the file systems (``sync``), then wait until the machine is (nearly) idle;
         return the busy cores seen last. Without the flush, an archive run's first ``syncfs``
-        also wrote out the files the run before it left in the page cache (an images run's
-        2,000 images and posts): its writer waited about 1 s instead of 0.3 s and the run was
-        a fifth slower whenever it followed another archive run."""
+        may also write out the files the run before it left in the page cache (an images
+        run's 2,000 images and posts). Whether that slowed a run was not settled: in the
+        first run with it, the writer's longest wait at N = 2,000 was 0.7–1.2 s in every
+        round, as without it (0.3 s only in a round on a faster machine)."""
         os.sync()
         deadline = time.monotonic() + self.quiet_wait
         while True:
