@@ -147,18 +147,12 @@ def test_a_crawl_keeps_its_connections_alive(tmp_path: Path) -> None:
     on this machine: a request starting as its slot frees often opens a new connection, and
     one is closed when both come back to a pool with room for 8."""
     from demo_portal import DemoPortal
+    from tests.support.faultcheck import generated_crawl_args
 
     with DemoPortal(port=0, generated=300, listing_page_size=50) as portal:
         done = run_cli(
             tmp_path,
-            "crawl",
-            "ofweek",
-            "--base-url",
-            portal.base_url,
-            "--listing-url",
-            portal.generated_listing_url,
-            "--max-pages",
-            "6",
+            *generated_crawl_args(portal, 6),
             settings=(*FAST_SETTINGS, "ARCHIVE_IMAGES_DOWNLOAD=False"),
         )
         connections = portal.connections

@@ -29,6 +29,7 @@ from archive.items import ArticleItem, FetchFailure, ImageRef
 from archive.maintenance import verify
 from archive.records import dumps_record, item_from_record
 from tests.conftest import FAST_SETTINGS, run_cli
+from tests.support.faultcheck import generated_crawl_args
 
 FETCH_TIME = ("fetched_at", "first_seen", "last_seen")
 """Row and sidecar fields that say when a page was fetched: legitimately differ per run."""
@@ -245,18 +246,7 @@ def reference(portal: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 def listing_args(portal: Any) -> list[str]:
     """The built-in demo listing (a 404, a page without title, a 403 image) plus the
     generated articles: enough pages for a fault to land mid-crawl."""
-    return [
-        "crawl",
-        "ofweek",
-        "--base-url",
-        portal.base_url,
-        "--listing-url",
-        portal.generated_listing_url,
-        "--listing-url",
-        portal.base_url + "/CATList-8100-CHANGYIEXINWE.html",
-        "--max-pages",
-        "5",
-    ]
+    return generated_crawl_args(portal, 5, portal.base_url + "/CATList-8100-CHANGYIEXINWE.html")
 
 
 class Cluster:

@@ -65,6 +65,23 @@ class CrawlResult:
     ended: float
 
 
+def generated_crawl_args(portal: Any, pages: int, *listings: str) -> list[str]:
+    """``crawl ofweek`` over the demo portal's generated listing (and ``listings``), ``pages``
+    listing pages deep: the CLI arguments after ``--archive``."""
+    extra = [arg for url in listings for arg in ("--listing-url", url)]
+    return [
+        "crawl",
+        "ofweek",
+        "--base-url",
+        portal.base_url,
+        "--listing-url",
+        portal.generated_listing_url,
+        *extra,
+        "--max-pages",
+        str(pages),
+    ]
+
+
 def crawl_faults(
     archive: Path, portal: Any, settings: Sequence[str] = CI_SETTINGS, timeout: float = 300
 ) -> CrawlResult:
@@ -72,17 +89,7 @@ def crawl_faults(
     argv = [sys.executable, "-m", "portal_archive", "--archive", str(archive)]
     for setting in settings:
         argv += ["--set", setting]
-    pages = portal.generated_listing_pages
-    argv += [
-        "crawl",
-        "ofweek",
-        "--base-url",
-        portal.base_url,
-        "--listing-url",
-        portal.generated_listing_url,
-        "--max-pages",
-        str(pages),
-    ]
+    argv += generated_crawl_args(portal, portal.generated_listing_pages)
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning", "COLUMNS": "200"}
     started = time.time()
     proc = subprocess.run(
