@@ -1,7 +1,8 @@
 """The generic parser's body: trafilatura on the page's own tree, parsed once.
 
-:func:`extract_body` runs trafilatura's extraction (``bare_extraction``) on the tree parsel
-already built for every field, turns trafilatura's internal XML into simple HTML with its own
+:func:`extract_body` runs trafilatura's extraction (``bare_extraction``'s steps, driven by
+:class:`PagePasses` so that several passes share one pruned copy) on the tree parsel already
+built for every field, turns trafilatura's internal XML into simple HTML with its own
 ``convert_to_html`` and gives back that element: no HTML string is serialized and parsed
 again, and nothing is computed that only ``trafilatura.extract`` needs (its content
 fingerprint, a pretty-printed string). :func:`element_text` is the plain text of such an
@@ -556,15 +557,16 @@ def _compare_with_external(document: Any, root: Any, options: dict[str, Any]) ->
 
     from trafilatura.external import compare_extraction
     from trafilatura.htmlprocessing import tree_cleaning
-    from trafilatura.settings import Extractor
 
-    extractor = Extractor(
-        output_format="html",
-        precision=True,
-        comments=bool(options.get("include_comments")),
-        links=bool(options.get("include_links")),
-        images=bool(options.get("include_images")),
-        tables=bool(options.get("include_tables", True)),
+    extractor = _extractor(
+        {
+            "include_comments": False,
+            **options,
+            "output_format": "html",
+            "favor_precision": True,
+            "favor_recall": False,
+            "fast": False,
+        }
     )
     raw = copy(root)
     cleaned = tree_cleaning(copy(raw), extractor)
