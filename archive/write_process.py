@@ -269,6 +269,7 @@ def write_items(
         work.extend(_Work(item, None) for item in reading.released)
     keep: list[_Work] = []
     done: list[tuple[_Work, Outcome]] = []
+    real_dirs: dict[str, str] = {}  # the batch's folders, resolved once
     for job in work:
         item = job.item
         if config.preparation is not None:
@@ -287,7 +288,7 @@ def write_items(
                 done.append((job, _outcome(job, "dropped", message=drop)))
                 continue
         try:
-            safe_join(archive.posts_dir, post_relpath(item))
+            safe_join(archive.posts_dir, post_relpath(item), real_dirs=real_dirs)
         except UnsafePathError as exc:  # e.g. posts/<portal> is a link leading out of posts/
             extra.append(
                 FetchFailure(

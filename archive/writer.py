@@ -310,8 +310,9 @@ def _plan(
     stored: dict[str, Any] | None,
     *,
     rewrite: bool,
+    real_dirs: dict[str, str],
 ) -> _Plan:
-    target = safe_join(archive_posts, rendered.relpath)
+    target = safe_join(archive_posts, rendered.relpath, real_dirs=real_dirs)
     plan = _Plan(position, rendered, stored, target)
     side = sidecar_path(target)
     if not rewrite and rendered.matches_stored and target.is_file() and side.is_file():
@@ -324,7 +325,7 @@ def _plan(
         plan.writes.append((side, side_bytes))
     if stored is not None and stored["path"] != rendered.relpath:
         try:
-            old = safe_join(archive_posts, stored["path"])
+            old = safe_join(archive_posts, stored["path"], real_dirs=real_dirs)
         except UnsafePathError:
             old = target
         if old != target:
@@ -333,7 +334,8 @@ def _plan(
                 plan.old_files.append(sidecar_path(old))
     if not rewrite and rendered.changed and stored is not None:
         try:
-            plan.old_text = safe_join(archive_posts, stored["path"]).read_text(encoding="utf-8")
+            old_path = safe_join(archive_posts, stored["path"], real_dirs=real_dirs)
+            plan.old_text = old_path.read_text(encoding="utf-8")
         except (OSError, UnsafePathError):
             plan.old_text = None
     wrote = bool(plan.writes)
@@ -374,10 +376,20 @@ def write_batch(
     stored = index.stored_articles(db, last)
     now = index.now_iso()
     plans: list[_Plan] = []
+    real_dirs: dict[str, str] = {}  # the batch's folders, resolved once (safe_join)
     for aid, position in sorted(last.items(), key=lambda pair: pair[1]):
         entry = entries[position]
         rendered = render_entry(entry, stored.get(aid), entry.options or archive.options, now)
-        plans.append(_plan(archive.posts_dir, position, rendered, stored.get(aid), rewrite=rewrite))
+        plans.append(
+            _plan(
+                archive.posts_dir,
+                position,
+                rendered,
+                stored.get(aid),
+                rewrite=rewrite,
+                real_dirs=real_dirs,
+            )
+        )
     _commit(archive, db, plans, touch=touch and not rewrite, rewrite=rewrite)
     by_id = {plan.rendered.article_id: plan for plan in plans}
     results = []

@@ -141,6 +141,30 @@ def test_safe_join_refuses_escapes(tmp_path: Path) -> None:
         safe_join(tmp_path / "posts", "link/x.md")
 
 
+def test_safe_join_with_resolved_folders_still_follows_links(tmp_path: Path) -> None:
+    """The writer's per-batch cache of resolved folders: same answers as without it, a link
+    in a folder or as the file itself still refused, and each folder resolved once."""
+    posts = tmp_path / "posts"
+    (posts / "ofweek" / "2026-12").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (posts / "link").symlink_to(tmp_path / "outside")
+    (posts / "ofweek" / "2026-12" / "bad.md").symlink_to(tmp_path / "outside" / "x.md")
+    (posts / "ofweek" / "2026-12" / "ok.md").symlink_to(posts / "ofweek" / "2026-12" / "a.md")
+    cache: dict[str, str] = {}
+    for rel in ("ofweek/2026-12/a.md", "ofweek/2026-12/b.md", "ofweek/new/c.md", "ok.md"):
+        assert safe_join(posts, rel, real_dirs=cache) == safe_join(posts, rel)
+    assert safe_join(posts, "ofweek/2026-12/ok.md", real_dirs=cache) == (
+        posts / "ofweek" / "2026-12" / "a.md"
+    )
+    for bad in ("link/x.md", "ofweek/2026-12/bad.md"):
+        with pytest.raises(UnsafePathError):
+            safe_join(posts, bad, real_dirs=cache)
+    assert sorted(cache) == sorted(
+        str(p)
+        for p in (posts, posts / "ofweek" / "2026-12", posts / "ofweek" / "new", posts / "link")
+    )
+
+
 def test_safe_component_examples() -> None:
     assert safe_component("a/b") == "a_b"
     assert safe_component("...") == "untitled"
