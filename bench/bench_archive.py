@@ -50,6 +50,7 @@ import select
 import shlex
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -950,6 +951,24 @@ def results_table(summaries: list[Summary], repeat: int, guard: Guard) -> list[s
     return lines
 
 
+def paired_ratios(run: Summary, baseline: Summary) -> list[float]:
+    """Round by round: each run's rate over its baseline's run of the same round (the rounds
+    are interleaved, so the two ran minutes apart at most). Less sensitive than the ratio of
+    the fastest runs to one lucky round of either variant."""
+    return [a.rate / b.rate for a, b in zip(run.runs, baseline.runs, strict=False)]
+
+
+def paired_text(run: Summary, baseline: Summary) -> str:
+    ratios = sorted(paired_ratios(run, baseline))
+    if len(ratios) < 2:
+        return ""
+    return (
+        f" Round by round (each run against the bare run of its round), the ratio was "
+        f"{statistics.median(ratios):.2f} in the median of {len(ratios)} rounds "
+        f"({ratios[0]:.2f}–{ratios[-1]:.2f})."
+    )
+
+
 def verdict(summaries: list[Summary]) -> list[str]:
     by = {(s.variant.key, s.n): s for s in summaries}
     sizes = sorted({s.n for s in summaries})
@@ -968,7 +987,7 @@ def verdict(summaries: list[Summary]) -> list[str]:
             f"{arch.best.cpu_ms - arch.best.crawl_cpu_ms:.1f} ms) against the bare crawl's "
             f"{bare.best.cpu_ms:.1f} ms: a CPU ratio of {bare.best.cpu_ms / arch.best.cpu_ms:.2f} "
             f"for all the work, {bare.best.cpu_ms / arch.best.crawl_cpu_ms:.2f} for the crawl "
-            "process alone (the writer process runs on the other core)."
+            "process alone (the writer process runs on the other core)." + paired_text(arch, bare)
         )
         for key, label in (
             ("archive-inprocess", "Writer in the crawl's process (`ARCHIVE_WRITE_PROCESS=False`)"),
