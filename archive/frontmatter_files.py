@@ -425,9 +425,10 @@ def safe_join(
         raise UnsafePathError(f"path {str(rel)!r} leaves {root}")
     cache: dict[str, str] = {} if real_dirs is None else real_dirs
     base = _real_dir(os.fspath(root), cache)
-    folder, name = os.path.split(f"{os.fspath(root)}{os.sep}{rel}")
-    if name in ("", ".", ".."):
-        target = os.path.realpath(f"{os.fspath(root)}{os.sep}{rel}")
+    joined = f"{os.fspath(root)}{os.sep}{rel}"
+    folder, name = os.path.split(joined)
+    if name in ("", "."):  # relpath "" or "."
+        target = os.path.realpath(joined)
     else:
         target = f"{_real_dir(folder, cache).rstrip(os.sep)}{os.sep}{name}"
         if os.path.islink(target):  # noqa: PTH114 - strings here, as the doc says

@@ -323,20 +323,21 @@ def _plan(
         plan.writes.append((target, post_bytes))
     if _current_bytes(side) != side_bytes:
         plan.writes.append((side, side_bytes))
-    if stored is not None and stored["path"] != rendered.relpath:
+    revised = not rewrite and rendered.changed
+    old: Path | None = None  # the stored version's file: moved away from, or its text kept
+    if stored is not None and (stored["path"] != rendered.relpath or revised):
         try:
             old = safe_join(archive_posts, stored["path"], real_dirs=real_dirs)
         except UnsafePathError:
-            old = target
-        if old != target:
-            plan.old_files = [old]
-            if sidecar_path(old) != side:  # name.md → name.html: the same sidecar
-                plan.old_files.append(sidecar_path(old))
-    if not rewrite and rendered.changed and stored is not None:
+            old = None
+    if old is not None and old != target:
+        plan.old_files = [old]
+        if sidecar_path(old) != side:  # name.md → name.html: the same sidecar
+            plan.old_files.append(sidecar_path(old))
+    if revised and old is not None:
         try:
-            old_path = safe_join(archive_posts, stored["path"], real_dirs=real_dirs)
-            plan.old_text = old_path.read_text(encoding="utf-8")
-        except (OSError, UnsafePathError):
+            plan.old_text = old.read_text(encoding="utf-8")
+        except OSError:
             plan.old_text = None
     wrote = bool(plan.writes)
     if rewrite:
