@@ -427,7 +427,6 @@ def measure(
     log_path = work / f"{tag}.log"
     argv = crawl_command(variant, portal.listing_url, max_pages or portal.max_pages, archive_dir)
     argv += stats_extension(stats_file)
-    os.sync()  # start every run with no dirty pages left by the previous one
     server_before, busy_before = portal.cpu_seconds(), machine_busy_seconds()
     wall, rusage, code = run_process(argv, log_path)
     server_cpu = portal.cpu_seconds() - server_before
@@ -478,11 +477,9 @@ class Guard:
 
     def wait_quiet(self) -> float:
         """Flush the file systems (``sync``), then wait until the machine is (nearly) idle;
-        return the busy cores seen last. Without the flush, an archive run's first ``syncfs``
-        may also write out the files the run before it left in the page cache (an images
-        run's 2,000 images and posts). Whether that slowed a run was not settled: in the
-        first run with it, the writer's longest wait at N = 2,000 was 0.7–1.2 s in every
-        round, as without it (0.3 s only in a round on a faster machine)."""
+        return the busy cores seen last. Every measured run starts here: without the flush,
+        an archive run's first ``syncfs`` would also write out what the run before it left
+        in the page cache (an images run's 2,000 images and posts)."""
         os.sync()
         deadline = time.monotonic() + self.quiet_wait
         while True:
