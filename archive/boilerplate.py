@@ -139,13 +139,22 @@ def _remove(node: Any) -> None:
         parent.remove(node)
 
 
-def trim_boilerplate(body: Any, page_urls: set[str], weight: Any) -> None:
+def trim_boilerplate(
+    body: Any,
+    page_urls: set[str],
+    weight: Any,
+    leaves: tuple[list[Any], list[str]] | None = None,
+) -> None:
     """Cut the body (an lxml element, changed in place) at its closing marker, and drop
     stray labels and lines that are only the page's own URL. ``weight`` is the text-weight
-    function (:func:`text_weight`)."""
+    function (:func:`text_weight`); ``leaves``: the body's :func:`_leaf_blocks` and their
+    texts, when the caller has them already."""
     seen = 0
-    blocks = _leaf_blocks(body)
-    texts = [_text(block) for block in blocks]
+    if leaves is None:
+        blocks = _leaf_blocks(body)
+        texts = [_text(block) for block in blocks]
+    else:
+        blocks, texts = leaves
     # UTF-8 length: like the text weight, about 3 per CJK character and 1 per Latin one
     longest = max(range(len(blocks)), key=lambda i: len(texts[i].encode()), default=0)
     for index, (block, text) in enumerate(zip(blocks, texts, strict=True)):
@@ -164,9 +173,14 @@ def trim_boilerplate(body: Any, page_urls: set[str], weight: Any) -> None:
             seen += weight(text)
 
 
+def _has_text(node: Any) -> bool:
+    """Whether ``node`` holds any non-blank text (``bool(_text(node))``, stopping at the first)."""
+    return any(not text.isspace() for text in node.itertext() if text)
+
+
 def _drop_empty_containers(body: Any) -> None:
     for node in list(body.iter(*BLOCK_TAGS)):
-        empty = not _text(node) and node.find(".//img") is None and node.tag != "hr"
+        empty = node.tag != "hr" and not _has_text(node) and node.find(".//img") is None
         if empty and node is not body:
             _remove(node)
 
@@ -244,15 +258,19 @@ def clean_container(html: str, page_urls: set[str] | None = None) -> str:
     doomed.extend(
         node for node in root.iter() if isinstance(node.tag, str) and _is_furniture_node(node)
     )
-    for block in _leaf_blocks(root) + list(root.iter("a")):
-        text = _text(block)
+    blocks = _leaf_blocks(root)
+    texts = [_text(block) for block in blocks]
+    links = list(root.iter("a"))
+    for block, text in zip(blocks + links, texts + [_text(a) for a in links], strict=True):
         short = bool(text) and len(text) <= FURNITURE_TEXT_CHARS
         if short and FURNITURE_TEXT.match(text) and block.find(".//img") is None:
             doomed.append(block)
     for node in doomed:
         if node is not root:
             _drop_keep_tail(node)
-    trim_boilerplate(root, page_urls or set(), text_weight)
+    # nothing dropped: the leaf blocks and their texts are still those of the tree
+    leaves = None if any(node is not root for node in doomed) else (blocks, texts)
+    trim_boilerplate(root, page_urls or set(), text_weight, leaves)
     _drop_empty_containers(root)
     inner = (root.text or "") + "".join(
         lxml_html.tostring(child, encoding="unicode") for child in root

@@ -160,9 +160,14 @@ def rfc822(dt: datetime) -> str:
     return email.utils.format_datetime(dt.astimezone(UTC), usegmt=True)
 
 
-def absolute_url(value: str, base_url: str) -> str:
-    """Resolve ``value`` against ``base_url`` and percent-encode it safely."""
-    return safe_url_string(urljoin(base_url, value.strip()))
+def absolute_url(value: str, base_url: str) -> str | None:
+    """Resolve ``value`` against ``base_url`` and percent-encode it safely; ``None`` when no
+    URL can be made of it (a malformed host or port: ``http://[consent]/``, ``https://a.com:x/``).
+    """
+    try:
+        return safe_url_string(urljoin(base_url, value.strip()))
+    except ValueError:  # urllib refuses the host or the port
+        return None
 
 
 def canonical(url: str) -> str:
@@ -171,9 +176,10 @@ def canonical(url: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled(css: tuple[str, ...]) -> list[CSSSelector]:
-    """Compiled furniture selectors (compiling costs more than matching)."""
-    return [CSSSelector(c) for c in css]
+def _compiled(css: tuple[str, ...]) -> CSSSelector | None:
+    """The furniture selectors as one compiled selector group (compiling costs more than
+    matching; one pass over the body instead of one per selector)."""
+    return CSSSelector(", ".join(css)) if css else None
 
 
 def _drop(element: etree._Element) -> None:
@@ -204,7 +210,8 @@ def clean_body(
     """Turn a raw body fragment into the stored body.
 
     Drops scripts, styles, iframes, forms, comments and furniture; turns lazy images into
-    plain ``src`` images; removes tracking pixels; makes every link and image URL absolute;
+    plain ``src`` images; removes tracking pixels; makes every link and image URL absolute
+    (a link whose URL is malformed keeps its words without a target, such an image goes);
     then sanitizes with the archive allow-list (no ``on*`` attributes, no ``javascript:``).
     """
     if not raw.strip():
@@ -214,9 +221,9 @@ def clean_body(
         _drop(node)
     for node in list(root.iter(*DROP_WITH_CONTENT)):
         _drop(node)
-    for selector in _compiled(tuple(furniture_css)):
-        for node in selector(root):
-            _drop(node)
+    furniture = _compiled(tuple(furniture_css))
+    for node in furniture(root) if furniture is not None else ():
+        _drop(node)  # matches in document order: a container before what it holds
     for img in list(root.iter("img")):
         for attr in LAZY_SRC_ATTRS:
             if img.get(attr):
@@ -224,14 +231,19 @@ def clean_body(
                 break
         for attr in LAZY_SRC_ATTRS:
             img.attrib.pop(attr, None)
-        if not img.get("src") or _is_tracking_pixel(img):
+        src = absolute_url(img.get("src", ""), base_url) if img.get("src") else None
+        if src is None or _is_tracking_pixel(img):  # no image a browser could load
             _drop(img)
             continue
-        img.set("src", absolute_url(img.get("src", ""), base_url))
+        img.set("src", src)
     for link in root.iter("a"):
         href = link.get("href")
         if href and not href.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
-            link.set("href", absolute_url(href, base_url))
+            url = absolute_url(href, base_url)
+            if url is None:  # the link's words stay, without a target
+                del link.attrib["href"]
+            else:
+                link.set("href", url)
     inner = (root.text or "") + "".join(
         lxml_html.tostring(child, encoding="unicode") for child in root
     )

@@ -118,6 +118,21 @@ def test_clean_body_of_malformed_html_does_not_raise() -> None:
     assert clean_body("", BASE) == ""
 
 
+def test_clean_body_with_malformed_urls_keeps_the_article() -> None:
+    # a consent link with a bracketed name for a host, a source link with words for a port
+    # (both seen on real news pages): urllib refuses them, and the body used to go with them
+    raw = (
+        '<p>选举<a href="http://[ccpa-preferences]/opt-out">隐私选项</a>结果</p>'
+        '<p><a href="https://example.test: Der Traum/gas">来源</a>正文</p>'
+        '<p><img src="http://[cdn]/a.jpg" alt="坏图"><img src="/ok.jpg" alt="好图"></p>'
+    )
+    assert clean_body(raw, BASE) == (
+        "<p>选举<a>隐私选项</a>结果</p>"
+        "<p><a>来源</a>正文</p>"
+        '<p><img src="http://portal.test/ok.jpg" alt="好图"></p>'
+    )
+
+
 def test_normalize_article_fills_normalized_fields() -> None:
     item = ArticleItem(
         url=BASE + "#comments",
