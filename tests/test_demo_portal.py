@@ -24,6 +24,7 @@ from demo_portal import (
     render_article_page,
 )
 from demo_portal.content import generated_article, parse_published
+from demo_portal.portals.common import Response
 
 ARTICLE_LINKS = "div.list-left div.con-details h3 > a"
 
@@ -495,6 +496,31 @@ def test_generated_mode() -> None:
         assert fetch(p.base_url + f"/2030-01/ART-8100-2801-{last.art_id}.html")[0] == 404
         # the built-in listing is unchanged
         assert crawl_listing(p.listing_url)[1] == [10, 1]
+
+
+def test_prerendered_generated_pages_are_the_same_bytes_from_memory() -> None:
+    with DemoPortal(port=0, generated=23, listing_page_size=10) as p:
+        links, _ = crawl_listing(p.generated_listing_url)
+        urls = [p.listing_page_url(n, generated=True) for n in (1, 2, 3)] + links
+        on_demand = [fetch(url) for url in urls]
+        assert p.prerender() == 3 + 23
+        rendered: list[str] = []
+        original_route = p.route
+
+        def route(path: str, referer: str = "") -> tuple[Response, bool]:
+            rendered.append(path)
+            return original_route(path, referer)
+
+        p.route = route  # type: ignore[method-assign]
+        from_memory = [fetch(url) for url in urls]
+        assert rendered == []  # every generated page came from memory
+        for url, (status, headers, body), again in zip(urls, on_demand, from_memory, strict=True):
+            assert again[0] == status == 200, url
+            assert again[2] == body, url
+            assert again[1]["content-type"] == headers["content-type"]
+        # what is not generated is still rendered on request
+        assert fetch(p.listing_url)[0] == 200
+        assert rendered == ["/CATList-8100-CHANGYIEXINWE.html"]
 
 
 def test_generated_mode_is_memory_flat() -> None:
