@@ -987,7 +987,8 @@ def verdict(summaries: list[Summary]) -> list[str]:
         out.append(
             f"* N = {n:,}: the archive (images off) keeps **{ratio:.2f}** of bare Scrapy's rate "
             f"({arch.rate:.1f} vs {bare.rate:.1f} articles/s), which {state} the {GOAL} goal; "
-            f"it costs {extra_ms:.1f} ms more per article than the bare crawl. CPU: "
+            f"it takes {abs(extra_ms):.1f} ms {'more' if extra_ms >= 0 else 'less'} of wall "
+            "time per article than the bare crawl. CPU: "
             f"{arch.best.cpu_ms:.1f} ms per article in all (crawl process "
             f"{arch.best.crawl_cpu_ms:.1f} ms + writer process "
             f"{arch.best.cpu_ms - arch.best.crawl_cpu_ms:.1f} ms) against the bare crawl's "
