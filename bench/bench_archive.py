@@ -566,7 +566,7 @@ def bench_size(
     guard: Guard,
     variants: Sequence[Variant] = VARIANTS,
     *,
-    prerender: bool = True,
+    prerender: bool,
 ) -> list[Summary]:
     portal = PortalProcess(n, work / f"portal-{n}.log", prerender=prerender)
     try:
